@@ -1,0 +1,72 @@
+/*
+ * call.h: one AWS API call on its way through the gateway.
+ *
+ * The gateway fills in who and what (service, operation, request id,
+ * account, region); the codec decodes the request into the internal form;
+ * the handler reads that and fills `out`, or fails the call with an AWS
+ * error code; the codec encodes either onto the wire.
+ */
+#ifndef BW_GATEWAY_CALL_H
+#define BW_GATEWAY_CALL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "http/message.h"
+#include "protocol/model.h"
+
+struct bw_service;
+struct bw_op_impl;
+struct bw_store;
+
+struct bw_error {
+	uint16_t status;     /* HTTP status */
+	bool sender_fault;   /* Sender (client) vs Receiver (server) */
+	char code[96];       /* wire error code: "NotFoundException" */
+	char message[1024];
+};
+
+struct bw_call {
+	const struct bw_service_model *model;
+	const struct bw_operation *op;
+	const struct bw_service *service; /* NULL if no handlers registered */
+	const struct bw_op_impl *impl;    /* NULL if not implemented */
+	const struct bw_http_request *req;
+
+	char request_id[40];
+	char account_id[16];
+	char region[32];
+
+	/* rest protocols: the request path the URI template matched (for S3's
+	 * virtual-hosted style, "/<bucket>" + the request path) and the values
+	 * of its {labels}, percent-decoded. */
+	const char *path;
+	json_t *uri_labels;
+
+	/* Streaming blob payloads travel outside the internal form. */
+	struct bw_cur in_stream;
+	struct bw_buf out_stream;
+
+	struct bw_store *store;
+
+	bool failed;
+	struct bw_error err;
+};
+
+/*
+ * Fail the call with an AWS error code; returns -1 so a handler can
+ * `return bw_fail(call, "NotFoundException", "Key '%s' does not exist", id);`.
+ * The HTTP status and fault come from the service model's exception shape
+ * of that name, else from the table of common errors (bw_common_error_status),
+ * else 400.
+ */
+int bw_fail(struct bw_call *call, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int bw_fail_status(struct bw_call *call, uint16_t status, const char *code,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The status of errors every service shares (AccessDenied...), 0 if unknown. */
+uint16_t bw_common_error_status(const char *code);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * server.h: the HTTP/1.1 server bulwark serves on (libevent).
+ *
+ * One event loop per thread, each with its own SO_REUSEPORT listener on the
+ * same address. Requests are read whole (bounded), handed to the handler on
+ * the loop that read them, and the response written back; keep-alive and
+ * pipelining as HTTP/1.1 wants. bw_http_serve returns after SIGINT/SIGTERM,
+ * once in-flight requests have been answered (or a grace period ran out).
+ */
+#ifndef BW_HTTP_SERVER_H
+#define BW_HTTP_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/message.h"
+
+struct bw_http_limits {
+	size_t max_header_bytes;      /* request line + headers; 431 beyond */
+	size_t max_body_bytes;        /* 413 beyond */
+	unsigned header_timeout_ms;   /* whole head must arrive within this: 408 */
+	unsigned body_timeout_ms;     /* whole body must arrive within this: 408 */
+	unsigned idle_timeout_ms;     /* keep-alive connection idle: closed */
+	unsigned max_connections;     /* per server; beyond: 503 and close */
+	unsigned shutdown_grace_ms;   /* in-flight requests get this long */
+};
+
+/* Sensible defaults: 16 KiB head, 64 MiB body, 10 s head, 60 s body,
+ * 60 s idle, 1024 connections, 10 s grace. */
+struct bw_http_limits bw_http_default_limits(void);
+
+/* Runs on the loop thread that read the request. resp->status is preset to
+ * 200 with an empty body; the handler sets status, headers and body. */
+typedef void (*bw_http_handler_fn)(void *ctx, const struct bw_http_request *req,
+                                   struct bw_http_response *resp);
+
+struct bw_http_server_config {
+	const char *listen; /* "127.0.0.1:4566", "[::1]:4566"; port 0 picks one */
+	int threads;        /* event loops; <= 0 means the number of cores */
+	struct bw_http_limits limits;
+	bw_http_handler_fn handler;
+	void *ctx;
+};
+
+/*
+ * Bind, log {"msg":"listening","addr":"127.0.0.1:PORT"} (the port actually
+ * bound, so port 0 can be discovered), serve until SIGINT/SIGTERM, drain,
+ * return 0. -1 if the address cannot be bound (logged).
+ */
+int bw_http_serve(const struct bw_http_server_config *cfg);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * service.h: how a service plugs into the gateway.
+ *
+ * A service is one table: for each operation it implements, the handler,
+ * the IAM action it is authorized as, how to find the resource it acts on,
+ * and whether it only reads. The gateway never names a service; services
+ * are listed once, in services/registry.c.
+ */
+#ifndef BW_SERVICES_SERVICE_H
+#define BW_SERVICES_SERVICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gateway/call.h"
+
+/* Read `in` (the internal form of the input shape), fill `out` (an object in
+ * the form of the output shape), or return bw_fail(...). */
+typedef int (*bw_handler_fn)(struct bw_call *call, const json_t *in, json_t *out);
+
+/* Write the ARN of the resource the request acts on into arn (or "*"). */
+typedef int (*bw_resource_fn)(struct bw_call *call, const json_t *in, struct bw_buf *arn);
+
+struct bw_op_impl {
+	const char *name;        /* operation name in the model */
+	bw_handler_fn handler;
+	const char *iam_action;  /* "sts:GetCallerIdentity" */
+	bw_resource_fn resource; /* NULL: the action takes no resource ("*") */
+	bool read_only;
+};
+
+struct bw_service {
+	const char *model_name; /* "sts": the botocore model it serves */
+	const struct bw_op_impl *ops;
+	size_t nops;
+};
+
+/* Every service with handlers, NULL-terminated (services/registry.c). */
+extern const struct bw_service *const bw_services[];
+
+const struct bw_service *bw_service_find(const char *model_name);
+const struct bw_op_impl *bw_service_op(const struct bw_service *svc, const char *op_name);
+
+#endif
