@@ -30,6 +30,15 @@ struct bw_http_request {
 	char peer_ip[64]; /* textual address of the client */
 	uint16_t peer_port;
 	bool tls;
+	uint64_t start_ns; /* bw_mono_ns() when its first byte arrived */
+	/*
+	 * Storage. A request built by the parser keeps target, path, query, the
+	 * headers array and every name/value in one block, `mem`, and a small
+	 * body there too (body_in_mem). A request built by hand (tests) leaves
+	 * mem NULL: bw_req_free then frees each of those with free().
+	 */
+	void *mem;
+	bool body_in_mem;
 };
 
 struct bw_http_response {

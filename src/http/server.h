@@ -40,6 +40,9 @@ struct bw_http_server_config {
 	struct bw_http_limits limits;
 	bw_http_handler_fn handler;
 	void *ctx;
+	/* Optional: called once on the serving thread when every listener is
+	 * bound, with ctx and the bound address ("127.0.0.1:40123"). */
+	void (*on_listening)(void *ctx, const char *addr);
 };
 
 /*
@@ -48,5 +51,9 @@ struct bw_http_server_config {
  * return 0. -1 if the address cannot be bound (logged).
  */
 int bw_http_serve(const struct bw_http_server_config *cfg);
+
+/* Ask every running bw_http_serve to drain and return, as SIGTERM does.
+ * Safe from any thread (tests use it instead of raising a signal). */
+void bw_http_stop(void);
 
 #endif

@@ -1,0 +1,178 @@
+/*
+ * gateway.c: one request through the path of DESIGN.md.
+ *
+ * Authentication and authorization arrive with the identity issue; until
+ * then every call runs as the account root and the server refuses to listen
+ * beyond loopback (main.c).
+ */
+#include "gateway/gateway.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "gateway/call.h"
+#include "gateway/route.h"
+#include "protocol/codec.h"
+#include "services/service.h"
+#include "store/store.h"
+
+/* A random UUID v4 as AWS shows request ids. */
+static void s_request_id(char out[40])
+{
+	uint8_t r[16];
+	if (RAND_bytes(r, sizeof r) != 1)
+		memset(r, 0, sizeof r); /* only an identifier, never a secret */
+	r[6] = (uint8_t)((r[6] & 0x0f) | 0x40);
+	r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
+	snprintf(out, 40,
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
+	         r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
+	         r[14], r[15]);
+}
+
+static void s_json_response(struct bw_http_response *resp, uint16_t status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	resp->status = status;
+	bw_buf_reset(&resp->body);
+	if (!text || bw_buf_append_str(&resp->body, text) != 0 ||
+	    bw_resp_header(resp, "Content-Type", "application/json") != 0)
+		resp->status = 500;
+	free(text);
+}
+
+/* GET /_bulwark/health */
+static void s_health(struct bw_gateway *gw, const struct bw_http_request *req,
+                     struct bw_http_response *resp)
+{
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+		s_json_response(resp, 405, json_pack("{s:s}", "message", "Method not allowed"));
+		return;
+	}
+	bool store_ok = bw_store_ping(gw->store) == 0;
+	json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:i}", "status", store_ok ? "ok" : "degraded",
+	                         "version", BW_VERSION, "uptime_s",
+	                         (json_int_t)((bw_now_ms() - gw->started_ms) / 1000), "store",
+	                         store_ok ? "ok" : "error", "schema_version",
+	                         bw_store_schema_version(gw->store));
+	s_json_response(resp, store_ok ? 200 : 503, body);
+}
+
+/* Any model of that protocol: used to encode errors of unroutable requests. */
+static const struct bw_service_model *s_model_of_protocol(enum bw_protocol p)
+{
+	for (size_t i = 0; bw_models[i]; i++)
+		if (bw_models[i]->protocol == p)
+			return bw_models[i];
+	return NULL;
+}
+
+static int s_not_implemented(struct bw_call *call)
+{
+	return bw_fail_status(call, 501, "NotImplemented",
+	                      "%s.%s is not implemented by bulwark yet",
+	                      call->model->service_id ? call->model->service_id : call->model->name,
+	                      call->op->name);
+}
+
+static int s_dispatch(struct bw_call *call, json_t **out)
+{
+	json_t *in = NULL;
+	const struct bw_codec *codec = bw_codec_for(call->model->protocol);
+	if (codec->decode(call, &in) != 0)
+		return -1;
+	call->service = bw_service_find(call->model->name);
+	call->impl = call->service ? bw_service_op(call->service, call->op->name) : NULL;
+	if (!call->impl) {
+		json_decref(in);
+		return s_not_implemented(call);
+	}
+	/* authenticate + authorize: the identity issue */
+	*out = json_object();
+	if (!*out) {
+		json_decref(in);
+		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+	}
+	int rc = call->impl->handler(call, in, *out);
+	json_decref(in);
+	if (rc != 0 && !call->failed)
+		bw_fail_status(call, 500, "InternalFailure", "The handler failed without a reason");
+	return rc != 0 ? -1 : 0;
+}
+
+static void s_access_log(const struct bw_call *call, const struct bw_http_request *req,
+                         const struct bw_http_response *resp)
+{
+	uint64_t now = bw_mono_ns();
+	double latency_ms = req->start_ns && now > req->start_ns
+		? (double)(now - req->start_ns) / 1e6 : 0.0;
+	json_t *f = json_pack("{s:s, s:s, s:i, s:f, s:s, s:s}", "method", req->method, "path",
+	                      req->path, "status", (int)resp->status, "latency_ms", latency_ms,
+	                      "request_id", call->request_id, "peer", req->peer_ip);
+	if (!f)
+		return;
+	if (call->model)
+		json_object_set_new(f, "service", json_string(call->model->name));
+	if (call->op)
+		json_object_set_new(f, "operation", json_string(call->op->name));
+	if (call->failed)
+		json_object_set_new(f, "error", json_string(call->err.code));
+	bw_log(BW_LOG_INFO, "request", f);
+}
+
+/* Every response names its request. The codecs of query and S3 set their
+ * own request-id headers (S3's x-amz-request-id and x-amz-id-2 too). */
+static int s_add_request_id(const struct bw_call *call, struct bw_http_response *resp)
+{
+	if (bw_resp_header_get(resp, "x-amzn-RequestId"))
+		return 0;
+	return bw_resp_header(resp, "x-amzn-RequestId", call->request_id);
+}
+
+void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
+                       struct bw_http_response *resp)
+{
+	struct bw_gateway *gw = ctx;
+	struct bw_call call = {.req = req, .store = gw->store};
+	struct bw_buf path_buf = {0};
+	json_t *out = NULL;
+	s_request_id(call.request_id);
+	snprintf(call.account_id, sizeof call.account_id, "%s", gw->account_id);
+	snprintf(call.region, sizeof call.region, "%s", gw->region);
+
+	if (strncmp(req->path, "/_bulwark/", 10) == 0) {
+		if (strcmp(req->path, "/_bulwark/health") == 0)
+			s_health(gw, req, resp);
+		else
+			s_json_response(resp, 404, json_pack("{s:s}", "message", "Not found"));
+		goto done;
+	}
+
+	int rc = bw_route(&call, &path_buf);
+	if (rc == 0)
+		rc = s_dispatch(&call, &out);
+	if (!call.model)
+		call.model = s_model_of_protocol(bw_route_guess_protocol(req));
+	const struct bw_codec *codec = bw_codec_for(call.model->protocol);
+	resp->status = 200;
+	if (rc == 0 && codec->encode(&call, out, resp) != 0 && !call.failed)
+		bw_fail_status(&call, 500, "InternalFailure", "The response could not be encoded");
+	if (rc != 0 || call.failed) {
+		bw_resp_free(resp);
+		*resp = (struct bw_http_response){0};
+		codec->encode_error(&call, resp);
+	}
+done:
+	if (s_add_request_id(&call, resp) != 0)
+		resp->status = 500;
+	if (gw->access_log)
+		s_access_log(&call, req, resp);
+	json_decref(out);
+	json_decref(call.uri_labels);
+	bw_buf_free(&call.out_stream);
+	bw_buf_free(&path_buf);
+}

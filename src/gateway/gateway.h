@@ -1,0 +1,27 @@
+/*
+ * gateway.h: the request path (DESIGN.md): route -> decode -> authenticate
+ * -> authorize -> handler -> encode -> record, for every request the HTTP
+ * layer hands over, plus bulwark's own endpoints under /_bulwark/.
+ */
+#ifndef BW_GATEWAY_GATEWAY_H
+#define BW_GATEWAY_GATEWAY_H
+
+#include <stdint.h>
+
+#include "http/message.h"
+
+struct bw_store;
+
+struct bw_gateway {
+	struct bw_store *store;
+	char account_id[16];
+	char region[32];      /* default region when the request names none */
+	int64_t started_ms;   /* for the health endpoint's uptime */
+	bool access_log;      /* one JSON line per request */
+};
+
+/* Matches bw_http_handler_fn: ctx is the struct bw_gateway. */
+void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
+                       struct bw_http_response *resp);
+
+#endif

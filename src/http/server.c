@@ -1,0 +1,829 @@
+/*
+ * server.c: the HTTP/1.1 server: listeners, one event loop per thread,
+ * connections (read, parse, call the handler, write in order), the limits
+ * (timeouts, connection cap, backpressure) and draining on shutdown.
+ *
+ * Response framing, written down:
+ *  - the status line is always HTTP/1.1; Content-Length is always computed
+ *    here from the body (a handler's Content-Length, Connection and
+ *    Transfer-Encoding headers are dropped), except:
+ *  - HEAD: no body is sent; Content-Length is the handler's own header if
+ *    it set one (the size a GET would have), else the length of whatever
+ *    body it produced;
+ *  - 204 and 304: no body and no Content-Length (RFC 9110 8.6);
+ *  - Connection: close when this is the connection's last response;
+ *    Connection: keep-alive to an HTTP/1.0 client that asked for it.
+ * Header names or values a handler sets with CR, LF or NUL are dropped
+ * (response splitting) and logged.
+ *
+ * Closing after an error (400/408/413/431/501/503/505): the response is
+ * flushed, the write side shut down, and what the client still sends is
+ * read and discarded for a moment (a "lingering close"), so the client
+ * reads the error instead of a reset.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "http/parser.h"
+
+/* Stop reading a connection while this much response waits to be sent. */
+#define S_OUT_HIGH ((size_t)1 << 20)
+/* Bodies at least this large are handed to the evbuffer, not copied. */
+#define S_BODY_BY_REF 65536
+/* How long a lingering close waits for the client to finish sending. */
+#define S_LINGER_MS 1000u
+
+enum s_mode {
+	S_OPEN,    /* reading requests */
+	S_CLOSING, /* last response queued: flush it, then close */
+	S_LINGER,  /* flushed and write side shut: discard input, then close */
+};
+
+enum s_timer {
+	S_T_NONE = -1,
+	S_T_IDLE,
+	S_T_HEAD,
+	S_T_BODY,
+	S_T_LINGER,
+};
+
+struct s_server;
+
+struct s_conn {
+	struct s_loop *loop;
+	struct s_conn *prev, *next;
+	struct bufferevent *bev;
+	struct event *timer;
+	struct bw_http_parser parser;
+	struct bw_buf scratch; /* the response head, reused */
+	enum s_mode mode;
+	bool linger;   /* lingering close once flushed */
+	bool counted;  /* holds a slot of max_connections */
+	bool paused;   /* reading stopped until output drains */
+	int armed;     /* enum s_timer the timer runs for */
+	uint64_t armed_seq;
+	uint64_t seq;  /* requests taken so far */
+	char peer_ip[64];
+	uint16_t peer_port;
+};
+
+struct s_loop {
+	struct s_server *srv;
+	struct event_base *base;
+	struct evconnlistener *listener;
+	struct event *drain_ev; /* made active from any thread to start draining */
+	struct event *grace_ev;
+	struct s_conn *conns;
+	pthread_t thread;
+	bool thread_started;
+	bool draining;
+};
+
+struct s_server {
+	const struct bw_http_server_config *cfg;
+	struct bw_http_limits lim;
+	struct bw_http_parser_limits plim;
+	struct s_loop *loops;
+	int nloops;
+	atomic_uint nconns;
+	atomic_bool stopping;
+	struct event *stop_ev; /* on loop 0 */
+	struct event *sig_int;
+	struct event *sig_term;
+	struct s_server *next_running;
+};
+
+/* Servers bw_http_stop() can reach. */
+static pthread_mutex_t g_running_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct s_server *g_running;
+static pthread_once_t g_evthread_once = PTHREAD_ONCE_INIT;
+static int g_evthread_rc;
+
+static void s_evthread_init(void)
+{
+	g_evthread_rc = evthread_use_pthreads();
+}
+
+struct bw_http_limits bw_http_default_limits(void)
+{
+	return (struct bw_http_limits){
+		.max_header_bytes = 16384,
+		.max_body_bytes = (size_t)64 << 20,
+		.header_timeout_ms = 10000,
+		.body_timeout_ms = 60000,
+		.idle_timeout_ms = 60000,
+		.max_connections = 1024,
+		.shutdown_grace_ms = 10000,
+	};
+}
+
+static struct timeval s_tv_ms(uint64_t ms)
+{
+	return (struct timeval){.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+static void s_loop_maybe_done(struct s_loop *loop)
+{
+	if (loop->draining && !loop->conns)
+		event_base_loopexit(loop->base, NULL);
+}
+
+static void s_conn_free(struct s_conn *c)
+{
+	struct s_loop *loop = c->loop;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		loop->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->counted)
+		atomic_fetch_sub(&loop->srv->nconns, 1);
+	if (c->timer)
+		event_free(c->timer);
+	if (c->bev)
+		bufferevent_free(c->bev);
+	bw_http_parser_free(&c->parser);
+	bw_buf_free(&c->scratch);
+	free(c);
+	s_loop_maybe_done(loop);
+}
+
+static void s_arm(struct s_conn *c, int kind, uint64_t ms)
+{
+	struct timeval tv = s_tv_ms(ms);
+	c->armed = kind;
+	c->armed_seq = c->seq;
+	evtimer_add(c->timer, &tv);
+}
+
+static void s_disarm(struct s_conn *c)
+{
+	c->armed = S_T_NONE;
+	evtimer_del(c->timer);
+}
+
+/* Keep the one timer of a connection on the deadline its phase calls for;
+ * it moves only when the phase (or the request) changes. */
+static void s_conn_rearm(struct s_conn *c)
+{
+	const struct bw_http_limits *lim = &c->loop->srv->lim;
+	if (c->mode != S_OPEN || c->paused) {
+		if (c->mode == S_CLOSING || c->paused)
+			s_disarm(c); /* the bufferevent's write timeout watches the flush */
+		return;
+	}
+	enum bw_http_phase ph = bw_http_parser_phase(&c->parser);
+	int kind = ph == BW_HTTP_PHASE_HEAD ? S_T_HEAD : ph == BW_HTTP_PHASE_BODY ? S_T_BODY : S_T_IDLE;
+	if (kind == c->armed && c->armed_seq == c->seq)
+		return;
+	uint64_t ms;
+	if (kind == S_T_HEAD) {
+		/* the whole head within header_timeout_ms of its first byte */
+		uint64_t spent_ms = (bw_mono_ns() - c->parser.req.start_ns) / 1000000u;
+		ms = spent_ms >= lim->header_timeout_ms ? 0 : lim->header_timeout_ms - spent_ms;
+	} else if (kind == S_T_BODY) {
+		ms = lim->body_timeout_ms;
+	} else {
+		/* a new connection must start its first request like a head would */
+		ms = c->seq == 0 ? lim->header_timeout_ms : lim->idle_timeout_ms;
+	}
+	s_arm(c, kind, ms);
+}
+
+/* A small JSON error, then close. msg is static text without quotes. */
+static void s_send_error(struct s_conn *c, unsigned status, const char *msg)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char body[256];
+	int blen = snprintf(body, sizeof body, "{\"message\":\"%s\"}", msg);
+	if (blen < 0 || (size_t)blen >= sizeof body)
+		blen = snprintf(body, sizeof body, "{\"message\":\"error\"}");
+	evbuffer_add_printf(out,
+	                    "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+	                    "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
+	                    status, bw_http_reason(status), blen, body);
+	c->mode = S_CLOSING;
+	c->linger = true;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+static bool s_header_ok(const struct bw_header *h)
+{
+	if (!h->name || !h->value || !*h->name)
+		return false;
+	for (const char *s = h->name; *s; s++) {
+		if ((unsigned char)*s <= 0x20 || *s == ':' || (unsigned char)*s >= 0x7f)
+			return false;
+	}
+	return strpbrk(h->value, "\r\n") == NULL;
+}
+
+static void s_free_ref(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	free(arg);
+}
+
+static int s_write_response(struct s_conn *c, const struct bw_http_request *req,
+                            struct bw_http_response *resp, bool last)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct bw_buf *h = &c->scratch;
+	bw_buf_reset(h);
+	unsigned status = resp->status;
+	if (status < 200 || status > 599) {
+		bw_log(BW_LOG_ERROR, "handler set an invalid status",
+		       json_pack("{s:i}", "status", (int)status));
+		status = 500;
+		bw_buf_free(&resp->body);
+	}
+	bool head = strcmp(req->method, "HEAD") == 0;
+	bool bodyless = status == 204 || status == 304;
+	const char *handler_cl = NULL;
+	int rc = bw_buf_appendf(h, "HTTP/1.1 %u %s\r\n", status, bw_http_reason(status));
+	for (size_t i = 0; i < resp->nheaders && rc == 0; i++) {
+		const struct bw_header *hd = &resp->headers[i];
+		if (!s_header_ok(hd)) {
+			bw_log(BW_LOG_WARN, "dropped an invalid response header", NULL);
+			continue;
+		}
+		if (strcasecmp(hd->name, "content-length") == 0) {
+			handler_cl = hd->value;
+			continue;
+		}
+		if (strcasecmp(hd->name, "connection") == 0 ||
+		    strcasecmp(hd->name, "transfer-encoding") == 0)
+			continue;
+		rc = bw_buf_appendf(h, "%s: %s\r\n", hd->name, hd->value);
+	}
+	if (rc == 0 && !bodyless) {
+		if (head && handler_cl && strspn(handler_cl, "0123456789") == strlen(handler_cl) &&
+		    *handler_cl)
+			rc = bw_buf_appendf(h, "Content-Length: %s\r\n", handler_cl);
+		else
+			rc = bw_buf_appendf(h, "Content-Length: %zu\r\n", resp->body.len);
+	}
+	if (rc == 0 && last)
+		rc = bw_buf_append_str(h, "Connection: close\r\n");
+	else if (rc == 0 && req->http_minor == 0)
+		rc = bw_buf_append_str(h, "Connection: keep-alive\r\n");
+	if (rc == 0)
+		rc = bw_buf_append(h, "\r\n", 2);
+	if (rc != 0 || evbuffer_add(out, h->data, h->len) != 0)
+		return -1;
+	if (head || bodyless || resp->body.len == 0)
+		return 0;
+	if (resp->body.len >= S_BODY_BY_REF && !resp->body.secret) {
+		/* a large body is handed over, not copied */
+		size_t len = resp->body.len;
+		uint8_t *data = (uint8_t *)bw_buf_steal(&resp->body);
+		if (evbuffer_add_reference(out, data, len, s_free_ref, data) != 0) {
+			free(data);
+			return -1;
+		}
+		return 0;
+	}
+	return evbuffer_add(out, resp->body.data, resp->body.len);
+}
+
+static void s_handle(struct s_conn *c)
+{
+	struct s_server *srv = c->loop->srv;
+	bool keep_alive = c->parser.keep_alive;
+	struct bw_http_request req;
+	bw_http_parser_take(&c->parser, &req);
+	c->seq++;
+	memcpy(req.peer_ip, c->peer_ip, sizeof req.peer_ip);
+	req.peer_port = c->peer_port;
+
+	struct bw_http_response resp = {.status = 200};
+	srv->cfg->handler(srv->cfg->ctx, &req, &resp);
+	bool last = !keep_alive || c->loop->draining;
+	if (s_write_response(c, &req, &resp, last) != 0) {
+		bw_log(BW_LOG_ERROR, "could not queue a response", NULL);
+		s_send_error(c, 500, "internal error");
+	} else if (last) {
+		c->mode = S_CLOSING;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+	bw_resp_free(&resp);
+	bw_req_free(&req);
+}
+
+/* Once the last response is flushed: close, or linger first. */
+static void s_conn_finish(struct s_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	if (!c->linger && evbuffer_get_length(in) == 0) {
+		s_conn_free(c);
+		return;
+	}
+	evbuffer_drain(in, evbuffer_get_length(in));
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	c->mode = S_LINGER;
+	c->paused = false;
+	bufferevent_enable(c->bev, EV_READ);
+	s_arm(c, S_T_LINGER, S_LINGER_MS);
+}
+
+/* Parse what has arrived and answer every complete request, in order. */
+static void s_conn_process(struct s_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	uint64_t now = bw_mono_ns();
+	while (c->mode == S_OPEN && !c->paused && evbuffer_get_length(in) > 0) {
+		struct evbuffer_iovec v;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		size_t used = 0;
+		enum bw_http_parse_rc rc = bw_http_parser_feed(&c->parser, v.iov_base, v.iov_len, now, &used);
+		evbuffer_drain(in, used);
+		switch (rc) {
+		case BW_HTTP_PARSE_MORE:
+			break;
+		case BW_HTTP_PARSE_CONTINUE:
+			evbuffer_add(out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+			break;
+		case BW_HTTP_PARSE_REQUEST:
+			s_handle(c);
+			if (c->mode == S_OPEN && evbuffer_get_length(out) > S_OUT_HIGH) {
+				/* a client that pipelines but does not read waits for us */
+				c->paused = true;
+				bufferevent_disable(c->bev, EV_READ);
+			}
+			break;
+		case BW_HTTP_PARSE_ERROR:
+			s_send_error(c, c->parser.error_status, c->parser.error_msg);
+			break;
+		}
+	}
+	if (c->mode == S_CLOSING && evbuffer_get_length(out) == 0) {
+		s_conn_finish(c);
+		return;
+	}
+	s_conn_rearm(c);
+}
+
+static void s_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct s_conn *c = arg;
+	if (c->mode == S_LINGER) {
+		struct evbuffer *in = bufferevent_get_input(bev);
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	s_conn_process(c);
+}
+
+static void s_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct s_conn *c = arg;
+	if (evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+		return;
+	if (c->mode == S_CLOSING) {
+		s_conn_finish(c);
+		return;
+	}
+	if (c->mode == S_OPEN && c->paused) {
+		c->paused = false;
+		bufferevent_enable(bev, EV_READ);
+		s_conn_process(c);
+	}
+}
+
+static void s_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct s_conn *c = arg;
+	if ((what & BEV_EVENT_EOF) && c->mode != S_LINGER &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		/* the client finished sending; let it read what it asked for */
+		c->mode = S_CLOSING;
+		c->linger = false;
+		s_disarm(c);
+		return;
+	}
+	s_conn_free(c);
+}
+
+static void s_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct s_conn *c = arg;
+	int kind = c->armed;
+	c->armed = S_T_NONE;
+	if (kind == S_T_LINGER || c->mode != S_OPEN) {
+		s_conn_free(c);
+		return;
+	}
+	if (kind == S_T_IDLE) {
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+			s_arm(c, S_T_IDLE, c->loop->srv->lim.idle_timeout_ms);
+			return;
+		}
+		s_conn_free(c);
+		return;
+	}
+	/* slowloris: the head or body did not arrive in time */
+	s_send_error(c, 408, "request timed out");
+}
+
+static void s_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                        int salen, void *arg)
+{
+	(void)l;
+	(void)salen;
+	struct s_loop *loop = arg;
+	struct s_server *srv = loop->srv;
+	if (loop->draining) {
+		evutil_closesocket(fd);
+		return;
+	}
+	struct s_conn *c = calloc(1, sizeof *c);
+	if (!c) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->loop = loop;
+	c->armed = S_T_NONE;
+	c->bev = bufferevent_socket_new(loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	c->next = loop->conns;
+	if (loop->conns)
+		loop->conns->prev = c;
+	loop->conns = c;
+	bw_http_parser_init(&c->parser, &srv->plim);
+	c->timer = evtimer_new(loop->base, s_timer_cb, c);
+	if (!c->timer) {
+		s_conn_free(c);
+		return;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in4 = (const struct sockaddr_in *)(const void *)sa;
+		inet_ntop(AF_INET, &in4->sin_addr, c->peer_ip, sizeof c->peer_ip);
+		c->peer_port = ntohs(in4->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, c->peer_ip, sizeof c->peer_ip);
+		c->peer_port = ntohs(in6->sin6_port);
+	}
+	bufferevent_setcb(c->bev, s_read_cb, s_write_cb, s_event_cb, c);
+	/* a client that stops reading our response is cut off */
+	struct timeval wtv = s_tv_ms(srv->lim.idle_timeout_ms);
+	bufferevent_set_timeouts(c->bev, NULL, &wtv);
+
+	unsigned before = atomic_fetch_add(&srv->nconns, 1);
+	if (before >= srv->lim.max_connections) {
+		atomic_fetch_sub(&srv->nconns, 1);
+		s_send_error(c, 503, "too many connections");
+		bufferevent_enable(c->bev, EV_WRITE);
+		return;
+	}
+	c->counted = true;
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	s_conn_rearm(c);
+}
+
+/* ---- loops and shutdown ------------------------------------------------- */
+
+static void s_grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct s_loop *loop = arg;
+	if (loop->conns)
+		bw_log(BW_LOG_WARN, "shutdown grace period over; closing connections", NULL);
+	while (loop->conns)
+		s_conn_free(loop->conns);
+	event_base_loopexit(loop->base, NULL);
+}
+
+/* On each loop's own thread: stop accepting, close idle connections, let
+ * the rest finish their request (with Connection: close). */
+static void s_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct s_loop *loop = arg;
+	if (loop->draining)
+		return;
+	loop->draining = true;
+	if (loop->listener) {
+		evconnlistener_free(loop->listener);
+		loop->listener = NULL;
+	}
+	struct s_conn *c = loop->conns;
+	while (c) {
+		struct s_conn *next = c->next;
+		bool idle = bw_http_parser_phase(&c->parser) == BW_HTTP_PHASE_IDLE;
+		bool flushing = evbuffer_get_length(bufferevent_get_output(c->bev)) > 0;
+		if (c->mode == S_OPEN && idle) {
+			if (!flushing) {
+				s_conn_free(c);
+			} else {
+				c->mode = S_CLOSING;
+				c->paused = false;
+				bufferevent_disable(c->bev, EV_READ);
+				s_disarm(c);
+			}
+		}
+		c = next;
+	}
+	struct timeval tv = s_tv_ms(loop->srv->lim.shutdown_grace_ms);
+	evtimer_add(loop->grace_ev, &tv);
+	s_loop_maybe_done(loop);
+}
+
+static void s_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct s_server *srv = arg;
+	if (atomic_exchange(&srv->stopping, true))
+		return;
+	bw_log(BW_LOG_INFO, "shutting down", NULL);
+	for (int i = 0; i < srv->nloops; i++)
+		event_active(srv->loops[i].drain_ev, EV_TIMEOUT, 0);
+}
+
+void bw_http_stop(void)
+{
+	pthread_mutex_lock(&g_running_lock);
+	for (struct s_server *s = g_running; s; s = s->next_running)
+		event_active(s->stop_ev, EV_TIMEOUT, 0);
+	pthread_mutex_unlock(&g_running_lock);
+}
+
+static void *s_loop_main(void *arg)
+{
+	struct s_loop *loop = arg;
+	event_base_dispatch(loop->base);
+	return NULL;
+}
+
+/* "1.2.3.4:80" or "[::1]:80" into a sockaddr. */
+static int s_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	char host[64];
+	const char *port;
+	if (!s)
+		return -1;
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':' || (size_t)(rb - s - 1) >= sizeof host)
+			return -1;
+		memcpy(host, s + 1, (size_t)(rb - s - 1));
+		host[rb - s - 1] = 0;
+		port = rb + 2;
+	} else {
+		const char *colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof host)
+			return -1;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = 0;
+		port = colon + 1;
+		if (strcmp(host, "localhost") == 0)
+			strcpy(host, "127.0.0.1");
+	}
+	if (!*port || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5)
+		return -1;
+	long pn = strtol(port, NULL, 10);
+	if (pn > 65535)
+		return -1;
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *in4 = (struct sockaddr_in *)(void *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ss;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)pn);
+		*sl = sizeof *in4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)pn);
+		*sl = sizeof *in6;
+		return 0;
+	}
+	return -1;
+}
+
+static evutil_socket_t s_bind(const struct sockaddr_storage *ss, socklen_t sl)
+{
+	evutil_socket_t fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+		goto error;
+	if (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)
+		goto error;
+	if (bind(fd, (const struct sockaddr *)ss, sl) != 0 || listen(fd, 1024) != 0)
+		goto error;
+	return fd;
+error:
+	close(fd);
+	return -1;
+}
+
+static uint16_t s_port_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->sin6_port);
+}
+
+static void s_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)(void *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(port);
+}
+
+static void s_server_free(struct s_server *srv)
+{
+	for (int i = 0; i < srv->nloops && srv->loops; i++) {
+		struct s_loop *loop = &srv->loops[i];
+		while (loop->conns)
+			s_conn_free(loop->conns);
+		if (loop->listener)
+			evconnlistener_free(loop->listener);
+		if (loop->drain_ev)
+			event_free(loop->drain_ev);
+		if (loop->grace_ev)
+			event_free(loop->grace_ev);
+		if (loop->base)
+			event_base_free(loop->base);
+	}
+	if (srv->stop_ev)
+		event_free(srv->stop_ev);
+	if (srv->sig_int)
+		event_free(srv->sig_int);
+	if (srv->sig_term)
+		event_free(srv->sig_term);
+	free(srv->loops);
+}
+
+static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bound, size_t boundlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (s_parse_addr(listen_addr, &ss, &sl) != 0) {
+		bw_log(BW_LOG_ERROR, "invalid listen address",
+		       json_pack("{s:s}", "addr", listen_addr ? listen_addr : ""));
+		return -1;
+	}
+	for (int i = 0; i < srv->nloops; i++) {
+		struct s_loop *loop = &srv->loops[i];
+		loop->srv = srv;
+		loop->base = event_base_new();
+		if (!loop->base)
+			return -1;
+		loop->drain_ev = event_new(loop->base, -1, 0, s_drain_cb, loop);
+		loop->grace_ev = evtimer_new(loop->base, s_grace_cb, loop);
+		if (!loop->drain_ev || !loop->grace_ev)
+			return -1;
+		evutil_socket_t fd = s_bind(&ss, sl);
+		if (fd < 0) {
+			bw_log(BW_LOG_ERROR, "cannot listen",
+			       json_pack("{s:s,s:s}", "addr", listen_addr, "error", strerror(errno)));
+			return -1;
+		}
+		if (i == 0 && s_port_of(&ss) == 0) {
+			/* port 0: the others bind the port the kernel picked */
+			struct sockaddr_storage got;
+			socklen_t gl = sizeof got;
+			if (getsockname(fd, (struct sockaddr *)&got, &gl) != 0) {
+				close(fd);
+				return -1;
+			}
+			s_set_port(&ss, s_port_of(&got));
+		}
+		loop->listener = evconnlistener_new(loop->base, s_accept_cb, loop, LEV_OPT_CLOSE_ON_FREE,
+		                                    0, fd);
+		if (!loop->listener) {
+			close(fd);
+			return -1;
+		}
+	}
+	char host[INET6_ADDRSTRLEN];
+	const void *a = ss.ss_family == AF_INET
+	                    ? (const void *)&((struct sockaddr_in *)(void *)&ss)->sin_addr
+	                    : (const void *)&((struct sockaddr_in6 *)(void *)&ss)->sin6_addr;
+	if (!inet_ntop(ss.ss_family, a, host, sizeof host))
+		return -1;
+	if (ss.ss_family == AF_INET)
+		snprintf(bound, boundlen, "%s:%u", host, s_port_of(&ss));
+	else
+		snprintf(bound, boundlen, "[%s]:%u", host, s_port_of(&ss));
+	return 0;
+}
+
+int bw_http_serve(const struct bw_http_server_config *cfg)
+{
+	if (!cfg || !cfg->handler)
+		return -1;
+	pthread_once(&g_evthread_once, s_evthread_init);
+	if (g_evthread_rc != 0)
+		return -1;
+	struct s_server srv = {.cfg = cfg, .lim = cfg->limits};
+	srv.plim = (struct bw_http_parser_limits){
+		.max_header_bytes = srv.lim.max_header_bytes,
+		.max_body_bytes = srv.lim.max_body_bytes,
+		.max_headers = BW_HTTP_DEFAULT_MAX_HEADERS,
+	};
+	srv.nloops = cfg->threads;
+	if (srv.nloops <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		srv.nloops = n > 0 ? (int)(n > 256 ? 256 : n) : 1;
+	}
+	atomic_init(&srv.nconns, 0);
+	atomic_init(&srv.stopping, false);
+	int rc = -1;
+	bool registered = false;
+	srv.loops = calloc((size_t)srv.nloops, sizeof *srv.loops);
+	if (!srv.loops)
+		goto out;
+	char bound[96];
+	if (s_loops_init(&srv, cfg->listen, bound, sizeof bound) != 0)
+		goto out;
+	struct event_base *base0 = srv.loops[0].base;
+	srv.stop_ev = event_new(base0, -1, 0, s_stop_cb, &srv);
+	srv.sig_int = evsignal_new(base0, SIGINT, s_stop_cb, &srv);
+	srv.sig_term = evsignal_new(base0, SIGTERM, s_stop_cb, &srv);
+	if (!srv.stop_ev || !srv.sig_int || !srv.sig_term || evsignal_add(srv.sig_int, NULL) != 0 ||
+	    evsignal_add(srv.sig_term, NULL) != 0)
+		goto out;
+	pthread_mutex_lock(&g_running_lock);
+	srv.next_running = g_running;
+	g_running = &srv;
+	pthread_mutex_unlock(&g_running_lock);
+	registered = true;
+
+	bw_log(BW_LOG_INFO, "listening", json_pack("{s:s}", "addr", bound));
+	if (cfg->on_listening)
+		cfg->on_listening(cfg->ctx, bound);
+
+	for (int i = 1; i < srv.nloops; i++) {
+		if (pthread_create(&srv.loops[i].thread, NULL, s_loop_main, &srv.loops[i]) != 0) {
+			bw_log(BW_LOG_ERROR, "cannot start a loop thread", NULL);
+			s_stop_cb(-1, 0, &srv);
+			break;
+		}
+		srv.loops[i].thread_started = true;
+	}
+	s_loop_main(&srv.loops[0]);
+	for (int i = 1; i < srv.nloops; i++) {
+		if (srv.loops[i].thread_started)
+			pthread_join(srv.loops[i].thread, NULL);
+	}
+	rc = 0;
+	bw_log(BW_LOG_INFO, "stopped", NULL);
+out:
+	if (registered) {
+		pthread_mutex_lock(&g_running_lock);
+		for (struct s_server **pp = &g_running; *pp; pp = &(*pp)->next_running) {
+			if (*pp == &srv) {
+				*pp = srv.next_running;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&g_running_lock);
+	}
+	s_server_free(&srv);
+	return rc;
+}

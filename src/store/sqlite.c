@@ -1,0 +1,191 @@
+/*
+ * sqlite.c: the embedded SQLite backend of store.h.
+ *
+ * One connection in serialized mode for now, guarded by SQLite's own mutex:
+ * the only tables are small settings. When services keep state here, reads
+ * move to a connection per event loop and writes to one writer thread
+ * (DESIGN.md, Concurrency).
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+
+struct bw_store {
+	sqlite3 *db;
+	int schema_version;
+};
+
+/* Numbered migrations: entry i moves the schema from version i to i + 1.
+ * Never edit a shipped entry; append a new one. */
+static const char *const s_migrations[] = {
+	/* 1: installation settings */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) STRICT;",
+};
+
+static int s_exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		bw_logf(BW_LOG_ERROR, "store: %s", err ? err : "unknown error");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int s_user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+	if (rc == 0)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int s_migrate(struct bw_store *s)
+{
+	int version;
+	if (s_user_version(s->db, &version) != 0)
+		return -1;
+	int target = (int)(sizeof s_migrations / sizeof s_migrations[0]);
+	if (version > target) {
+		bw_logf(BW_LOG_ERROR, "store: schema version %d is newer than this bulwark (%d)",
+		        version, target);
+		return -1;
+	}
+	for (; version < target; version++) {
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", version + 1);
+		if (s_exec(s->db, "BEGIN IMMEDIATE;") != 0)
+			return -1;
+		if (s_exec(s->db, s_migrations[version]) != 0 || s_exec(s->db, pragma) != 0) {
+			s_exec(s->db, "ROLLBACK;");
+			return -1;
+		}
+		if (s_exec(s->db, "COMMIT;") != 0)
+			return -1;
+		bw_logf(BW_LOG_INFO, "store: migrated schema to version %d", version + 1);
+	}
+	s->schema_version = version;
+	return 0;
+}
+
+int bw_store_open(const char *data_dir, struct bw_store **out)
+{
+	*out = NULL;
+	if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+		bw_logf(BW_LOG_ERROR, "store: cannot create %s: %s", data_dir, strerror(errno));
+		return -1;
+	}
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s/bulwark.db", data_dir) >= sizeof path) {
+		bw_logf(BW_LOG_ERROR, "store: data directory path too long");
+		return -1;
+	}
+	struct bw_store *s = calloc(1, sizeof *s);
+	if (!s)
+		return -1;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		bw_logf(BW_LOG_ERROR, "store: cannot open %s: %s", path,
+		        s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto error;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (s_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+	                  "PRAGMA foreign_keys = ON;") != 0)
+		goto error;
+	if (s_migrate(s) != 0)
+		goto error;
+	chmod(path, 0600);
+	*out = s;
+	return 0;
+error:
+	bw_store_close(s);
+	return -1;
+}
+
+void bw_store_close(struct bw_store *store)
+{
+	if (!store)
+		return;
+	sqlite3_close_v2(store->db);
+	free(store);
+}
+
+int bw_store_ping(struct bw_store *store)
+{
+	if (!store)
+		return -1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store->db, "SELECT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int bw_store_schema_version(struct bw_store *store)
+{
+	return store ? store->schema_version : 0;
+}
+
+int bw_store_meta_get(struct bw_store *store, const char *key, char *out, size_t outlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store->db, "SELECT value FROM meta WHERE key = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int found = 0;
+	if (rc == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+		snprintf(out, outlen, "%s", v ? (const char *)v : "");
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		found = -1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static int s_meta_write(struct bw_store *store, const char *sql, const char *key,
+                        const char *value)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int bw_store_meta_set(struct bw_store *store, const char *key, const char *value)
+{
+	return s_meta_write(store,
+	                    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                    key, value);
+}
+
+int bw_store_meta_ensure(struct bw_store *store, const char *key, const char *value, char *out,
+                         size_t outlen)
+{
+	if (s_meta_write(store, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)", key,
+	                 value) != 0)
+		return -1;
+	return bw_store_meta_get(store, key, out, outlen) == 1 ? 0 : -1;
+}

@@ -1,0 +1,205 @@
+/* The request path end to end, without sockets: route, decode, handle,
+ * encode, and the errors of each protocol. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "gateway/gateway.h"
+#include "store/store.h"
+
+static struct bw_gateway s_gw = {.account_id = "123456789012", .region = "us-east-1"};
+static char s_dir[64];
+
+struct s_req {
+	struct bw_http_request req;
+	struct bw_header headers[4];
+};
+
+static void s_init(struct s_req *r, const char *method, const char *path, const char *query,
+                   const char *body)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->req.method, sizeof r->req.method, "%s", method);
+	r->req.path = (char *)path;
+	r->req.query = (char *)query;
+	r->req.target = (char *)path;
+	r->req.body = (uint8_t *)body;
+	r->req.body_len = body ? strlen(body) : 0;
+	r->req.headers = r->headers;
+	snprintf(r->req.peer_ip, sizeof r->req.peer_ip, "127.0.0.1");
+}
+
+static void s_header(struct s_req *r, const char *name, const char *value)
+{
+	r->headers[r->req.nheaders].name = (char *)name;
+	r->headers[r->req.nheaders].value = (char *)value;
+	r->req.nheaders++;
+}
+
+static void s_handle(struct s_req *r, struct bw_http_response *resp)
+{
+	memset(resp, 0, sizeof *resp);
+	resp->status = 200;
+	bw_gateway_handle(&s_gw, &r->req, resp);
+	assert_non_null(bw_resp_header_get(resp, "x-amzn-RequestId"));
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	bw_log_init(stderr, BW_LOG_ERROR);
+	snprintf(s_dir, sizeof s_dir, "/tmp/bw-gw-XXXXXX");
+	if (!mkdtemp(s_dir))
+		return -1;
+	return bw_store_open(s_dir, &s_gw.store);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	bw_store_close(s_gw.store);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_health(void **state)
+{
+	(void)state;
+	struct s_req r;
+	struct bw_http_response resp;
+	s_init(&r, "GET", "/_bulwark/health", "", NULL);
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 200);
+	json_t *body = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
+	assert_non_null(body);
+	assert_string_equal(json_string_value(json_object_get(body, "store")), "ok");
+	assert_string_equal(json_string_value(json_object_get(body, "version")), BW_VERSION);
+	json_decref(body);
+	bw_resp_free(&resp);
+}
+
+static void test_sts_get_caller_identity(void **state)
+{
+	(void)state;
+	struct s_req r;
+	struct bw_http_response resp;
+	s_init(&r, "POST", "/", "", "Action=GetCallerIdentity&Version=2011-06-15");
+	s_header(&r, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 200);
+	const char *xml = bw_buf_cstr(&resp.body);
+	assert_non_null(strstr(xml, "<GetCallerIdentityResponse"));
+	assert_non_null(strstr(xml, "<Arn>arn:aws:iam::123456789012:root</Arn>"));
+	assert_non_null(strstr(xml, "<RequestId>"));
+	bw_resp_free(&resp);
+}
+
+static void test_kms_generate_random(void **state)
+{
+	(void)state;
+	struct s_req r;
+	struct bw_http_response resp;
+	s_init(&r, "POST", "/", "", "{\"NumberOfBytes\": 12}");
+	s_header(&r, "X-Amz-Target", "TrentService.GenerateRandom");
+	s_header(&r, "Content-Type", "application/x-amz-json-1.1");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 200);
+	json_t *body = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
+	assert_int_equal(strlen(json_string_value(json_object_get(body, "Plaintext"))), 16);
+	json_decref(body);
+	bw_resp_free(&resp);
+}
+
+static void test_not_implemented_in_each_protocol(void **state)
+{
+	(void)state;
+	struct s_req r;
+	struct bw_http_response resp;
+
+	s_init(&r, "POST", "/", "", "{}");
+	s_header(&r, "X-Amz-Target", "TrentService.ListKeys");
+	s_header(&r, "Content-Type", "application/x-amz-json-1.1");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 501);
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "\"NotImplemented\""));
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "ListKeys"));
+	bw_resp_free(&resp);
+
+	s_init(&r, "POST", "/", "", "Action=ListUsers&Version=2010-05-08");
+	s_header(&r, "Content-Type", "application/x-www-form-urlencoded");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 501);
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "<Code>NotImplemented</Code>"));
+	bw_resp_free(&resp);
+
+	s_init(&r, "GET", "/detector", "", NULL);
+	s_header(&r, "Authorization", "AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/guardduty/aws4_request");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 501);
+	assert_string_equal(bw_resp_header_get(&resp, "X-Amzn-ErrorType"), "NotImplemented");
+	bw_resp_free(&resp);
+
+	s_init(&r, "GET", "/", "", NULL);
+	s_header(&r, "Authorization", "AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/s3/aws4_request");
+	s_header(&r, "Host", "localhost");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 501);
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "<Code>NotImplemented</Code>"));
+	assert_non_null(bw_resp_header_get(&resp, "x-amz-request-id"));
+	assert_non_null(bw_resp_header_get(&resp, "x-amz-id-2"));
+	bw_resp_free(&resp);
+}
+
+static void test_validation_runs_before_not_implemented(void **state)
+{
+	(void)state;
+	struct s_req r;
+	struct bw_http_response resp;
+	s_init(&r, "POST", "/", "", "{\"KeySpec\": \"NOPE\"}");
+	s_header(&r, "X-Amz-Target", "TrentService.CreateKey");
+	s_header(&r, "Content-Type", "application/x-amz-json-1.1");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 400);
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "ValidationException"));
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "keySpec"));
+	bw_resp_free(&resp);
+}
+
+static void test_unroutable_requests(void **state)
+{
+	(void)state;
+	struct s_req r;
+	struct bw_http_response resp;
+	s_init(&r, "POST", "/", "", "{}");
+	s_header(&r, "X-Amz-Target", "Nobody.Nothing");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 400);
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "UnknownOperationException"));
+	bw_resp_free(&resp);
+
+	s_init(&r, "DELETE", "/nothing/here", "", NULL);
+	s_header(&r, "Authorization", "AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/dynamodb/aws4_request");
+	s_handle(&r, &resp);
+	assert_true(resp.status >= 400 && resp.status < 500);
+	bw_resp_free(&resp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_sts_get_caller_identity),
+		cmocka_unit_test(test_kms_generate_random),
+		cmocka_unit_test(test_not_implemented_in_each_protocol),
+		cmocka_unit_test(test_validation_runs_before_not_implemented),
+		cmocka_unit_test(test_unroutable_requests),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

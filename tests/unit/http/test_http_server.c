@@ -1,0 +1,456 @@
+/*
+ * test_http_server.c: bw_http_serve over real loopback sockets: keep-alive,
+ * pipelining, limits (413, 431, 408, 503), 100-continue, HEAD, HTTP/1.0,
+ * and a drain on stop that still answers the request in flight.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "http/server.h"
+
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t s_cond = PTHREAD_COND_INITIALIZER;
+static uint16_t s_port;
+static bool s_listening;
+static pthread_t s_thread;
+static bool s_running;
+static int s_serve_rc = -99;
+static struct bw_http_server_config s_cfg;
+
+static void on_listening(void *ctx, const char *addr)
+{
+	(void)ctx;
+	const char *colon = strrchr(addr, ':');
+	pthread_mutex_lock(&s_lock);
+	s_port = (uint16_t)atoi(colon + 1);
+	s_listening = true;
+	pthread_cond_signal(&s_cond);
+	pthread_mutex_unlock(&s_lock);
+}
+
+/* Echo: "<method> <path>?<query> <body>". */
+static void echo(void *ctx, const struct bw_http_request *req, struct bw_http_response *resp)
+{
+	(void)ctx;
+	if (bw_buf_appendf(&resp->body, "%s %s?%s ", req->method, req->path, req->query) != 0 ||
+	    bw_buf_append(&resp->body, req->body, req->body_len) != 0 ||
+	    bw_resp_header(resp, "X-Peer", req->peer_ip) != 0 ||
+	    bw_resp_header(resp, "Content-Type", "text/plain") != 0)
+		resp->status = 500;
+	if (req->peer_port == 0 || req->start_ns == 0)
+		resp->status = 500;
+	if (strcmp(req->path, "/204") == 0)
+		resp->status = 204;
+}
+
+static void *serve_main(void *arg)
+{
+	(void)arg;
+	s_serve_rc = bw_http_serve(&s_cfg);
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	bw_log_init(stderr, BW_LOG_WARN);
+	struct bw_http_limits lim = bw_http_default_limits();
+	lim.max_header_bytes = 1024;
+	lim.max_body_bytes = 1000;
+	lim.header_timeout_ms = 200;
+	lim.body_timeout_ms = 300;
+	lim.idle_timeout_ms = 1000;
+	lim.max_connections = 4;
+	lim.shutdown_grace_ms = 2000;
+	s_cfg = (struct bw_http_server_config){
+		.listen = "127.0.0.1:0",
+		.threads = 2,
+		.limits = lim,
+		.handler = echo,
+		.on_listening = on_listening,
+	};
+	if (pthread_create(&s_thread, NULL, serve_main, NULL) != 0)
+		return -1;
+	s_running = true;
+	pthread_mutex_lock(&s_lock);
+	while (!s_listening)
+		pthread_cond_wait(&s_cond, &s_lock);
+	pthread_mutex_unlock(&s_lock);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (s_running) {
+		bw_http_stop();
+		pthread_join(s_thread, NULL);
+		s_running = false;
+	}
+	return 0;
+}
+
+/* ---- a tiny client ------------------------------------------------------ */
+
+static int conn(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	struct timeval tv = {.tv_sec = 3};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(s_port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	return fd;
+}
+
+static void say(int fd, const char *s)
+{
+	size_t len = strlen(s);
+	assert_int_equal(send(fd, s, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+struct resp {
+	int status;
+	char head[2048];
+	char body[4096];
+	size_t body_len;
+};
+
+/* Per connection read-ahead, so pipelined responses split cleanly. */
+struct rd {
+	int fd;
+	char buf[16384];
+	size_t len;
+};
+
+static bool fill(struct rd *r)
+{
+	if (r->len == sizeof r->buf)
+		return false;
+	ssize_t n = recv(r->fd, r->buf + r->len, sizeof r->buf - r->len, 0);
+	if (n <= 0)
+		return false;
+	r->len += (size_t)n;
+	return true;
+}
+
+/* Read one response (a 1xx counts as one); false on EOF/timeout first. */
+static bool read_resp(struct rd *r, struct resp *out, bool head_only)
+{
+	memset(out, 0, sizeof *out);
+	char *end;
+	while (!(end = memmem(r->buf, r->len, "\r\n\r\n", 4))) {
+		if (!fill(r))
+			return false;
+	}
+	size_t hlen = (size_t)(end - r->buf) + 4;
+	assert_true(hlen < sizeof out->head);
+	memcpy(out->head, r->buf, hlen);
+	out->head[hlen] = 0;
+	out->status = atoi(out->head + 9);
+	size_t cl = 0;
+	const char *clh = strcasestr(out->head, "\r\nContent-Length: ");
+	if (clh && !head_only)
+		cl = (size_t)atol(clh + 18);
+	while (r->len < hlen + cl) {
+		if (!fill(r))
+			return false;
+	}
+	assert_true(cl < sizeof out->body);
+	memcpy(out->body, r->buf + hlen, cl);
+	out->body_len = cl;
+	memmove(r->buf, r->buf + hlen + cl, r->len - hlen - cl);
+	r->len -= hlen + cl;
+	return true;
+}
+
+/* True when the server closed the connection (EOF or reset). */
+static bool closed(struct rd *r)
+{
+	char c;
+	if (r->len)
+		return false;
+	ssize_t n = recv(r->fd, &c, 1, 0);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_keep_alive(void **state)
+{
+	(void)state;
+	struct rd r = {.fd = conn()};
+	struct resp p;
+	say(r.fd, "GET /one?a=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 200);
+	assert_string_equal(p.body, "GET /one?a=1 ");
+	assert_non_null(strstr(p.head, "X-Peer: 127.0.0.1\r\n"));
+	assert_null(strcasestr(p.head, "Connection: close"));
+	say(r.fd, "POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd");
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 200);
+	assert_string_equal(p.body, "POST /two? abcd");
+	/* HEAD: Content-Length of the body a GET would get, no body */
+	say(r.fd, "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(read_resp(&r, &p, true));
+	assert_non_null(strstr(p.head, "Content-Length: 9\r\n"));
+	say(r.fd, "GET /204 HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 204);
+	assert_null(strstr(p.head, "Content-Length"));
+	say(r.fd, "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 200);
+	assert_string_equal(p.body, "GET /last? ");
+	assert_non_null(strstr(p.head, "Connection: close\r\n"));
+	assert_true(closed(&r));
+	close(r.fd);
+}
+
+static void test_pipelining(void **state)
+{
+	(void)state;
+	struct rd r = {.fd = conn()};
+	say(r.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
+	          "PUT /2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+	          "GET /3 HTTP/1.1\r\nHost: x\r\n\r\n");
+	struct resp p;
+	assert_true(read_resp(&r, &p, false));
+	assert_string_equal(p.body, "GET /1? ");
+	assert_true(read_resp(&r, &p, false));
+	assert_string_equal(p.body, "PUT /2? abc");
+	assert_true(read_resp(&r, &p, false));
+	assert_string_equal(p.body, "GET /3? ");
+	close(r.fd);
+}
+
+static void test_http10(void **state)
+{
+	(void)state;
+	struct rd r = {.fd = conn()};
+	say(r.fd, "GET /old HTTP/1.0\r\n\r\n");
+	struct resp p;
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 200);
+	assert_non_null(strstr(p.head, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(p.head, "Connection: close\r\n"));
+	assert_true(closed(&r));
+	close(r.fd);
+}
+
+static void expect_error(const char *req, int status)
+{
+	struct rd r = {.fd = conn()};
+	say(r.fd, req);
+	struct resp p;
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, status);
+	assert_non_null(strstr(p.head, "Content-Type: application/json\r\n"));
+	assert_non_null(strstr(p.head, "Connection: close\r\n"));
+	assert_non_null(strstr(p.body, "{\"message\":\""));
+	assert_true(closed(&r));
+	close(r.fd);
+}
+
+static void test_limits(void **state)
+{
+	(void)state;
+	expect_error("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n", 413);
+	char big[2048];
+	snprintf(big, sizeof big, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: %01200d\r\n\r\n", 0);
+	expect_error(big, 431);
+	expect_error("GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400);
+	expect_error("GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505);
+	expect_error("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: br\r\n\r\n", 501);
+}
+
+static void test_413_mid_upload(void **state)
+{
+	(void)state;
+	/* a client that sends a large body anyway still reads the 413 */
+	struct rd r = {.fd = conn()};
+	say(r.fd, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+	char chunk[600];
+	memset(chunk, 'q', sizeof chunk);
+	memcpy(chunk, "1f4\r\n", 5); /* 500 */
+	memcpy(chunk + 505, "\r\n", 2);
+	chunk[507] = 0;
+	say(r.fd, chunk);
+	say(r.fd, chunk); /* 1000: still fine */
+	say(r.fd, "1\r\n");  /* 1001: over */
+	struct resp p;
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 413);
+	close(r.fd);
+}
+
+static void test_slow_client(void **state)
+{
+	(void)state;
+	struct rd r = {.fd = conn()};
+	say(r.fd, "GET / HTTP/1.1\r\nHo");
+	usleep(100 * 1000);
+	say(r.fd, "st: x\r\n"); /* trickling does not extend the deadline */
+	struct resp p;
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 408);
+	assert_true(closed(&r));
+	close(r.fd);
+
+	/* the body has its own deadline */
+	r = (struct rd){.fd = conn()};
+	say(r.fd, "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12");
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 408);
+	close(r.fd);
+
+	/* a connection that never sends is closed without a word */
+	r = (struct rd){.fd = conn()};
+	assert_true(closed(&r));
+	close(r.fd);
+}
+
+static void test_expect_continue(void **state)
+{
+	(void)state;
+	struct rd r = {.fd = conn()};
+	say(r.fd, "PUT /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+	struct resp p;
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 100);
+	assert_string_equal(p.head, "HTTP/1.1 100 Continue\r\n\r\n");
+	say(r.fd, "hello");
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 200);
+	assert_string_equal(p.body, "PUT /up? hello");
+	close(r.fd);
+
+	/* too large: 413 straight away, no 100 */
+	expect_error("PUT /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n",
+	             413);
+}
+
+static void test_connection_limit(void **state)
+{
+	(void)state;
+	usleep(100 * 1000); /* let the server see earlier tests' closes */
+	struct rd r[4];
+	struct resp p;
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct rd){.fd = conn()};
+		say(r[i].fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+		assert_true(read_resp(&r[i], &p, false));
+		assert_int_equal(p.status, 200);
+	}
+	struct rd extra = {.fd = conn()};
+	assert_true(read_resp(&extra, &p, false));
+	assert_int_equal(p.status, 503);
+	assert_non_null(strstr(p.head, "Connection: close\r\n"));
+	close(extra.fd);
+	close(r[0].fd);
+	usleep(50 * 1000);
+	extra = (struct rd){.fd = conn()};
+	say(extra.fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(read_resp(&extra, &p, false));
+	assert_int_equal(p.status, 200);
+	close(extra.fd);
+	for (int i = 1; i < 4; i++)
+		close(r[i].fd);
+}
+
+static void test_stop_answers_in_flight(void **state)
+{
+	(void)state;
+	usleep(50 * 1000);
+	struct rd idle = {.fd = conn()};
+	say(idle.fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	struct resp p;
+	assert_true(read_resp(&idle, &p, false));
+
+	struct rd r = {.fd = conn()};
+	say(r.fd, "PUT /late HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nhal");
+	usleep(30 * 1000);
+	bw_http_stop();
+	usleep(30 * 1000);
+	assert_true(closed(&idle)); /* an idle keep-alive connection is closed */
+	say(r.fd, "f!!");
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 200);
+	assert_string_equal(p.body, "PUT /late? half!!");
+	assert_non_null(strstr(p.head, "Connection: close\r\n"));
+	assert_true(closed(&r));
+	close(r.fd);
+	close(idle.fd);
+	pthread_join(s_thread, NULL);
+	s_running = false;
+	assert_int_equal(s_serve_rc, 0);
+}
+
+/* A real SIGTERM (libevent's signal event on loop 0) stops a server too. */
+static void test_sigterm(void **state)
+{
+	(void)state;
+	pthread_mutex_lock(&s_lock);
+	s_listening = false;
+	pthread_mutex_unlock(&s_lock);
+	s_cfg.threads = 0; /* one loop per core */
+	s_cfg.listen = "[::1]:0";
+	s_serve_rc = -99;
+	assert_int_equal(pthread_create(&s_thread, NULL, serve_main, NULL), 0);
+	s_running = true;
+	pthread_mutex_lock(&s_lock);
+	while (!s_listening)
+		pthread_cond_wait(&s_cond, &s_lock);
+	pthread_mutex_unlock(&s_lock);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(s_port)};
+	sa.sin6_addr = in6addr_loopback;
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	struct rd r = {.fd = fd};
+	say(fd, "GET /v6 HTTP/1.1\r\nHost: x\r\n\r\n");
+	struct resp p;
+	assert_true(read_resp(&r, &p, false));
+	assert_string_equal(p.body, "GET /v6? ");
+	assert_non_null(strstr(p.head, "X-Peer: ::1\r\n"));
+	close(fd);
+	raise(SIGTERM);
+	pthread_join(s_thread, NULL);
+	s_running = false;
+	assert_int_equal(s_serve_rc, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keep_alive),
+		cmocka_unit_test(test_pipelining),
+		cmocka_unit_test(test_http10),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_413_mid_upload),
+		cmocka_unit_test(test_slow_client),
+		cmocka_unit_test(test_expect_continue),
+		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_stop_answers_in_flight),
+		cmocka_unit_test(test_sigterm),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
