@@ -6,15 +6,18 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
-#include <openssl/rand.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/policy.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "gateway/account.h"
 #include "gateway/gateway.h"
+#include "services/service.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -23,6 +26,10 @@ static void s_usage(FILE *out)
 	fputs("usage: bulwark <command> [options]\n"
 	      "\n"
 	      "commands:\n"
+	      "  init       make the account, root key and root access key; write an aws\n"
+	      "             CLI profile (--json, --no-profile, --profile NAME,\n"
+	      "             --endpoint-url URL, --region R, --data-dir DIR,\n"
+	      "             --passphrase-file F to derive the root key from a passphrase)\n"
 	      "  serve      serve the AWS APIs over HTTP\n"
 	      "  version    print the version\n"
 	      "\n"
@@ -35,11 +42,12 @@ static void s_usage(FILE *out)
 	      "  --max-body-bytes N       largest request body (default 64 MiB)\n"
 	      "  --max-connections N      concurrent connections (default 1024)\n"
 	      "  --log-level LEVEL        debug, info, warn or error (default info)\n"
-	      "  --no-access-log          no log line per request\n",
+	      "  --no-access-log          no log line per request\n"
+	      "  --passphrase-file F      the root key's passphrase (or BULWARK_PASSPHRASE)\n",
 	      out);
 }
 
-/* Until authentication exists, only this machine may talk to the server. */
+/* Is the listen address a loopback one? (Logged as a warning otherwise.) */
 static int s_loopback_only(const char *listen)
 {
 	char host[128];
@@ -62,18 +70,135 @@ static int s_loopback_only(const char *listen)
 	return -1;
 }
 
-/* A 12-digit account id for a new installation. */
-static int s_new_account_id(char out[13])
+/* The passphrase of a passphrase-derived root key: from a file (first line)
+ * or BULWARK_PASSPHRASE; NULL when neither is given. */
+static int s_read_passphrase(const char *file, char **out)
 {
-	uint8_t r[12];
-	if (RAND_bytes(r, sizeof r) != 1)
+	*out = NULL;
+	if (!file) {
+		const char *env = getenv("BULWARK_PASSPHRASE");
+		if (env && *env && !(*out = strdup(env)))
+			return -1;
+		return 0;
+	}
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		bw_logf(BW_LOG_ERROR, "cannot read the passphrase file %s", file);
 		return -1;
-	for (int i = 0; i < 12; i++)
-		out[i] = (char)('0' + r[i] % 10);
-	if (out[0] == '0')
-		out[0] = '1';
-	out[12] = 0;
-	return 0;
+	}
+	char line[1024];
+	bool ok = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	if (!ok) {
+		bw_logf(BW_LOG_ERROR, "the passphrase file %s is empty", file);
+		return -1;
+	}
+	line[strcspn(line, "\r\n")] = 0;
+	*out = strdup(line);
+	bw_cleanse(line, sizeof line);
+	return *out && **out ? 0 : -1;
+}
+
+static void s_free_passphrase(char *p)
+{
+	if (p)
+		bw_cleanse(p, strlen(p));
+	free(p);
+}
+
+/* The root's new access key, shown once: text for people, JSON for scripts.
+ * Never through the log. */
+static void s_print_credentials(FILE *out, const struct bw_root_credentials *c, bool as_json)
+{
+	if (as_json) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "AccountId", c->account_id,
+		                      "AccessKeyId", c->access_key_id, "SecretAccessKey",
+		                      c->secret_access_key, "UserArn", "");
+		char arn[64];
+		snprintf(arn, sizeof arn, "arn:aws:iam::%s:root", c->account_id);
+		json_object_set_new(j, "UserArn", json_string(arn));
+		char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+		if (text) {
+			fprintf(out, "%s\n", text);
+			bw_cleanse(text, strlen(text));
+		}
+		free(text);
+		json_decref(j);
+	} else {
+		fprintf(out,
+		        "Account %s is ready. The root user's access key, shown only now:\n"
+		        "  aws_access_key_id     = %s\n"
+		        "  aws_secret_access_key = %s\n",
+		        c->account_id, c->access_key_id, c->secret_access_key);
+	}
+	fflush(out);
+}
+
+static int s_init(int argc, char **argv)
+{
+	enum { OPT_DATA = 1, OPT_JSON, OPT_NO_PROFILE, OPT_PROFILE, OPT_ENDPOINT, OPT_REGION,
+	       OPT_PASSPHRASE, OPT_HELP };
+	static const struct option opts[] = {
+		{"data-dir", required_argument, NULL, OPT_DATA},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"no-profile", no_argument, NULL, OPT_NO_PROFILE},
+		{"profile", required_argument, NULL, OPT_PROFILE},
+		{"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
+		{"region", required_argument, NULL, OPT_REGION},
+		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	const char *data_dir = "./data", *profile = "bulwark", *endpoint = "http://127.0.0.1:4566";
+	const char *region = "us-east-1", *passphrase_file = NULL;
+	bool as_json = false, write_profile = true;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DATA: data_dir = optarg; break;
+		case OPT_JSON: as_json = true; break;
+		case OPT_NO_PROFILE: write_profile = false; break;
+		case OPT_PROFILE: profile = optarg; break;
+		case OPT_ENDPOINT: endpoint = optarg; break;
+		case OPT_REGION: region = optarg; break;
+		case OPT_PASSPHRASE: passphrase_file = optarg; break;
+		case OPT_HELP: s_usage(stdout); return 0;
+		default: s_usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		s_usage(stderr);
+		return 2;
+	}
+	bw_log_init(stderr, BW_LOG_WARN);
+	struct bw_store *store;
+	struct bw_root_key rk;
+	struct bw_root_credentials fresh;
+	char account[16], *passphrase = NULL;
+	if (s_read_passphrase(passphrase_file, &passphrase) != 0)
+		return 1;
+	int rc = bw_account_open(data_dir, passphrase, true, &store, &rk, account, &fresh);
+	s_free_passphrase(passphrase);
+	if (rc != 0)
+		return 1;
+	bw_store_close(store);
+	bw_root_key_clear(&rk);
+	if (!fresh.access_key_id[0]) {
+		fprintf(stderr, "bulwark: %s already holds account %s; its root key was shown when it "
+		        "was made\n", data_dir, account);
+		return 1;
+	}
+	int status = 0;
+	if (write_profile && bw_account_write_profile(profile, &fresh, endpoint, region) != 0) {
+		fprintf(stderr, "bulwark: could not write the aws CLI profile '%s'\n", profile);
+		status = 1;
+	}
+	s_print_credentials(stdout, &fresh, as_json);
+	if (write_profile && !as_json && status == 0)
+		printf("Wrote the aws CLI profile '%s': aws --profile %s sts get-caller-identity\n",
+		       profile, profile);
+	bw_cleanse(&fresh, sizeof fresh);
+	return status;
 }
 
 static int s_parse_size(const char *s, size_t *out)
@@ -89,7 +214,7 @@ static int s_parse_size(const char *s, size_t *out)
 static int s_serve(int argc, char **argv)
 {
 	enum { OPT_LISTEN = 1, OPT_DATA, OPT_THREADS, OPT_REGION, OPT_BODY, OPT_CONNS, OPT_LEVEL,
-	       OPT_NO_ACCESS_LOG, OPT_HELP };
+	       OPT_NO_ACCESS_LOG, OPT_PASSPHRASE, OPT_HELP };
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"data-dir", required_argument, NULL, OPT_DATA},
@@ -99,10 +224,12 @@ static int s_serve(int argc, char **argv)
 		{"max-connections", required_argument, NULL, OPT_CONNS},
 		{"log-level", required_argument, NULL, OPT_LEVEL},
 		{"no-access-log", no_argument, NULL, OPT_NO_ACCESS_LOG},
+		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
 	const char *listen = "127.0.0.1:4566", *data_dir = "./data", *region = "us-east-1";
+	const char *passphrase_file = NULL;
 	int threads = 0;
 	bool access_log = true;
 	enum bw_log_level level = BW_LOG_INFO;
@@ -149,6 +276,9 @@ static int s_serve(int argc, char **argv)
 		case OPT_NO_ACCESS_LOG:
 			access_log = false;
 			break;
+		case OPT_PASSPHRASE:
+			passphrase_file = optarg;
+			break;
 		case OPT_HELP:
 			s_usage(stdout);
 			return 0;
@@ -159,24 +289,33 @@ static int s_serve(int argc, char **argv)
 	if (optind != argc || strlen(region) >= 32)
 		goto usage;
 	bw_log_init(stderr, level);
-	if (s_loopback_only(listen) != 0) {
-		bw_logf(BW_LOG_ERROR,
-		        "refusing to listen on %s: until authentication is in place bulwark serves "
-		        "loopback addresses only (127.0.0.0/8, [::1])",
+	if (s_loopback_only(listen) != 0)
+		bw_logf(BW_LOG_WARN,
+		        "listening on %s, beyond loopback, without TLS: requests are signed but not "
+		        "encrypted; put a TLS proxy in front",
 		        listen);
-		return 2;
-	}
 
 	struct bw_gateway gw = {.started_ms = bw_now_ms(), .access_log = access_log};
 	snprintf(gw.region, sizeof gw.region, "%s", region);
-	if (bw_store_open(data_dir, &gw.store) != 0)
+	struct bw_root_credentials fresh;
+	char *passphrase = NULL;
+	if (s_read_passphrase(passphrase_file, &passphrase) != 0)
 		return 1;
-	char fresh[13];
-	if (s_new_account_id(fresh) != 0 ||
-	    bw_store_meta_ensure(gw.store, "account_id", fresh, gw.account_id,
-	                         sizeof gw.account_id) != 0) {
-		bw_logf(BW_LOG_ERROR, "cannot establish the account id");
+	int arc = bw_account_open(data_dir, passphrase, true, &gw.store, &gw.root_key,
+	                          gw.account_id, &fresh);
+	s_free_passphrase(passphrase);
+	if (arc != 0)
+		return 1;
+	if (fresh.access_key_id[0]) {
+		/* first start on an empty data directory: show the root's key once */
+		s_print_credentials(stdout, &fresh, false);
+		bw_cleanse(&fresh, sizeof fresh);
+	}
+	gw.policies = bw_policy_cache_new(4096);
+	if (!gw.policies || bw_services_check() != 0) {
+		bw_policy_cache_free(gw.policies);
 		bw_store_close(gw.store);
+		bw_root_key_clear(&gw.root_key);
 		return 1;
 	}
 	bw_log(BW_LOG_INFO, "starting",
@@ -191,7 +330,9 @@ static int s_serve(int argc, char **argv)
 		.ctx = &gw,
 	};
 	int rc = bw_http_serve(&cfg);
+	bw_policy_cache_free(gw.policies);
 	bw_store_close(gw.store);
+	bw_root_key_clear(&gw.root_key);
 	bw_log(BW_LOG_INFO, "stopped", NULL);
 	return rc == 0 ? 0 : 1;
 usage:
@@ -208,6 +349,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "serve") == 0)
 		return s_serve(argc - 1, argv + 1);
+	if (strcmp(argv[1], "init") == 0)
+		return s_init(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("bulwark %s\n", BW_VERSION);
 		return 0;

@@ -35,6 +35,7 @@ int bw_buf_reserve(struct bw_buf *b, size_t extra)
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
+	bool fresh = b->data == NULL;
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
@@ -56,6 +57,8 @@ int bw_buf_reserve(struct bw_buf *b, size_t extra)
 	}
 	b->data = p;
 	b->cap = cap;
+	if (fresh)
+		b->data[0] = 0; /* the NUL past len that buf.h promises */
 	return 0;
 }
 

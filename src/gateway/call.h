@@ -13,7 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/principal.h"
 #include "core/buf.h"
+#include "crypto/seal.h"
 #include "http/message.h"
 #include "protocol/model.h"
 
@@ -50,6 +52,11 @@ struct bw_call {
 	struct bw_buf out_stream;
 
 	struct bw_store *store;
+	const struct bw_root_key *root_key; /* for sealing and unsealing secrets */
+
+	/* Who is calling: set by authentication before any handler runs. */
+	struct bw_principal principal;
+	double now_s; /* the request's clock, epoch seconds */
 
 	bool failed;
 	struct bw_error err;

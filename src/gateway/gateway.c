@@ -13,6 +13,8 @@
 
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "gateway/authn.h"
+#include "gateway/authz.h"
 #include "gateway/call.h"
 #include "gateway/route.h"
 #include "protocol/codec.h"
@@ -79,28 +81,34 @@ static int s_not_implemented(struct bw_call *call)
 	                      call->op->name);
 }
 
-static int s_dispatch(struct bw_call *call, json_t **out)
+/* Authenticate, decode, authorize, handle: DESIGN.md's steps 3 to 5. */
+static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **out)
 {
 	json_t *in = NULL;
+	if (bw_authenticate(call) != 0)
+		return -1;
 	const struct bw_codec *codec = bw_codec_for(call->model->protocol);
 	if (codec->decode(call, &in) != 0)
 		return -1;
 	call->service = bw_service_find(call->model->name);
 	call->impl = call->service ? bw_service_op(call->service, call->op->name) : NULL;
+	int rc = -1;
 	if (!call->impl) {
-		json_decref(in);
-		return s_not_implemented(call);
+		s_not_implemented(call);
+		goto done;
 	}
-	/* authenticate + authorize: the identity issue */
+	if (bw_authorize(call, gw->policies, in) != 0)
+		goto done;
 	*out = json_object();
 	if (!*out) {
-		json_decref(in);
-		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		goto done;
 	}
-	int rc = call->impl->handler(call, in, *out);
-	json_decref(in);
+	rc = call->impl->handler(call, in, *out);
 	if (rc != 0 && !call->failed)
 		bw_fail_status(call, 500, "InternalFailure", "The handler failed without a reason");
+done:
+	json_decref(in);
 	return rc != 0 ? -1 : 0;
 }
 
@@ -137,7 +145,8 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
                        struct bw_http_response *resp)
 {
 	struct bw_gateway *gw = ctx;
-	struct bw_call call = {.req = req, .store = gw->store};
+	struct bw_call call = {.req = req, .store = gw->store, .root_key = &gw->root_key,
+	                       .now_s = (double)bw_now_ms() / 1000.0};
 	struct bw_buf path_buf = {0};
 	json_t *out = NULL;
 	s_request_id(call.request_id);
@@ -154,7 +163,7 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 
 	int rc = bw_route(&call, &path_buf);
 	if (rc == 0)
-		rc = s_dispatch(&call, &out);
+		rc = s_dispatch(gw, &call, &out);
 	if (!call.model)
 		call.model = s_model_of_protocol(bw_route_guess_protocol(req));
 	const struct bw_codec *codec = bw_codec_for(call.model->protocol);
@@ -173,6 +182,7 @@ done:
 		s_access_log(&call, req, resp);
 	json_decref(out);
 	json_decref(call.uri_labels);
+	bw_principal_clear(&call.principal);
 	bw_buf_free(&call.out_stream);
 	bw_buf_free(&path_buf);
 }

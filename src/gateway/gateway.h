@@ -10,10 +10,15 @@
 
 #include "http/message.h"
 
+#include "crypto/seal.h"
+
 struct bw_store;
+struct bw_policy_cache;
 
 struct bw_gateway {
+	struct bw_policy_cache *policies; /* compiled policies, shared by all loops */
 	struct bw_store *store;
+	struct bw_root_key root_key;
 	char account_id[16];
 	char region[32];      /* default region when the request names none */
 	int64_t started_ms;   /* for the health endpoint's uptime */

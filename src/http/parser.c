@@ -434,22 +434,28 @@ static enum bw_http_parse_rc s_parse_head(struct bw_http_parser *p)
 		p->state = S_BODY_CL;
 		p->left = f.cl;
 		if (f.cl <= S_INLINE_BODY_MAX) {
+			/* Pointers into mem are kept as offsets across the realloc:
+			 * comparing or subtracting with a freed pointer is undefined. */
+			size_t off_target = (size_t)(req->target - mem);
+			size_t off_path = (size_t)(req->path - mem);
+			size_t off_query = (size_t)(req->query - mem);
+			for (size_t i = 0; i < req->nheaders; i++) {
+				req->headers[i].name = (char *)(uintptr_t)(req->headers[i].name - mem);
+				req->headers[i].value = (char *)(uintptr_t)(req->headers[i].value - mem);
+			}
 			char *grown = realloc(mem, body_off + (size_t)f.cl + 1);
+			char *base = grown ? grown : mem; /* a failed realloc leaves mem intact */
+			req->headers = (struct bw_header *)(void *)base;
+			for (size_t i = 0; i < req->nheaders; i++) {
+				req->headers[i].name = base + (uintptr_t)req->headers[i].name;
+				req->headers[i].value = base + (uintptr_t)req->headers[i].value;
+			}
+			req->target = base + off_target;
+			req->path = base + off_path;
+			req->query = base + off_query;
+			req->mem = mem = base;
 			if (!grown)
 				return s_fail(p, 500, "out of memory");
-			if (grown != mem) {
-				/* every pointer into mem moves by the same offset */
-				ptrdiff_t d = grown - mem;
-				req->headers = (struct bw_header *)(void *)grown;
-				for (size_t i = 0; i < req->nheaders; i++) {
-					req->headers[i].name += d;
-					req->headers[i].value += d;
-				}
-				req->target += d;
-				req->path += d;
-				req->query += d;
-				req->mem = mem = grown;
-			}
 			p->body = (uint8_t *)mem + body_off;
 			p->body_cap = (size_t)f.cl + 1;
 			p->body_inline = true;

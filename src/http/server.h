@@ -6,6 +6,13 @@
  * the loop that read them, and the response written back; keep-alive and
  * pipelining as HTTP/1.1 wants. bw_http_serve returns after SIGINT/SIGTERM,
  * once in-flight requests have been answered (or a grace period ran out).
+ *
+ * The server writes the framing: Content-Length (computed from the body;
+ * a handler's own Content-Length counts only for HEAD, whose body is never
+ * sent), Connection, no body or length for 204/304. The request parser and
+ * its leniencies are described in http/parser.h; at most
+ * BW_HTTP_DEFAULT_MAX_HEADERS header fields. A connection that has sent
+ * nothing yet gets header_timeout_ms to start its first request.
  */
 #ifndef BW_HTTP_SERVER_H
 #define BW_HTTP_SERVER_H

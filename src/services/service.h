@@ -25,21 +25,36 @@ typedef int (*bw_resource_fn)(struct bw_call *call, const json_t *in, struct bw_
 struct bw_op_impl {
 	const char *name;        /* operation name in the model */
 	bw_handler_fn handler;
-	const char *iam_action;  /* "sts:GetCallerIdentity" */
+	const char *iam_action;  /* "sts:GetCallerIdentity"; required */
 	bw_resource_fn resource; /* NULL: the action takes no resource ("*") */
 	bool read_only;
+	/* AWS asks no permission for this operation (sts:GetCallerIdentity):
+	 * the caller is still authenticated, never authorized. Rare; say why. */
+	bool no_authorization;
 };
+
+/* A service's operations may be split over several files, one table each. */
+struct bw_op_table {
+	const struct bw_op_impl *ops;
+	size_t nops;
+};
+#define BW_OP_TABLE(array) {(array), sizeof(array) / sizeof((array)[0])}
 
 struct bw_service {
 	const char *model_name; /* "sts": the botocore model it serves */
-	const struct bw_op_impl *ops;
-	size_t nops;
+	/* Pointers, so tables defined in other files can be listed statically. */
+	const struct bw_op_table *const *tables;
+	size_t ntables;
 };
 
 /* Every service with handlers, NULL-terminated (services/registry.c). */
 extern const struct bw_service *const bw_services[];
 
 const struct bw_service *bw_service_find(const char *model_name);
+/* Refuse a table row the gateway could not authorize: no IAM action, an
+ * action of another service, no handler, or an operation the model lacks.
+ * Logs each and returns -1; serve does not start. */
+int bw_services_check(void);
 const struct bw_op_impl *bw_service_op(const struct bw_service *svc, const char *op_name);
 
 #endif

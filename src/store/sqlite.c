@@ -9,24 +9,27 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "core/log.h"
+#include "store/sqlite_internal.h"
 
-struct bw_store {
-	sqlite3 *db;
-	int schema_version;
-};
 
 /* Numbered migrations: entry i moves the schema from version i to i + 1.
  * Never edit a shipped entry; append a new one. */
 static const char *const s_migrations[] = {
 	/* 1: installation settings */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) STRICT;",
+	/* 2: the resources of every service (doc.h) */
+	"CREATE TABLE docs (kind TEXT NOT NULL, account TEXT NOT NULL, key TEXT NOT NULL,"
+	" doc TEXT NOT NULL, updated_ms INTEGER NOT NULL,"
+	" PRIMARY KEY (kind, account, key)) STRICT, WITHOUT ROWID;",
 };
 
 static int s_exec(sqlite3 *db, const char *sql)
@@ -95,6 +98,11 @@ int bw_store_open(const char *data_dir, struct bw_store **out)
 	struct bw_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return -1;
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&s->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		bw_logf(BW_LOG_ERROR, "store: cannot open %s: %s", path,
@@ -120,6 +128,7 @@ void bw_store_close(struct bw_store *store)
 	if (!store)
 		return;
 	sqlite3_close_v2(store->db);
+	pthread_mutex_destroy(&store->lock);
 	free(store);
 }
 
@@ -128,10 +137,13 @@ int bw_store_ping(struct bw_store *store)
 	if (!store)
 		return -1;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store->db, "SELECT 1", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
-	sqlite3_finalize(st);
+	bw_store_lock(store);
+	int rc = -1;
+	if (sqlite3_prepare_v2(store->db, "SELECT 1", -1, &st, NULL) == SQLITE_OK) {
+		rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+		sqlite3_finalize(st);
+	}
+	bw_store_unlock(store);
 	return rc;
 }
 
@@ -143,9 +155,12 @@ int bw_store_schema_version(struct bw_store *store)
 int bw_store_meta_get(struct bw_store *store, const char *key, char *out, size_t outlen)
 {
 	sqlite3_stmt *st;
+	bw_store_lock(store);
 	if (sqlite3_prepare_v2(store->db, "SELECT value FROM meta WHERE key = ?1", -1, &st,
-	                       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK) {
+		bw_store_unlock(store);
 		return -1;
+	}
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	int found = 0;
@@ -157,6 +172,7 @@ int bw_store_meta_get(struct bw_store *store, const char *key, char *out, size_t
 		found = -1;
 	}
 	sqlite3_finalize(st);
+	bw_store_unlock(store);
 	return found;
 }
 
@@ -164,12 +180,16 @@ static int s_meta_write(struct bw_store *store, const char *sql, const char *key
                         const char *value)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+	bw_store_lock(store);
+	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		bw_store_unlock(store);
 		return -1;
+	}
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
+	bw_store_unlock(store);
 	return rc;
 }
 

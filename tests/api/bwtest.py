@@ -16,9 +16,15 @@ from botocore.config import Config
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.environ.get("BULWARK_BIN") or os.path.join(HERE, "..", "..", "build-test", "bulwark")
 REGION = "us-east-1"
-# Until authentication lands any well-formed key is accepted as the root's.
-ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
-SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def init_data_dir(data_dir, *extra):
+    """`bulwark init --json`: the account and the root's access key."""
+    r = subprocess.run([BIN, "init", "--data-dir", data_dir, "--json", "--no-profile", *extra],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"bulwark init failed ({r.returncode}): {r.stderr}")
+    return json.loads(r.stdout)
 
 
 class Server:
@@ -26,6 +32,8 @@ class Server:
 
     def __init__(self, *extra_args, threads=2):
         self.data_dir = tempfile.mkdtemp(prefix="bw-api-")
+        self.account = init_data_dir(self.data_dir)
+        self.account_id = self.account["AccountId"]
         self.lines = []
         self._cond = threading.Condition()
         args = [BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
@@ -66,19 +74,43 @@ class Server:
                     return None
                 self._cond.wait(min(left, 0.2))
 
-    def client(self, service, validate=True, **config):
+    def client(self, service, validate=True, creds=None, **config):
+        """A boto3 client; creds is (access key id, secret[, session token]),
+        the account root's by default."""
         cfg = Config(retries={"max_attempts": 1, "mode": "standard"},
                      parameter_validation=validate, **config)
+        akid, secret, token = (tuple(creds) + (None,))[:3] if creds else self.root_creds()
         return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
-                            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                            config=cfg)
+                            aws_access_key_id=akid, aws_secret_access_key=secret,
+                            aws_session_token=token, config=cfg)
+
+    def root_creds(self):
+        """The account root's credentials, from `bulwark init`."""
+        return self.account["AccessKeyId"], self.account["SecretAccessKey"], None
+
+    def signed_raw(self, service, body=b"", method="POST", path="/", headers=None,
+                   creds=None):
+        """The bytes of an HTTP/1.1 request signed with SigV4 by botocore
+        (whatever its body), for tests that must send what no SDK would."""
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        akid, secret, token = (tuple(creds) + (None,))[:3] if creds else self.root_creds()
+        hdrs = {"Host": self.addr, **(headers or {})}
+        req = AWSRequest(method=method, url=self.endpoint + path, data=body, headers=hdrs)
+        SigV4Auth(Credentials(akid, secret, token), service, REGION).add_auth(req)
+        head = f"{method} {path} HTTP/1.1\r\n".encode()
+        for k, v in req.headers.items():
+            head += f"{k}: {v}\r\n".encode()
+        return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
 
     def aws(self, *args):
         """Run the aws CLI against the server; returns the CompletedProcess."""
         exe = shutil.which("aws")
         if not exe:
             raise unittest.SkipTest("the aws CLI is not installed (scripts/deps.sh)")
-        env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        akid, secret, _ = self.root_creds()
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=akid, AWS_SECRET_ACCESS_KEY=secret,
                    AWS_DEFAULT_REGION=REGION, AWS_CONFIG_FILE=os.devnull,
                    AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_MAX_ATTEMPTS="1",
                    AWS_PAGER="")
@@ -95,6 +127,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self._reader.join(timeout=5)
+        self.proc.stderr.close()
         shutil.rmtree(self.data_dir, ignore_errors=True)
         return self.proc.returncode
 

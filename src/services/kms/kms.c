@@ -9,8 +9,10 @@ static const struct bw_op_impl s_ops[] = {
 	{"GenerateRandom", bw_kms_generate_random, "kms:GenerateRandom", NULL, true},
 };
 
+static const struct bw_op_table s_table = BW_OP_TABLE(s_ops);
+
 const struct bw_service bw_service_kms = {
 	.model_name = "kms",
-	.ops = s_ops,
-	.nops = sizeof s_ops / sizeof s_ops[0],
+	.tables = (const struct bw_op_table *const[]){&s_table},
+	.ntables = 1,
 };

@@ -1,29 +1,48 @@
 /*
- * sts.c: the STS service (awsQuery). Until authentication lands every
- * caller is the account root, so GetCallerIdentity answers for it.
+ * sts.c: the STS service (awsQuery): its operation table, and
+ * GetCallerIdentity, which answers for whoever authentication said is
+ * calling (call->principal). AssumeRoleWithSAML, AssumeRoleWithWebIdentity,
+ * GetFederationToken and AssumeRoot are not registered: the gateway answers
+ * them NotImplemented.
  */
-#include <stdio.h>
-
 #include "services/service.h"
+#include "services/sts/sts_credentials.h"
 
 static int s_get_caller_identity(struct bw_call *call, const json_t *in, json_t *out)
 {
 	(void)in;
-	char arn[64];
-	snprintf(arn, sizeof arn, "arn:aws:iam::%s:root", call->account_id);
-	if (json_object_set_new(out, "UserId", json_string(call->account_id)) != 0 ||
-	    json_object_set_new(out, "Account", json_string(call->account_id)) != 0 ||
-	    json_object_set_new(out, "Arn", json_string(arn)) != 0)
+	const struct bw_principal *p = &call->principal;
+	/* principal.account is empty only if authentication left the principal
+	 * unset; the call's account is then the one it runs in. */
+	const char *account = p->account[0] ? p->account : call->account_id;
+	if (!p->arn[0] || !p->principal_id[0])
+		return bw_fail_status(call, 500, "InternalFailure", "The caller is not known.");
+	if (json_object_set_new(out, "UserId", json_string(p->principal_id)) != 0 ||
+	    json_object_set_new(out, "Account", json_string(account)) != 0 ||
+	    json_object_set_new(out, "Arn", json_string(p->arn)) != 0)
 		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
 	return 0;
 }
 
 static const struct bw_op_impl s_ops[] = {
-	{"GetCallerIdentity", s_get_caller_identity, "sts:GetCallerIdentity", NULL, true},
+	{.name = "AssumeRole", .handler = bw_sts_assume_role, .iam_action = "sts:AssumeRole",
+	 .resource = bw_sts_assume_role_resource},
+	{.name = "DecodeAuthorizationMessage", .handler = bw_sts_decode_authorization_message,
+	 .iam_action = "sts:DecodeAuthorizationMessage", .read_only = true},
+	{.name = "GetAccessKeyInfo", .handler = bw_sts_get_access_key_info,
+	 .iam_action = "sts:GetAccessKeyInfo", .read_only = true},
+	/* "No permissions are required to perform this operation" (AWS API
+	 * reference): even a caller denied everything may ask who it is. */
+	{.name = "GetCallerIdentity", .handler = s_get_caller_identity,
+	 .iam_action = "sts:GetCallerIdentity", .read_only = true, .no_authorization = true},
+	{.name = "GetSessionToken", .handler = bw_sts_get_session_token,
+	 .iam_action = "sts:GetSessionToken"},
 };
+
+static const struct bw_op_table s_table = BW_OP_TABLE(s_ops);
 
 const struct bw_service bw_service_sts = {
 	.model_name = "sts",
-	.ops = s_ops,
-	.nops = sizeof s_ops / sizeof s_ops[0],
+	.tables = (const struct bw_op_table *const[]){&s_table},
+	.ntables = 1,
 };

@@ -9,16 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/policy.h"
+#include "auth/sigv4.h"
 #include "core/log.h"
+#include "core/timeutil.h"
+#include "gateway/account.h"
 #include "gateway/gateway.h"
 #include "store/store.h"
 
-static struct bw_gateway s_gw = {.account_id = "123456789012", .region = "us-east-1"};
+static struct bw_gateway s_gw = {.region = "us-east-1"};
+static struct bw_root_credentials s_root;
 static char s_dir[64];
 
 struct s_req {
 	struct bw_http_request req;
-	struct bw_header headers[4];
+	struct bw_header headers[8];
+	char date[20];
+	struct bw_buf authorization;
 };
 
 static void s_init(struct s_req *r, const char *method, const char *path, const char *query,
@@ -42,12 +49,33 @@ static void s_header(struct s_req *r, const char *name, const char *value)
 	r->req.nheaders++;
 }
 
+/* Sign as the account root for `service`, as an SDK would. */
+static void s_sign(struct s_req *r, const char *service)
+{
+	double now = (double)bw_now_ms() / 1000.0;
+	assert_int_equal(bw_time_amzdate(now, r->date, sizeof r->date), 0);
+	s_header(r, "X-Amz-Date", r->date);
+	if (!bw_req_header(&r->req, "host"))
+		s_header(r, "Host", "localhost");
+	struct bw_sigv4_sign_params p = {
+		.access_key_id = s_root.access_key_id,
+		.secret = bw_cur_str(s_root.secret_access_key),
+		.region = "us-east-1",
+		.service = service,
+		.time_s = (int64_t)now,
+	};
+	r->authorization = (struct bw_buf){0};
+	assert_int_equal(bw_sigv4_sign(&r->req, &p, &r->authorization), BW_SIGV4_OK);
+	s_header(r, "Authorization", bw_buf_cstr(&r->authorization));
+}
+
 static void s_handle(struct s_req *r, struct bw_http_response *resp)
 {
 	memset(resp, 0, sizeof *resp);
 	resp->status = 200;
 	bw_gateway_handle(&s_gw, &r->req, resp);
 	assert_non_null(bw_resp_header_get(resp, "x-amzn-RequestId"));
+	bw_buf_free(&r->authorization);
 }
 
 static int setup(void **state)
@@ -57,13 +85,17 @@ static int setup(void **state)
 	snprintf(s_dir, sizeof s_dir, "/tmp/bw-gw-XXXXXX");
 	if (!mkdtemp(s_dir))
 		return -1;
-	return bw_store_open(s_dir, &s_gw.store);
+	s_gw.policies = bw_policy_cache_new(64);
+	return bw_account_open(s_dir, NULL, true, &s_gw.store, &s_gw.root_key, s_gw.account_id,
+	                       &s_root);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	bw_store_close(s_gw.store);
+	bw_policy_cache_free(s_gw.policies);
+	bw_root_key_clear(&s_gw.root_key);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
 	return system(cmd) == 0 ? 0 : -1;
@@ -92,11 +124,14 @@ static void test_sts_get_caller_identity(void **state)
 	struct bw_http_response resp;
 	s_init(&r, "POST", "/", "", "Action=GetCallerIdentity&Version=2011-06-15");
 	s_header(&r, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+	s_sign(&r, "sts");
 	s_handle(&r, &resp);
 	assert_int_equal(resp.status, 200);
 	const char *xml = bw_buf_cstr(&resp.body);
+	char want[96];
+	snprintf(want, sizeof want, "<Arn>arn:aws:iam::%s:root</Arn>", s_gw.account_id);
 	assert_non_null(strstr(xml, "<GetCallerIdentityResponse"));
-	assert_non_null(strstr(xml, "<Arn>arn:aws:iam::123456789012:root</Arn>"));
+	assert_non_null(strstr(xml, want));
 	assert_non_null(strstr(xml, "<RequestId>"));
 	bw_resp_free(&resp);
 }
@@ -109,6 +144,7 @@ static void test_kms_generate_random(void **state)
 	s_init(&r, "POST", "/", "", "{\"NumberOfBytes\": 12}");
 	s_header(&r, "X-Amz-Target", "TrentService.GenerateRandom");
 	s_header(&r, "Content-Type", "application/x-amz-json-1.1");
+	s_sign(&r, "kms");
 	s_handle(&r, &resp);
 	assert_int_equal(resp.status, 200);
 	json_t *body = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
@@ -126,29 +162,34 @@ static void test_not_implemented_in_each_protocol(void **state)
 	s_init(&r, "POST", "/", "", "{}");
 	s_header(&r, "X-Amz-Target", "TrentService.ListKeys");
 	s_header(&r, "Content-Type", "application/x-amz-json-1.1");
+	s_sign(&r, "kms");
 	s_handle(&r, &resp);
 	assert_int_equal(resp.status, 501);
 	assert_non_null(strstr(bw_buf_cstr(&resp.body), "\"NotImplemented\""));
 	assert_non_null(strstr(bw_buf_cstr(&resp.body), "ListKeys"));
 	bw_resp_free(&resp);
 
-	s_init(&r, "POST", "/", "", "Action=ListUsers&Version=2010-05-08");
+	s_init(&r, "POST", "/", "", "Action=AssumeRoleWithSAML&Version=2011-06-15"
+	       "&RoleArn=arn:aws:iam::123456789012:role/r&PrincipalArn=arn:aws:iam::123456789012:"
+	       "saml-provider/p&SAMLAssertion=PHNhbWw%2BPC9zYW1sPg%3D%3D");
 	s_header(&r, "Content-Type", "application/x-www-form-urlencoded");
+	s_sign(&r, "sts");
 	s_handle(&r, &resp);
 	assert_int_equal(resp.status, 501);
 	assert_non_null(strstr(bw_buf_cstr(&resp.body), "<Code>NotImplemented</Code>"));
 	bw_resp_free(&resp);
 
 	s_init(&r, "GET", "/detector", "", NULL);
-	s_header(&r, "Authorization", "AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/guardduty/aws4_request");
+	s_sign(&r, "guardduty");
 	s_handle(&r, &resp);
 	assert_int_equal(resp.status, 501);
 	assert_string_equal(bw_resp_header_get(&resp, "X-Amzn-ErrorType"), "NotImplemented");
 	bw_resp_free(&resp);
 
 	s_init(&r, "GET", "/", "", NULL);
-	s_header(&r, "Authorization", "AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/s3/aws4_request");
 	s_header(&r, "Host", "localhost");
+	s_header(&r, "x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+	s_sign(&r, "s3");
 	s_handle(&r, &resp);
 	assert_int_equal(resp.status, 501);
 	assert_non_null(strstr(bw_buf_cstr(&resp.body), "<Code>NotImplemented</Code>"));
@@ -165,6 +206,7 @@ static void test_validation_runs_before_not_implemented(void **state)
 	s_init(&r, "POST", "/", "", "{\"KeySpec\": \"NOPE\"}");
 	s_header(&r, "X-Amz-Target", "TrentService.CreateKey");
 	s_header(&r, "Content-Type", "application/x-amz-json-1.1");
+	s_sign(&r, "kms");
 	s_handle(&r, &resp);
 	assert_int_equal(resp.status, 400);
 	assert_non_null(strstr(bw_buf_cstr(&resp.body), "ValidationException"));
@@ -191,6 +233,43 @@ static void test_unroutable_requests(void **state)
 	bw_resp_free(&resp);
 }
 
+static void test_authentication_failures(void **state)
+{
+	(void)state;
+	struct s_req r;
+	struct bw_http_response resp;
+	/* no signature at all */
+	s_init(&r, "POST", "/", "", "{\"NumberOfBytes\": 12}");
+	s_header(&r, "X-Amz-Target", "TrentService.GenerateRandom");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 400); /* awsJson: 400 ...Exception */
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "MissingAuthenticationTokenException"));
+	bw_resp_free(&resp);
+
+	/* the body changed after signing */
+	s_init(&r, "POST", "/", "", "{\"NumberOfBytes\": 12}");
+	s_header(&r, "X-Amz-Target", "TrentService.GenerateRandom");
+	s_sign(&r, "kms");
+	r.req.body = (uint8_t *)"{\"NumberOfBytes\": 13}";
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 400);
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "InvalidSignatureException"));
+	bw_resp_free(&resp);
+
+	/* a key that does not exist */
+	struct bw_root_credentials saved = s_root;
+	memcpy(s_root.access_key_id, "AKIAAAAAAAAAAAAAAAAA", 21);
+	s_init(&r, "POST", "/", "", "{\"NumberOfBytes\": 12}");
+	s_header(&r, "X-Amz-Target", "TrentService.GenerateRandom");
+	s_sign(&r, "kms");
+	s_handle(&r, &resp);
+	s_root = saved;
+	assert_int_equal(resp.status, 400);
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "UnrecognizedClientException") ||
+	                strstr(bw_buf_cstr(&resp.body), "InvalidClientTokenId"));
+	bw_resp_free(&resp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_not_implemented_in_each_protocol),
 		cmocka_unit_test(test_validation_runs_before_not_implemented),
 		cmocka_unit_test(test_unroutable_requests),
+		cmocka_unit_test(test_authentication_failures),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -368,6 +368,20 @@ static void test_errors(void **state)
 	}
 }
 
+static void test_header_count_limit_exact(void **state)
+{
+	(void)state;
+	struct result r;
+	/* max_headers is 10: Host + 9 more is fine */
+	run3("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\nE: 1\r\nF: 1\r\nG: 1\r\n"
+	     "H: 1\r\nI: 1\r\n\r\n",
+	     &r);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.req[0].nheaders, 10);
+	assert_string_equal(bw_req_header(&r.req[0], "i"), "1");
+	result_free(&r);
+}
+
 static void test_agreeing_content_lengths(void **state)
 {
 	(void)state;
@@ -536,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_http10),
 		cmocka_unit_test(test_expect_continue),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_header_count_limit_exact),
 		cmocka_unit_test(test_agreeing_content_lengths),
 		cmocka_unit_test(test_nul_and_head_limit),
 		cmocka_unit_test(test_body_limit_exact),

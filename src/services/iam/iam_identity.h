@@ -1,0 +1,97 @@
+/*
+ * iam_identity.h: the handlers of IAM's identities — users, groups and
+ * membership, access keys, user tags, the account summary and alias — and
+ * the few helpers their files share. Private to src/services/iam/.
+ */
+#ifndef BW_SERVICES_IAM_IDENTITY_H
+#define BW_SERVICES_IAM_IDENTITY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "gateway/call.h"
+#include "services/iam/iam_util.h"
+
+/* One alias per account (an extension of iam_store.h's layout):
+ * kind "iam/account-alias", key <alias>, document {"AccountAlias"}. */
+#define BW_IAM_ACCOUNT_ALIAS "iam/account-alias"
+
+/* Root access keys have no user: their iam/user-access-key rows are keyed
+ * "<this>/<access key id>", a name no IAM user can have. */
+#define BW_IAM_ROOT_KEY_OWNER "@root"
+
+/* AWS's default quotas. */
+#define BW_IAM_QUOTA_USERS 5000
+#define BW_IAM_QUOTA_GROUPS 300
+#define BW_IAM_QUOTA_GROUPS_PER_USER 10
+#define BW_IAM_QUOTA_ACCESS_KEYS_PER_USER 2
+
+/* The user's document (new reference) or NoSuchEntity. */
+int bw_iam_user_load_or_fail(struct bw_call *call, const char *name, json_t **doc);
+int bw_iam_group_load_or_fail(struct bw_call *call, const char *name, json_t **doc);
+
+/* The user an operation without UserName acts on: the calling IAM user.
+ * *name is "" for the account root; a role session must name a user. */
+int bw_iam_caller_user_or_fail(struct bw_call *call, const json_t *in, const char **name);
+
+/* A new unique id with the prefix (AIDA, AGPA) registered in iam/id as
+ * {"Kind": kind, "Name": name}; retried on the rare collision. */
+int bw_iam_register_id(struct bw_call *call, const char *prefix, const char *kind,
+                       const char *name, char id[32]);
+/* Listing filter: the document's Path starts with ctx (a C string). */
+bool bw_iam_path_filter(const json_t *doc, void *ctx);
+
+/* Every {"key","doc"} row of kind under prefix (no limit: relations of one
+ * name are bounded by AWS's quotas). */
+int bw_iam_list_all(struct bw_call *call, const char *kind, const char *prefix, json_t **rows);
+
+/*
+ * Move every document of kind whose key starts with old_prefix to the same
+ * key under new_prefix (the two may be equal when a rename only changes
+ * case), setting field to value in each moved document when field is set.
+ * Run inside the caller's transaction.
+ */
+int bw_iam_move_prefix(struct bw_call *call, const char *kind, const char *old_prefix,
+                       const char *new_prefix, const char *field, const char *value);
+/* The same for one document; BW_STORE_NOT_FOUND is not an error. */
+int bw_iam_move_doc(struct bw_call *call, const char *kind, const char *old_key,
+                    const char *new_key, const char *field, const char *value);
+
+/* Users, user tags */
+int bw_iam_create_user(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_get_user(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_update_user(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_delete_user(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_list_users(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_tag_user(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_untag_user(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_list_user_tags(struct bw_call *call, const json_t *in, json_t *out);
+
+/* Groups and membership */
+int bw_iam_create_group(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_get_group(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_update_group(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_delete_group(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_list_groups(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_add_user_to_group(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_remove_user_from_group(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_list_groups_for_user(struct bw_call *call, const json_t *in, json_t *out);
+
+/* Access keys */
+int bw_iam_create_access_key(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_list_access_keys(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_update_access_key(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_delete_access_key(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_get_access_key_last_used(struct bw_call *call, const json_t *in, json_t *out);
+
+/* The account */
+int bw_iam_get_account_summary(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_list_account_aliases(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_create_account_alias(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_delete_account_alias(struct bw_call *call, const json_t *in, json_t *out);
+
+/* Resource locators of the operation table */
+int bw_iam_user_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn);
+int bw_iam_group_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn);
+
+#endif

@@ -1,0 +1,761 @@
+/*
+ * sts_assume_role.c: AssumeRole — checking the request, evaluating the
+ * role's trust policy, packing session policies and tags, and issuing the
+ * role session's credentials.
+ *
+ * What is checked, in order (each failure answers the error named):
+ *  1. the input: RoleSessionName 2..64 of [\w+=,.@-], SourceIdentity the
+ *     same and not "aws:...", ExternalId 2..1224 of [\w+=,.@:/-]
+ *     (ValidationError); SerialNumber/TokenCode: no MFA devices exist, so
+ *     the code cannot be valid (AccessDenied, AWS's MFA message);
+ *  2. the caller: the root may not assume roles ("Roles may not be assumed
+ *     by root accounts.", as AWS answers); federated users neither;
+ *  3. the role: RoleArn must name a role of this account, exactly as its
+ *     stored Arn (path and case); anything else is AccessDenied with AWS's
+ *     "User: <caller> is not authorized to perform: sts:AssumeRole on
+ *     resource: <RoleArn>", so an unknown role cannot be told from a
+ *     refused one;
+ *  4. DurationSeconds 900..MaxSessionDuration, 3600 at most when chaining;
+ *  5. session tags, transitive keys, session policies, packed size;
+ *  6. the trust policy (below); then the credentials are issued.
+ *
+ * The trust decision. The gateway has already authorized sts:AssumeRole on
+ * the role ARN against the caller's identity policies (and boundary and
+ * session policies) before this handler runs, so what remains is AWS's
+ * other half: "the role's trust policy allows the principal". We evaluate
+ * the trust policy with the policy engine as the resource policy, the
+ * caller as principal, and — standing in for the identity side the gateway
+ * already granted — one identity policy allowing only sts:AssumeRole, in the
+ * engine's cross-account mode (resource account set to a value no principal
+ * has). The engine then answers Allow exactly when no statement of the
+ * trust policy explicitly denies and some Allow statement's principal names
+ * the caller in any form — its user ARN, its session ARN, its role ARN (for
+ * a role session), its account ("arn:aws:iam::<acct>:root", which delegates
+ * to the identity policies the gateway checked), or "*" — with every
+ * condition met. A trust policy that names the account is therefore
+ * honoured, as in AWS, and one that names nobody the caller is refused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#include "auth/policy.h"
+#include "services/service.h"
+#include "services/sts/sts_credentials.h"
+#include "services/iam/iam_perm.h"
+#include "services/iam/iam_policy_set.h"
+#include "services/iam/iam_store.h"
+#include "store/doc.h"
+
+#define S_DEFAULT_DURATION 3600
+#define S_MIN_DURATION 900
+#define S_CHAIN_MAX_DURATION 3600
+#define S_MAX_TAGS 50
+#define S_MAX_POLICY_ARNS 10
+#define S_MAX_POLICY_CHARS 2048
+/* The packed form of session policies and tags (zlib of their compact
+ * text) may use this many bytes; PackedPolicySize is the percentage used. */
+#define S_PACKED_LIMIT 2048
+#define S_MAX_CTX_KEYS 200
+
+static const char s_mfa_failed[] = "MultiFactor authentication failed, unable to validate MFA code.";
+
+static const char *s_str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static bool s_chars_ok(const char *s, const char *extra)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (!(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z') || strchr(extra, c)))
+			return false;
+	}
+	return true;
+}
+
+/* AWS's validation message for a member's length or pattern. */
+static int s_check_member(struct bw_call *call, const char *member, const char *v, size_t min,
+                          size_t max, const char *extra, const char *pattern)
+{
+	size_t n = strlen(v);
+	if (n < min)
+		return bw_fail(call, "ValidationError",
+		               "1 validation error detected: Value '%s' at '%s' failed to satisfy "
+		               "constraint: Member must have length greater than or equal to %zu",
+		               v, member, min);
+	if (n > max)
+		return bw_fail(call, "ValidationError",
+		               "1 validation error detected: Value '%.*s...' at '%s' failed to satisfy "
+		               "constraint: Member must have length less than or equal to %zu",
+		               64, v, member, max);
+	if (!s_chars_ok(v, extra))
+		return bw_fail(call, "ValidationError",
+		               "1 validation error detected: Value '%s' at '%s' failed to satisfy "
+		               "constraint: Member must satisfy regular expression pattern: %s",
+		               v, member, pattern);
+	return 0;
+}
+
+static int s_denied(struct bw_call *call, const char *role_arn)
+{
+	return bw_fail(call, "AccessDenied",
+	               "User: %s is not authorized to perform: sts:AssumeRole on resource: %s",
+	               call->principal.arn, role_arn);
+}
+
+static int s_internal(struct bw_call *call)
+{
+	return bw_fail_status(call, 500, "InternalFailure", "The request could not be completed.");
+}
+
+/* The role RoleArn names, or -1 (call failed). */
+static int s_find_role(struct bw_call *call, const char *role_arn, json_t **role)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "arn:aws:iam::%s:role/", call->account_id);
+	size_t plen = strlen(prefix);
+	if (strncmp(role_arn, prefix, plen) != 0)
+		return s_denied(call, role_arn);
+	const char *name = strrchr(role_arn + plen, '/');
+	name = name ? name + 1 : role_arn + plen;
+	if (!*name)
+		return s_denied(call, role_arn);
+	int rc = bw_iam_role_trust(call->store, call->account_id, name, role);
+	if (rc == BW_STORE_NOT_FOUND)
+		return s_denied(call, role_arn);
+	if (rc != BW_STORE_OK)
+		return s_internal(call);
+	const char *stored = s_str(*role, "Arn");
+	if (!stored || strcmp(stored, role_arn) != 0 || !s_str(*role, "RoleName") ||
+	    !s_str(*role, "RoleId")) {
+		json_decref(*role);
+		*role = NULL;
+		return s_denied(call, role_arn);
+	}
+	return 0;
+}
+
+static int s_duration(struct bw_call *call, const json_t *in, const json_t *role, bool chained,
+                      int64_t *out)
+{
+	const json_t *d = json_object_get(in, "DurationSeconds");
+	const json_t *m = json_object_get(role, "MaxSessionDuration");
+	int64_t max = json_is_integer(m) ? (int64_t)json_integer_value(m) : S_DEFAULT_DURATION;
+	*out = S_DEFAULT_DURATION;
+	if (!d)
+		return 0;
+	if (!json_is_integer(d))
+		return bw_fail(call, "ValidationError", "DurationSeconds must be an integer.");
+	int64_t v = (int64_t)json_integer_value(d);
+	if (v < S_MIN_DURATION)
+		return bw_fail(call, "ValidationError",
+		               "1 validation error detected: Value '%lld' at 'durationSeconds' failed to "
+		               "satisfy constraint: Member must have value greater than or equal to 900",
+		               (long long)v);
+	if (chained && v > S_CHAIN_MAX_DURATION)
+		return bw_fail(call, "ValidationError",
+		               "The requested DurationSeconds exceeds the 1 hour session limit for roles "
+		               "assumed by role chaining.");
+	if (v > max)
+		return bw_fail(call, "ValidationError",
+		               "The requested DurationSeconds exceeds the MaxSessionDuration set for "
+		               "this role.");
+	*out = v;
+	return 0;
+}
+
+/* The calling session's access-key document (role chaining), or NULL. */
+static json_t *s_caller_session(struct bw_call *call)
+{
+	json_t *doc = NULL;
+	if (!call->principal.temporary || !call->principal.access_key_id[0])
+		return NULL;
+	if (bw_doc_get(call->store, BW_IAM_ACCESS_KEY, call->account_id,
+	               call->principal.access_key_id, &doc) != BW_STORE_OK)
+		return NULL;
+	return doc;
+}
+
+static const char *s_key_nocase(const json_t *obj, const char *key)
+{
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)obj, k, v) {
+		if (strcasecmp(k, key) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+static bool s_tag_chars_ok(const char *s)
+{
+	/* [\p{L}\p{Z}\p{N}_.:/=+\-@]: ASCII letters, digits, space and the
+	 * punctuation listed; non-ASCII letters pass (UTF-8 bytes >= 0x80). */
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (!(c >= 0x80 || c == ' ' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z') || strchr("_.:/=+-@", c)))
+			return false;
+	}
+	return true;
+}
+
+/* Session tags: the caller's inherited transitive tags, then the request's
+ * Tags. *tags gets {k: v}, *transitive the transitive keys. */
+static int s_session_tags(struct bw_call *call, const json_t *in, const json_t *caller_doc,
+                          json_t *tags, json_t *transitive)
+{
+	const json_t *csess = json_object_get(caller_doc, "Session");
+	const json_t *ctags = json_object_get(csess, "Tags");
+	const json_t *ctrans = json_object_get(csess, "TransitiveTagKeys");
+	size_t i;
+	const json_t *v;
+	json_array_foreach(ctrans, i, v) {
+		const char *k = json_string_value(v);
+		const char *ck = k && json_is_object(ctags) ? s_key_nocase(ctags, k) : NULL;
+		if (!ck)
+			continue;
+		if (json_object_set(tags, ck, json_object_get(ctags, ck)) != 0 ||
+		    json_array_append_new(transitive, json_string(ck)) != 0)
+			return s_internal(call);
+	}
+	size_t inherited = json_object_size(tags);
+	const json_t *req = json_object_get(in, "Tags");
+	if (json_array_size(req) > S_MAX_TAGS)
+		return bw_fail(call, "ValidationError",
+		               "1 validation error detected: Value at 'tags' failed to satisfy "
+		               "constraint: Member must have length less than or equal to 50");
+	json_t *seen = json_object();
+	if (!seen)
+		return s_internal(call);
+	json_array_foreach(req, i, v) {
+		const char *k = s_str(v, "Key"), *val = s_str(v, "Value");
+		if (!k || !val || !*k || strlen(k) > 128 || strlen(val) > 256 || !s_tag_chars_ok(k) ||
+		    !s_tag_chars_ok(val) || strncasecmp(k, "aws:", 4) == 0) {
+			json_decref(seen);
+			return bw_fail(call, "ValidationError",
+			               "The session tag key or value is not valid: keys are 1..128 and "
+			               "values 0..256 characters of [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@], and "
+			               "keys may not start with \"aws:\".");
+		}
+		if (s_key_nocase(seen, k)) {
+			json_decref(seen);
+			return bw_fail(call, "ValidationError",
+			               "Duplicate tag keys found. Please note that Tag keys are "
+			               "case insensitive.");
+		}
+		if (inherited && s_key_nocase(tags, k)) {
+			json_decref(seen);
+			return bw_fail(call, "InvalidParameterValue",
+			               "One or more of the specified session tag keys were already set as "
+			               "transitive by the calling session: %s",
+			               k);
+		}
+		if (json_object_set_new(seen, k, json_true()) != 0 ||
+		    json_object_set_new(tags, k, json_string(val)) != 0) {
+			json_decref(seen);
+			return s_internal(call);
+		}
+	}
+	json_decref(seen);
+	const json_t *tkeys = json_object_get(in, "TransitiveTagKeys");
+	if (json_array_size(tkeys) > S_MAX_TAGS)
+		return bw_fail(call, "ValidationError",
+		               "1 validation error detected: Value at 'transitiveTagKeys' failed to "
+		               "satisfy constraint: Member must have length less than or equal to 50");
+	json_array_foreach(tkeys, i, v) {
+		const char *k = json_string_value(v);
+		const char *ck = k ? s_key_nocase(tags, k) : NULL;
+		if (!ck)
+			return bw_fail(call, "InvalidParameterValue",
+			               "The specified transitive tag key must be included in the requested "
+			               "tags.");
+		if (json_array_append_new(transitive, json_string(ck)) != 0)
+			return s_internal(call);
+	}
+	return 0;
+}
+
+/* The default version's document of a managed policy, or -1 (failed). */
+static int s_managed_policy_text(struct bw_call *call, const char *arn, json_t *texts)
+{
+	const char *acct_start = strncmp(arn, "arn:aws:iam::", 13) == 0 ? arn + 13 : NULL;
+	const char *acct_end = acct_start ? strchr(acct_start, ':') : NULL;
+	json_t *pol = NULL, *ver = NULL;
+	char account[16], key[200], vkey[240];
+	if (!acct_end || strncmp(acct_end, ":policy/", 8) != 0 ||
+	    (size_t)(acct_end - acct_start) >= sizeof account)
+		goto missing;
+	memcpy(account, acct_start, (size_t)(acct_end - acct_start));
+	account[acct_end - acct_start] = 0;
+	if (strcmp(account, "aws") == 0) {
+		/* AWS managed policies are IAM's built-in, read-only table. */
+		const struct bw_iam_aws_policy *aws = bw_iamp_aws_find(arn);
+		if (!aws || !aws->document)
+			goto missing;
+		return json_array_append_new(texts, json_string(aws->document)) == 0 ? 0
+		                                                                    : s_internal(call);
+	}
+	if (strcmp(account, call->account_id) != 0)
+		goto missing;
+	const char *name = strrchr(acct_end + 8, '/');
+	name = name ? name + 1 : acct_end + 8;
+	if (!*name || bw_iam_key(name, key, sizeof key) != 0)
+		goto missing;
+	int rc = bw_doc_get(call->store, BW_IAM_POLICY, account, key, &pol);
+	if (rc == BW_STORE_NOT_FOUND)
+		goto missing;
+	if (rc != BW_STORE_OK)
+		return s_internal(call);
+	const char *stored = s_str(pol, "Arn"), *vid = s_str(pol, "DefaultVersionId");
+	if (!stored || strcmp(stored, arn) != 0 || !vid)
+		goto missing;
+	snprintf(vkey, sizeof vkey, "%s/%s", key, vid);
+	rc = bw_doc_get(call->store, BW_IAM_POLICY_VERSION, account, vkey, &ver);
+	if (rc == BW_STORE_NOT_FOUND || (rc == BW_STORE_OK && !s_str(ver, "Document")))
+		goto missing;
+	if (rc != BW_STORE_OK) {
+		json_decref(pol);
+		return s_internal(call);
+	}
+	rc = json_array_append(texts, json_object_get(ver, "Document"));
+	json_decref(pol);
+	json_decref(ver);
+	return rc == 0 ? 0 : s_internal(call);
+missing:
+	json_decref(pol);
+	json_decref(ver);
+	return bw_fail(call, "ValidationError", "Policy %s does not exist or is not attachable.", arn);
+}
+
+/* Session policies: the inline Policy, then each PolicyArns document. */
+static int s_session_policies(struct bw_call *call, const json_t *in, json_t *texts)
+{
+	const char *inline_policy = s_str(in, "Policy");
+	if (inline_policy) {
+		size_t n = strlen(inline_policy);
+		if (n > S_MAX_POLICY_CHARS)
+			return bw_fail(call, "ValidationError",
+			               "1 validation error detected: Value at 'policy' failed to satisfy "
+			               "constraint: Member must have length less than or equal to 2048");
+		struct bw_policy *p = NULL;
+		char err[256];
+		if (bw_policy_parse(inline_policy, n, BW_POLICY_SESSION, NULL, &p, err, sizeof err) != 0)
+			return bw_fail(call, "MalformedPolicyDocumentException", "%s", err);
+		bw_policy_unref(p);
+		if (json_array_append_new(texts, json_string(inline_policy)) != 0)
+			return s_internal(call);
+	}
+	const json_t *arns = json_object_get(in, "PolicyArns");
+	if (json_array_size(arns) > S_MAX_POLICY_ARNS)
+		return bw_fail(call, "ValidationError",
+		               "1 validation error detected: Value at 'policyArns' failed to satisfy "
+		               "constraint: Member must have length less than or equal to 10");
+	size_t i;
+	const json_t *v;
+	json_array_foreach(arns, i, v) {
+		const char *arn = s_str(v, "arn");
+		if (!arn)
+			return bw_fail(call, "ValidationError", "A PolicyArns entry has no arn.");
+		if (s_managed_policy_text(call, arn, texts) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* PackedPolicySize: zlib of the compact inline policy, the policy ARNs and
+ * the session tags, as a percentage of S_PACKED_LIMIT (rounded up). */
+static int s_packed_percent(struct bw_call *call, const json_t *in, const json_t *tags,
+                            long *percent)
+{
+	json_t *what = json_pack("{s:O?, s:O?, s:O}", "p", json_object_get(in, "Policy"), "a",
+	                         json_object_get(in, "PolicyArns"), "t", tags);
+	char *text = what ? json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(what);
+	if (!text)
+		return s_internal(call);
+	uLong srclen = (uLong)strlen(text);
+	uLongf dstlen = compressBound(srclen);
+	Bytef *dst = malloc(dstlen);
+	int zrc = dst ? compress2(dst, &dstlen, (const Bytef *)text, srclen, 9) : Z_MEM_ERROR;
+	free(dst);
+	free(text);
+	if (zrc != Z_OK)
+		return s_internal(call);
+	*percent = (long)((dstlen * 100 + S_PACKED_LIMIT - 1) / S_PACKED_LIMIT);
+	if (*percent > 100)
+		return bw_fail(call, "PackedPolicyTooLargeException",
+		               "Packed policy consumes %ld%% of allotted space, please use smaller "
+		               "policy.",
+		               *percent);
+	return 0;
+}
+
+/* --- the trust policy -------------------------------------------------- */
+
+struct s_ctx {
+	struct bw_ctx_key keys[S_MAX_CTX_KEYS];
+	size_t n;
+	const char *one[S_MAX_CTX_KEYS]; /* single values, one per key */
+	json_t *hold;                    /* owns the strings the keys point into */
+	const char **tag_keys;           /* aws:TagKeys */
+	const char **trans_keys;         /* sts:TransitiveTagKeys */
+};
+
+/* A string that lives as long as ctx->hold. */
+static const char *s_keep(struct s_ctx *c, json_t *s)
+{
+	if (!s || json_array_append_new(c->hold, s) != 0)
+		return NULL;
+	return json_string_value(s);
+}
+
+static int s_add(struct s_ctx *c, const char *key, const char *value)
+{
+	if (!key || !value || c->n >= S_MAX_CTX_KEYS)
+		return -1;
+	c->one[c->n] = value;
+	c->keys[c->n] = (struct bw_ctx_key){.key = key, .values = &c->one[c->n], .n_values = 1};
+	c->n++;
+	return 0;
+}
+
+static int s_add_prefixed(struct s_ctx *c, const char *prefix, const char *k, const char *v)
+{
+	return s_add(c, s_keep(c, json_sprintf("%s%s", prefix, k)), s_keep(c, json_string(v)));
+}
+
+static int s_add_list(struct s_ctx *c, const char *key, const json_t *arr, const char ***store)
+{
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return 0;
+	*store = calloc(n, sizeof **store);
+	if (!*store || c->n >= S_MAX_CTX_KEYS)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		(*store)[i] = json_string_value(json_array_get(arr, i));
+	c->keys[c->n++] = (struct bw_ctx_key){.key = key, .values = *store, .n_values = n};
+	return 0;
+}
+
+static int s_build_ctx(struct bw_call *call, const json_t *in, const char *source_identity,
+                       const json_t *tags, const json_t *transitive, struct s_ctx *c)
+{
+	const struct bw_principal *p = &call->principal;
+	const char *ext = s_str(in, "ExternalId"), *session = s_str(in, "RoleSessionName");
+	if (!(c->hold = json_array()))
+		return -1;
+	if ((ext && s_add(c, "sts:ExternalId", ext)) || s_add(c, "sts:RoleSessionName", session) ||
+	    (source_identity && s_add(c, "sts:SourceIdentity", source_identity)) ||
+	    s_add(c, "aws:userid", p->principal_id) ||
+	    (p->type == BW_PT_IAM_USER && s_add(c, "aws:username", p->user_name)))
+		return -1;
+	/* AWS sets aws:MultiFactorAuthPresent only for temporary credentials. */
+	if (p->temporary && s_add(c, "aws:MultiFactorAuthPresent", p->mfa_present ? "true" : "false"))
+		return -1;
+	if (p->temporary && p->mfa_present) {
+		long long age = (long long)call->now_s - (long long)p->mfa_auth_time_s;
+		if (s_add(c, "aws:MultiFactorAuthAge", s_keep(c, json_sprintf("%lld", age))))
+			return -1;
+	}
+	if (call->req && call->req->peer_ip[0] && s_add(c, "aws:SourceIp", call->req->peer_ip))
+		return -1;
+	if (s_add(c, "aws:SecureTransport", call->req && call->req->tls ? "true" : "false"))
+		return -1;
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)p->tags, k, v) {
+		if (json_is_string(v) && s_add_prefixed(c, "aws:PrincipalTag/", k, json_string_value(v)))
+			return -1;
+	}
+	json_t *keys = json_array();
+	if (!keys || json_array_append_new(c->hold, keys) != 0) {
+		json_decref(keys);
+		return -1;
+	}
+	json_object_foreach((json_t *)tags, k, v) {
+		if (s_add_prefixed(c, "aws:RequestTag/", k, json_string_value(v)) ||
+		    json_array_append_new(keys, json_string(k)) != 0)
+			return -1;
+	}
+	if (s_add_list(c, "aws:TagKeys", keys, &c->tag_keys) ||
+	    s_add_list(c, "sts:TransitiveTagKeys", transitive, &c->trans_keys))
+		return -1;
+	return 0;
+}
+
+static void s_ctx_free(struct s_ctx *c)
+{
+	json_decref(c->hold);
+	free(c->tag_keys);
+	free(c->trans_keys);
+}
+
+/* 1 allowed, 0 refused, -1 internal trouble. */
+static int s_trust_allows(struct bw_call *call, const json_t *in, const json_t *role,
+                          const char *source_identity, const json_t *tags,
+                          const json_t *transitive)
+{
+	static const char s_granted[] = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+	                                "\"Allow\",\"Action\":\"sts:AssumeRole\",\"Resource\":\"*\"}]}";
+	const char *doc = s_str(role, "AssumeRolePolicyDocument");
+	const char *role_arn = s_str(role, "Arn");
+	struct bw_policy *trust = NULL, *granted = NULL;
+	struct s_ctx *c = calloc(1, sizeof *c);
+	char err[256];
+	int rc = -1;
+	if (!c)
+		return -1;
+	if (!doc) {
+		rc = 0; /* a role without a trust policy trusts no one */
+		goto done;
+	}
+	if (bw_policy_parse(doc, strlen(doc), BW_POLICY_TRUST, NULL, &trust, err, sizeof err) != 0) {
+		rc = 0; /* a stored document the engine refuses grants nothing */
+		goto done;
+	}
+	if (bw_policy_parse(s_granted, sizeof s_granted - 1, BW_POLICY_IDENTITY, NULL, &granted, err,
+	                    sizeof err) != 0 ||
+	    s_build_ctx(call, in, source_identity, tags, transitive, c) != 0)
+		goto done;
+	const struct bw_principal *p = &call->principal;
+	const char *resources[] = {role_arn};
+	struct bw_request_ctx ctx = {
+		.action = "sts:AssumeRole",
+		.resources = resources,
+		.n_resources = 1,
+		.principal_arn = p->arn,
+		.principal_account = p->account[0] ? p->account : call->account_id,
+		.principal_type = p->type == BW_PT_ASSUMED_ROLE ? BW_PRINCIPAL_ASSUMED_ROLE
+		                                                : BW_PRINCIPAL_USER,
+		.role_arn = p->type == BW_PT_ASSUMED_ROLE ? p->role_arn : NULL,
+		/* not an account: forces the engine's cross-account rule, under
+		 * which the trust policy must allow the caller by any form */
+		.resource_account = "trust-policy",
+		.now_s = call->now_s,
+		.keys = c->keys,
+		.n_keys = c->n,
+	};
+	const struct bw_policy *identity[] = {granted};
+	struct bw_policy_set set = {.identity = identity, .n_identity = 1, .resource = trust};
+	struct bw_eval_result res;
+	if (bw_policy_evaluate(&ctx, &set, &res) != 0)
+		goto done;
+	rc = res.decision == BW_DECISION_ALLOW ? 1 : 0;
+done:
+	bw_policy_unref(trust);
+	bw_policy_unref(granted);
+	s_ctx_free(c);
+	free(c);
+	return rc;
+}
+
+/* --- the session ------------------------------------------------------- */
+
+/* The role's tags ([{Key, Value}]) overridden by the session tags. */
+static json_t *s_principal_tags(const json_t *role, const json_t *tags)
+{
+	json_t *out = json_object();
+	size_t i;
+	const json_t *t;
+	json_array_foreach(json_object_get(role, "Tags"), i, t) {
+		const char *k = s_str(t, "Key"), *v = s_str(t, "Value");
+		if (out && k && v && json_object_set_new(out, k, json_string(v)) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)tags, k, v) {
+		const char *old = out ? s_key_nocase(out, k) : NULL;
+		if (out && old && json_object_del(out, old) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+		if (out && json_object_set(out, k, (json_t *)v) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+static json_t *s_session(struct bw_call *call, const json_t *role, const char *session,
+                         const char *assumed_arn, const char *source_identity, json_t *tags,
+                         json_t *transitive, json_t *policies)
+{
+	const struct bw_principal *p = &call->principal;
+	json_t *ptags = s_principal_tags(role, tags);
+	if (!ptags)
+		return NULL;
+	json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:O, s:O, s:o}", "Type",
+	                      "AssumedRole", "RoleArn", s_str(role, "Arn"), "RoleName",
+	                      s_str(role, "RoleName"), "RoleId", s_str(role, "RoleId"),
+	                      "RoleSessionName", session, "AssumedRoleArn", assumed_arn,
+	                      "MfaAuthenticated", 0, "CreationDate", (json_int_t)call->now_s, "Tags",
+	                      tags, "TransitiveTagKeys", transitive, "PrincipalTags", ptags);
+	if (!s)
+		return NULL;
+	if ((source_identity &&
+	     json_object_set_new(s, "SourceIdentity", json_string(source_identity)) != 0) ||
+	    (json_array_size(policies) > 0 && json_object_set(s, "Policies", policies) != 0) ||
+	    (p->user_name[0] &&
+	     json_object_set_new(s, "SourceUserName", json_string(p->user_name)) != 0) ||
+	    (p->type == BW_PT_IAM_USER &&
+	     json_object_set_new(s, "SourceUserId", json_string(p->principal_id)) != 0)) {
+		json_decref(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int s_validate_input(struct bw_call *call, const json_t *in, const char **source_identity)
+{
+	const char *session = s_str(in, "RoleSessionName"), *role_arn = s_str(in, "RoleArn");
+	if (!role_arn)
+		return bw_fail(call, "MissingParameter",
+		               "The request must contain the parameter RoleArn.");
+	if (!session)
+		return bw_fail(call, "MissingParameter",
+		               "The request must contain the parameter RoleSessionName.");
+	if (s_check_member(call, "roleSessionName", session, 2, 64, "+=,.@-", "[\\w+=,.@-]*"))
+		return -1;
+	const char *si = s_str(in, "SourceIdentity");
+	if (si && s_check_member(call, "sourceIdentity", si, 2, 64, "+=,.@-", "[\\w+=,.@-]*"))
+		return -1;
+	if (si && strncasecmp(si, "aws:", 4) == 0)
+		return bw_fail(call, "ValidationError",
+		               "SourceIdentity may not begin with the reserved prefix \"aws:\".");
+	const char *ext = s_str(in, "ExternalId");
+	if (ext && s_check_member(call, "externalId", ext, 2, 1224, "+=,.@:/-", "[\\w+=,.@:\\/-]*"))
+		return -1;
+	/* No MFA devices exist yet, so no code given can be validated. */
+	if (json_object_get(in, "SerialNumber") || json_object_get(in, "TokenCode"))
+		return bw_fail(call, "AccessDenied", "%s", s_mfa_failed);
+	*source_identity = si;
+	return 0;
+}
+
+/* Source identity persists along a role chain and cannot be changed. */
+static int s_source_identity(struct bw_call *call, const char *given, const char **out)
+{
+	const char *inherited = call->principal.source_identity[0] ? call->principal.source_identity
+	                                                           : NULL;
+	*out = given ? given : inherited;
+	if (given && inherited && strcmp(given, inherited) != 0)
+		return bw_fail(call, "AccessDenied",
+		               "User: %s is not authorized to perform: sts:SetSourceIdentity: the source "
+		               "identity of a role chain cannot be changed",
+		               call->principal.arn);
+	return 0;
+}
+
+static int s_output(struct bw_call *call, json_t *out, const struct bw_sts_creds *creds,
+                    const char *assumed_id, const char *assumed_arn, bool packed, long percent,
+                    const char *source_identity)
+{
+	json_t *cj = bw_sts_creds_json(creds);
+	json_t *user = json_pack("{s:s, s:s}", "AssumedRoleId", assumed_id, "Arn", assumed_arn);
+	if (!cj || !user || json_object_set_new(out, "Credentials", cj) != 0 ||
+	    json_object_set_new(out, "AssumedRoleUser", user) != 0) {
+		json_decref(user);
+		return s_internal(call);
+	}
+	if (packed && json_object_set_new(out, "PackedPolicySize", json_integer(percent)) != 0)
+		return s_internal(call);
+	if (source_identity &&
+	    json_object_set_new(out, "SourceIdentity", json_string(source_identity)) != 0)
+		return s_internal(call);
+	return 0;
+}
+
+int bw_sts_assume_role(struct bw_call *call, const json_t *in, json_t *out)
+{
+	const struct bw_principal *p = &call->principal;
+	const char *source_identity = NULL;
+	json_t *role = NULL, *caller_doc = NULL, *session = NULL;
+	json_t *tags = json_object(), *transitive = json_array(), *policies = json_array();
+	struct bw_sts_creds creds = {0};
+	char assumed_arn[512], assumed_id[256];
+	int rc = -1;
+	if (!tags || !transitive || !policies) {
+		s_internal(call);
+		goto done;
+	}
+	if (s_validate_input(call, in, &source_identity) != 0)
+		goto done;
+	const char *role_arn = s_str(in, "RoleArn"), *name = s_str(in, "RoleSessionName");
+	if (p->type == BW_PT_ROOT) {
+		bw_fail(call, "AccessDenied", "Roles may not be assumed by root accounts.");
+		goto done;
+	}
+	if (p->type != BW_PT_IAM_USER && p->type != BW_PT_ASSUMED_ROLE) {
+		s_denied(call, role_arn);
+		goto done;
+	}
+	if (s_find_role(call, role_arn, &role) != 0)
+		goto done;
+	int64_t duration_s;
+	bool chained = p->type == BW_PT_ASSUMED_ROLE;
+	if (s_duration(call, in, role, chained, &duration_s) != 0 ||
+	    s_source_identity(call, source_identity, &source_identity) != 0)
+		goto done;
+	caller_doc = chained ? s_caller_session(call) : NULL;
+	if (s_session_tags(call, in, caller_doc, tags, transitive) != 0 ||
+	    s_session_policies(call, in, policies) != 0)
+		goto done;
+	long percent = 0;
+	bool packed = json_object_get(in, "Policy") || json_array_size(json_object_get(in, "PolicyArns")) ||
+	              json_array_size(json_object_get(in, "Tags"));
+	if (s_packed_percent(call, in, tags, &percent) != 0)
+		goto done;
+	int allowed = s_trust_allows(call, in, role, source_identity, tags, transitive);
+	if (allowed < 0) {
+		s_internal(call);
+		goto done;
+	}
+	if (!allowed) {
+		s_denied(call, role_arn);
+		goto done;
+	}
+	int n1 = snprintf(assumed_arn, sizeof assumed_arn, "arn:aws:sts::%s:assumed-role/%s/%s",
+	                  call->account_id, s_str(role, "RoleName"), name);
+	int n2 = snprintf(assumed_id, sizeof assumed_id, "%s:%s", s_str(role, "RoleId"), name);
+	if (n1 < 0 || (size_t)n1 >= sizeof assumed_arn || n2 < 0 || (size_t)n2 >= sizeof assumed_id) {
+		s_internal(call);
+		goto done;
+	}
+	session = s_session(call, role, name, assumed_arn, source_identity, tags, transitive,
+	                    policies);
+	if (!session) {
+		s_internal(call);
+		goto done;
+	}
+	if (bw_sts_issue_or_fail(call, session, duration_s, &creds) != 0)
+		goto done;
+	rc = s_output(call, out, &creds, assumed_id, assumed_arn, packed, percent, source_identity);
+done:
+	bw_sts_creds_clear(&creds);
+	json_decref(role);
+	json_decref(caller_doc);
+	json_decref(session);
+	json_decref(tags);
+	json_decref(transitive);
+	json_decref(policies);
+	return rc;
+}
+
+int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+{
+	(void)call;
+	const char *role_arn = s_str(in, "RoleArn");
+	bw_buf_reset(arn);
+	return role_arn ? bw_buf_append_str(arn, role_arn) : -1;
+}

@@ -1,0 +1,89 @@
+/*
+ * sts_credentials.h: temporary credentials — minting them, reading them back
+ * for authentication, and the encoded authorization messages.
+ *
+ * A session credential is an iam/access-key document (services/iam/
+ * iam_store.h) with Owner "session", an "ASIA" access key id, the secret
+ * sealed like a long-term key's, "Expiration", "SessionTokenSha256" (the
+ * token itself is never stored) and a "Session" object. Beyond the fields
+ * iam_store.h lists, Session also holds (snapshots taken at issuance, so
+ * authentication needs no further reads):
+ *   "SourceUserArn"   the ARN of the user a session came from (absent: root)
+ *   "PrincipalTags"   {k: v}: the role's (or user's) tags overridden by the
+ *                     session tags — what aws:PrincipalTag/ sees
+ *   "AssumedRoleArn"  arn:aws:sts::<acct>:assumed-role/<role>/<session>
+ *
+ * Session tokens are "BwSt" + base64url(32 random bytes): opaque, 256 bits,
+ * recognisable in logs and bug reports without revealing anything.
+ */
+#ifndef BW_SERVICES_STS_CREDENTIALS_H
+#define BW_SERVICES_STS_CREDENTIALS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth/principal.h"
+#include "core/buf.h"
+#include "crypto/seal.h"
+
+#define BW_STS_TOKEN_PREFIX "BwSt"
+/* prefix + 43 base64url characters of 32 bytes */
+#define BW_STS_TOKEN_LEN 47
+
+struct bw_call;
+
+/* Credentials just issued; the secret and token are wiped by
+ * bw_sts_creds_clear and never stored in plaintext. */
+struct bw_sts_creds {
+	char access_key_id[24];
+	char secret[41];
+	char token[BW_STS_TOKEN_LEN + 1];
+	int64_t expiration_s;
+};
+
+/* Mint an ASIA key id, a secret and a token for `session` (the "Session"
+ * object, borrowed) lasting duration_s from call->now_s, and write the
+ * iam/access-key document in one transaction. On failure the call has
+ * been failed (InternalFailure) and -1 is returned; out is wiped. */
+int bw_sts_issue_or_fail(struct bw_call *call, const json_t *session, int64_t duration_s,
+                         struct bw_sts_creds *out);
+/* Credentials {AccessKeyId, SecretAccessKey, SessionToken, Expiration} of
+ * the output shape, or NULL on no memory. */
+json_t *bw_sts_creds_json(const struct bw_sts_creds *c);
+void bw_sts_creds_clear(struct bw_sts_creds *c);
+
+/* Fill out from a session access-key document of `account`: AssumedRole
+ * sessions become BW_PT_ASSUMED_ROLE (arn, principal_id "<RoleId>:<session>",
+ * role fields, session fields, mfa, tags, session_policies); SessionToken
+ * sessions become the source user (BW_PT_IAM_USER) or the root. Sets
+ * temporary, access_key_id, session_created_s and session_expires_s.
+ * Does not check Status, Expiration or the token. -1 when the document is
+ * not a well-formed session document (out is then cleared). */
+int bw_sts_session_principal(const json_t *access_key_doc, const char *account,
+                             struct bw_principal *out);
+
+/* Whether token is the session token of the document: SHA-256 of the token
+ * compared in constant time with "SessionTokenSha256". False for a NULL or
+ * oversized token or a document without a token hash. */
+bool bw_sts_token_matches(const json_t *access_key_doc, const char *token);
+
+/* An encoded authorization message: the JSON context (AWS's DecodedMessage:
+ * {"allowed": false, "explicitDeny", "matchedStatements", "failures",
+ * "context": {"principal": {"id", "arn"}, "action", "resource",
+ * "conditions"}}) sealed under purpose BW_STS_AUTH_MESSAGE_PURPOSE with the
+ * account as associated data, base64. out is reset first. */
+#define BW_STS_AUTH_MESSAGE_PURPOSE "sts/authorization-message"
+BW_MUST_CHECK int bw_sts_encode_authorization_message(const struct bw_root_key *rk,
+                                                      const char *account,
+                                                      const json_t *context,
+                                                      struct bw_buf *out);
+
+/* The STS handlers (their operation table is in sts.c). */
+int bw_sts_assume_role(struct bw_call *call, const json_t *in, json_t *out);
+int bw_sts_get_session_token(struct bw_call *call, const json_t *in, json_t *out);
+int bw_sts_get_access_key_info(struct bw_call *call, const json_t *in, json_t *out);
+int bw_sts_decode_authorization_message(struct bw_call *call, const json_t *in, json_t *out);
+int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn);
+
+#endif
