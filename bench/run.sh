@@ -11,6 +11,7 @@ THREADS=${WRK_THREADS:-1}
 PY=${PYTHON:-python3}
 
 make build >/dev/null
+echo "CPU per request, no server: $(./build/bench_auth)"
 work=$(mktemp -d)
 trap 'kill $bw_pid $moto_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 

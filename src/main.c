@@ -6,6 +6,8 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <time.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "auth/policy.h"
+#include "core/gencache.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "gateway/account.h"
@@ -201,6 +204,42 @@ static int s_init(int argc, char **argv)
 	return status;
 }
 
+/* The ticker: each service's periodic work, once a second, until serve ends. */
+struct s_ticker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	struct bw_gateway *gw;
+};
+
+static void *s_ticker_main(void *arg)
+{
+	struct s_ticker *t = arg;
+	pthread_mutex_lock(&t->lock);
+	while (!t->stop) {
+		pthread_mutex_unlock(&t->lock);
+		bw_services_tick(t->gw->store, &t->gw->root_key, (double)bw_now_ms() / 1000.0);
+		pthread_mutex_lock(&t->lock);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		while (!t->stop && pthread_cond_timedwait(&t->wake, &t->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+static void s_ticker_stop(struct s_ticker *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->stop = true;
+	pthread_cond_signal(&t->wake);
+	pthread_mutex_unlock(&t->lock);
+	pthread_join(t->thread, NULL);
+}
+
 static int s_parse_size(const char *s, size_t *out)
 {
 	char *end;
@@ -312,8 +351,10 @@ static int s_serve(int argc, char **argv)
 		bw_cleanse(&fresh, sizeof fresh);
 	}
 	gw.policies = bw_policy_cache_new(4096);
-	if (!gw.policies || bw_services_check() != 0) {
+	gw.identities = bw_gencache_new(4096);
+	if (!gw.policies || !gw.identities || bw_services_check() != 0) {
 		bw_policy_cache_free(gw.policies);
+		bw_gencache_free(gw.identities);
 		bw_store_close(gw.store);
 		bw_root_key_clear(&gw.root_key);
 		return 1;
@@ -329,8 +370,17 @@ static int s_serve(int argc, char **argv)
 		.handler = bw_gateway_handle,
 		.ctx = &gw,
 	};
+	struct s_ticker ticker = {.lock = PTHREAD_MUTEX_INITIALIZER,
+	                          .wake = PTHREAD_COND_INITIALIZER, .gw = &gw};
+	bool ticking = pthread_create(&ticker.thread, NULL, s_ticker_main, &ticker) == 0;
+	if (!ticking)
+		bw_logf(BW_LOG_ERROR, "cannot start the ticker: timed work (key deletion, "
+		        "rotation) will not run");
 	int rc = bw_http_serve(&cfg);
+	if (ticking)
+		s_ticker_stop(&ticker);
 	bw_policy_cache_free(gw.policies);
+	bw_gencache_free(gw.identities);
 	bw_store_close(gw.store);
 	bw_root_key_clear(&gw.root_key);
 	bw_log(BW_LOG_INFO, "stopped", NULL);

@@ -12,6 +12,7 @@
 
 #include "auth/sigv4.h"
 #include "core/encoding.h"
+#include "core/gencache.h"
 #include "core/log.h"
 #include "services/iam/iam_store.h"
 #include "services/sts/sts_credentials.h"
@@ -22,9 +23,44 @@ enum s_key_state { S_KEY_OK, S_KEY_UNKNOWN, S_KEY_EXPIRED, S_KEY_BAD_TOKEN };
 
 struct s_lookup {
 	struct bw_call *call;
+	struct bw_gencache *cache;
 	json_t *doc; /* the access-key document that matched */
 	enum s_key_state state;
 };
+
+/* The access-key document and its unsealed secret, from the cache when the
+ * store has not changed since they were read. */
+static int s_key_and_secret(struct s_lookup *lk, const char *akid, json_t **doc,
+                            struct bw_buf *secret)
+{
+	struct bw_call *call = lk->call;
+	char ckey[160];
+	snprintf(ckey, sizeof ckey, "key:%s:%s", call->account_id, akid);
+	unsigned long gen = bw_store_generation(call->store);
+	if (bw_gencache_get(lk->cache, ckey, gen, doc, secret))
+		return BW_STORE_OK;
+	int rc = bw_doc_get(call->store, BW_IAM_ACCESS_KEY, call->account_id, akid, doc);
+	if (rc != BW_STORE_OK)
+		return rc;
+	const char *sealed_b64 = json_string_value(json_object_get(*doc, "SecretSealed"));
+	char aad[96];
+	struct bw_buf sealed = {0};
+	int urc = -1;
+	if (sealed_b64 && bw_iam_secret_aad(call->account_id, akid, aad, sizeof aad) == 0 &&
+	    bw_base64_decode(sealed_b64, strlen(sealed_b64), &sealed) == 0)
+		urc = bw_unseal(call->root_key, BW_SEAL_PURPOSE_SECRET_KEY, bw_cur_str(aad),
+		                bw_cur_from(sealed.data, sealed.len), secret);
+	bw_buf_free(&sealed);
+	if (urc != 0) {
+		/* a record that does not unseal was tampered with or moved */
+		bw_logf(BW_LOG_ERROR, "authn: the secret of access key %s does not unseal", akid);
+		json_decref(*doc);
+		*doc = NULL;
+		return BW_STORE_ERROR;
+	}
+	bw_gencache_put(lk->cache, ckey, gen, *doc, bw_cur_from(secret->data, secret->len));
+	return BW_STORE_OK;
+}
 
 static int s_lookup(void *ctx, const char *akid, const char *token, struct bw_buf *secret)
 {
@@ -32,15 +68,15 @@ static int s_lookup(void *ctx, const char *akid, const char *token, struct bw_bu
 	struct bw_call *call = lk->call;
 	json_t *doc = NULL;
 	lk->state = S_KEY_UNKNOWN;
-	int rc = bw_doc_get(call->store, BW_IAM_ACCESS_KEY, call->account_id, akid, &doc);
+	secret->secret = true;
+	int rc = s_key_and_secret(lk, akid, &doc, secret);
 	if (rc == BW_STORE_NOT_FOUND)
 		return BW_SIGV4_KEY_NOT_FOUND;
 	if (rc != BW_STORE_OK)
 		return BW_SIGV4_KEY_ERROR;
 	const char *status = json_string_value(json_object_get(doc, "Status"));
 	const char *owner = json_string_value(json_object_get(doc, "Owner"));
-	const char *sealed_b64 = json_string_value(json_object_get(doc, "SecretSealed"));
-	if (!status || strcmp(status, "Active") != 0 || !owner || !sealed_b64)
+	if (!status || strcmp(status, "Active") != 0 || !owner)
 		goto not_found;
 	if (strcmp(owner, "session") == 0) {
 		json_t *exp = json_object_get(doc, "Expiration");
@@ -53,39 +89,33 @@ static int s_lookup(void *ctx, const char *akid, const char *token, struct bw_bu
 			goto not_found;
 		}
 	}
-	char aad[96];
-	struct bw_buf sealed = {0};
-	int urc = -1;
-	if (bw_iam_secret_aad(call->account_id, akid, aad, sizeof aad) == 0 &&
-	    bw_base64_decode(sealed_b64, strlen(sealed_b64), &sealed) == 0)
-		urc = bw_unseal(call->root_key, BW_SEAL_PURPOSE_SECRET_KEY, bw_cur_str(aad),
-		                bw_cur_from(sealed.data, sealed.len), secret);
-	bw_buf_free(&sealed);
-	if (urc != 0) {
-		/* a record that does not unseal was tampered with or moved */
-		bw_logf(BW_LOG_ERROR, "authn: the secret of access key %s does not unseal", akid);
-		json_decref(doc);
-		return BW_SIGV4_KEY_ERROR;
-	}
 	json_decref(lk->doc);
 	lk->doc = doc;
 	lk->state = S_KEY_OK;
 	return BW_SIGV4_KEY_FOUND;
 not_found:
+	bw_buf_reset(secret);
 	json_decref(doc);
 	return BW_SIGV4_KEY_NOT_FOUND;
 }
 
 /* The IAM user behind a key (owner "user"), from its stored document. */
-static int s_user_principal(struct bw_call *call, const json_t *key_doc)
+static int s_user_principal(struct bw_call *call, struct bw_gencache *cache,
+                            const json_t *key_doc)
 {
 	struct bw_principal *p = &call->principal;
 	const char *name = json_string_value(json_object_get(key_doc, "UserName"));
-	char key[160];
+	char key[160], ckey[200];
 	json_t *user = NULL;
-	if (!name || bw_iam_key(name, key, sizeof key) != 0 ||
-	    bw_doc_get(call->store, BW_IAM_USER, call->account_id, key, &user) != BW_STORE_OK)
+	if (!name || bw_iam_key(name, key, sizeof key) != 0)
 		return -1;
+	snprintf(ckey, sizeof ckey, "user:%s:%s", call->account_id, key);
+	unsigned long gen = bw_store_generation(call->store);
+	if (!bw_gencache_get(cache, ckey, gen, &user, NULL)) {
+		if (bw_doc_get(call->store, BW_IAM_USER, call->account_id, key, &user) != BW_STORE_OK)
+			return -1;
+		bw_gencache_put(cache, ckey, gen, user, bw_cur_from(NULL, 0));
+	}
 	bw_principal_clear(p);
 	p->type = BW_PT_IAM_USER;
 	snprintf(p->account, sizeof p->account, "%s", call->account_id);
@@ -110,7 +140,7 @@ static int s_user_principal(struct bw_call *call, const json_t *key_doc)
 	return p->arn[0] && p->principal_id[0] ? 0 : -1;
 }
 
-static int s_principal_of(struct bw_call *call, const json_t *key_doc)
+static int s_principal_of(struct bw_call *call, struct bw_gencache *cache, const json_t *key_doc)
 {
 	const char *owner = json_string_value(json_object_get(key_doc, "Owner"));
 	int rc = -1;
@@ -118,7 +148,7 @@ static int s_principal_of(struct bw_call *call, const json_t *key_doc)
 		bw_principal_root(&call->principal, call->account_id);
 		rc = 0;
 	} else if (strcmp(owner, "user") == 0) {
-		rc = s_user_principal(call, key_doc);
+		rc = s_user_principal(call, cache, key_doc);
 	} else if (strcmp(owner, "session") == 0) {
 		rc = bw_sts_session_principal(key_doc, call->account_id, &call->principal);
 	}
@@ -191,9 +221,9 @@ static void s_note_last_used(struct bw_call *call, const json_t *seen)
 	json_decref(doc);
 }
 
-int bw_authenticate(struct bw_call *call)
+int bw_authenticate(struct bw_call *call, struct bw_gencache *cache)
 {
-	struct s_lookup lk = {.call = call};
+	struct s_lookup lk = {.call = call, .cache = cache};
 	struct bw_sigv4_params params = {
 		.now_s = (int64_t)call->now_s,
 		.lookup = s_lookup,
@@ -205,7 +235,7 @@ int bw_authenticate(struct bw_call *call)
 	enum bw_sigv4_reason reason = bw_sigv4_verify(call->req, &params, &res);
 	int rc = -1;
 	if (reason == BW_SIGV4_OK) {
-		if (s_principal_of(call, lk.doc) == 0) {
+		if (s_principal_of(call, cache, lk.doc) == 0) {
 			if (res.region[0])
 				snprintf(call->region, sizeof call->region, "%s", res.region);
 			s_note_last_used(call, lk.doc);

@@ -8,8 +8,11 @@
 
 #include "gateway/call.h"
 
+struct bw_gencache;
+
 /* 0 with call->principal set, or -1 with call->err set (the AWS error of the
- * failure, in the style of the call's service). */
-int bw_authenticate(struct bw_call *call);
+ * failure, in the style of the call's service). cache (may be NULL) holds
+ * credentials read at the store's current generation. */
+int bw_authenticate(struct bw_call *call, struct bw_gencache *cache);
 
 #endif

@@ -17,9 +17,11 @@
 #include "auth/policy.h"
 #include "core/buf.h"
 #include "core/encoding.h"
+#include "core/gencache.h"
 #include "core/log.h"
 #include "services/iam/iam_policy_set.h"
 #include "services/service.h"
+#include "store/doc.h"
 
 #define S_MAX_KEYS 128
 #define S_MAX_POLICIES 64
@@ -216,7 +218,33 @@ static int s_deny(struct bw_call *call, const struct bw_request_ctx *ctx,
 	return -1;
 }
 
-int bw_authorize(struct bw_call *call, struct bw_policy_cache *cache, const json_t *in)
+/* The principal's identity policies and boundary, cached per generation. */
+static int s_policy_docs(struct bw_call *call, struct bw_gencache *sets, json_t **identity,
+                         json_t **boundary)
+{
+	char ckey[600];
+	snprintf(ckey, sizeof ckey, "policies:%s", call->principal.arn);
+	unsigned long gen = bw_store_generation(call->store);
+	json_t *both = NULL;
+	if (bw_gencache_get(sets, ckey, gen, &both, NULL)) {
+		*identity = json_incref(json_object_get(both, "identity"));
+		json_t *b = json_object_get(both, "boundary");
+		*boundary = json_is_null(b) ? NULL : json_incref(b);
+		json_decref(both);
+		return 0;
+	}
+	if (bw_iam_policies_for(call->store, &call->principal, identity, boundary) != 0)
+		return -1;
+	both = json_pack("{s:O, s:O}", "identity", *identity ? *identity : json_null(),
+	                 "boundary", *boundary ? *boundary : json_null());
+	if (both)
+		bw_gencache_put(sets, ckey, gen, both, bw_cur_from(NULL, 0));
+	json_decref(both);
+	return 0;
+}
+
+int bw_authorize(struct bw_call *call, struct bw_policy_cache *cache, struct bw_gencache *sets,
+                 const json_t *in)
 {
 	const struct bw_op_impl *impl = call->impl;
 	if (impl->no_authorization)
@@ -253,7 +281,7 @@ int bw_authorize(struct bw_call *call, struct bw_policy_cache *cache, const json
 	struct bw_policy *identity[S_MAX_POLICIES], *session[S_MAX_POLICIES], *boundary = NULL;
 	size_t n_identity = 0, n_session = 0;
 	int rc = -1;
-	if (bw_iam_policies_for(call->store, &call->principal, &identity_docs, &boundary_doc) != 0) {
+	if (s_policy_docs(call, sets, &identity_docs, &boundary_doc) != 0) {
 		bw_fail_status(call, 500, "InternalFailure", "The caller's policies could not be read");
 		goto done;
 	}

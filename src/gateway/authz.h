@@ -12,8 +12,12 @@
 #include "gateway/call.h"
 
 struct bw_policy_cache;
+struct bw_gencache;
 
-/* 0 if allowed, else -1 with call->err = the protocol's access-denied error. */
-int bw_authorize(struct bw_call *call, struct bw_policy_cache *cache, const json_t *in);
+/* 0 if allowed, else -1 with call->err = the protocol's access-denied error.
+ * policies caches compiled policies; sets (may be NULL) caches each
+ * principal's policy documents at the store's current generation. */
+int bw_authorize(struct bw_call *call, struct bw_policy_cache *policies,
+                 struct bw_gencache *sets, const json_t *in);
 
 #endif

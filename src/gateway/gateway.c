@@ -85,7 +85,7 @@ static int s_not_implemented(struct bw_call *call)
 static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **out)
 {
 	json_t *in = NULL;
-	if (bw_authenticate(call) != 0)
+	if (bw_authenticate(call, gw->identities) != 0)
 		return -1;
 	const struct bw_codec *codec = bw_codec_for(call->model->protocol);
 	if (codec->decode(call, &in) != 0)
@@ -97,7 +97,7 @@ static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **out)
 		s_not_implemented(call);
 		goto done;
 	}
-	if (bw_authorize(call, gw->policies, in) != 0)
+	if (bw_authorize(call, gw->policies, gw->identities, in) != 0)
 		goto done;
 	*out = json_object();
 	if (!*out) {

@@ -76,3 +76,10 @@ int bw_services_check(void)
 	}
 	return rc;
 }
+
+void bw_services_tick(struct bw_store *store, const struct bw_root_key *rk, double now_s)
+{
+	for (size_t i = 0; bw_services[i]; i++)
+		if (bw_services[i]->tick)
+			bw_services[i]->tick(store, rk, now_s);
+}

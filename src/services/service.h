@@ -45,6 +45,17 @@ struct bw_service {
 	/* Pointers, so tables defined in other files can be listed statically. */
 	const struct bw_op_table *const *tables;
 	size_t ntables;
+	/*
+	 * Optional periodic work (KMS: destroy keys whose deletion window ended,
+	 * rotate keys whose rotation date came), called by the server roughly
+	 * once a second (serve's ticker thread, not an event loop) with the
+	 * wall clock in epoch seconds; NULL if none.
+	 * Everything it acts on lives in the store, so a restart loses nothing:
+	 * what fell due while the server was down is done on the first tick.
+	 * It must be idempotent (a tick may repeat or be missed) and cheap when
+	 * there is nothing to do, and must not block the loop for long.
+	 */
+	void (*tick)(struct bw_store *store, const struct bw_root_key *rk, double now_s);
 };
 
 /* Every service with handlers, NULL-terminated (services/registry.c). */
@@ -55,6 +66,8 @@ const struct bw_service *bw_service_find(const char *model_name);
  * action of another service, no handler, or an operation the model lacks.
  * Logs each and returns -1; serve does not start. */
 int bw_services_check(void);
+/* Run every service's tick once (serve's ticker thread calls it each second). */
+void bw_services_tick(struct bw_store *store, const struct bw_root_key *rk, double now_s);
 const struct bw_op_impl *bw_service_op(const struct bw_service *svc, const char *op_name);
 
 #endif

@@ -414,8 +414,10 @@ int bw_iam_user_resource(struct bw_call *call, const json_t *in, struct bw_buf *
 	bw_buf_reset(arn);
 	if (!name)
 		return bw_buf_append_str(arn, call->principal.arn[0] ? call->principal.arn : "*");
-	if (bw_iam_key(name, key, sizeof key) == 0)
-		(void)bw_doc_get(call->store, BW_IAM_USER, call->account_id, key, &doc);
+	/* a store error fails closed rather than authorize a guessed ARN */
+	if (bw_iam_key(name, key, sizeof key) == 0 &&
+	    bw_doc_get(call->store, BW_IAM_USER, call->account_id, key, &doc) == BW_STORE_ERROR)
+		return -1;
 	const char *path = doc ? bw_iam_str(doc, "Path") : NULL;
 	int rc = bw_iam_arn(call->account_id, "user", path ? path : "/", name, arn);
 	json_decref(doc);

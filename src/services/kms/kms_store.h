@@ -1,0 +1,79 @@
+/*
+ * kms_store.h: how KMS keeps its state in the document store (store/doc.h),
+ * and the key-material interface every KMS operation goes through. One
+ * place that says it, so the KMS files agree.
+ *
+ * Key material never leaves in plaintext: it is sealed (crypto/seal.h)
+ * under the root key with purpose BW_SEAL_PURPOSE_KMS_MATERIAL and the
+ * associated data "<account>|<key id>|<material id>" (bw_kms_material_aad),
+ * and unsealed only into secret buffers for the length of one operation.
+ *
+ *   kind              key                         document
+ *   kms/key           <key id (UUID)>             KeyMetadata (the DescribeKey shape: KeyId, Arn,
+ *                                                 CreationDate, Enabled, Description, KeyUsage,
+ *                                                 KeyState, DeletionDate, ValidTo, Origin,
+ *                                                 KeyManager, KeySpec, CustomerMasterKeySpec,
+ *                                                 EncryptionAlgorithms, SigningAlgorithms,
+ *                                                 MacAlgorithms, MultiRegion, ExpirationModel,
+ *                                                 PendingDeletionWindowInDays ...) plus
+ *                                                 "Policy" (key policy JSON text),
+ *                                                 "Tags": [{"TagKey","TagValue"}],
+ *                                                 "CurrentMaterialId",
+ *                                                 "Rotation": {"Enabled", "PeriodInDays",
+ *                                                 "NextRotationDate"} (symmetric only)
+ *   kms/material      <key id>/<material id>      {"MaterialId", "CreateDate", "Sealed" (base64),
+ *                                                 "PublicKey" (base64 DER SPKI, asymmetric only),
+ *                                                 "Origin": "AWS_KMS"|"EXTERNAL",
+ *                                                 "RotationType": "AUTOMATIC"|"ON_DEMAND" (absent for
+ *                                                 the first), "ValidTo" (imported, optional)}
+ *   kms/alias         <alias name "alias/x">      {"AliasName", "AliasArn", "TargetKeyId",
+ *                                                 "CreationDate", "LastUpdatedDate"}
+ *   kms/import        <import token id>           {"KeyId", "WrappingKeySpec", "WrappingAlgorithm",
+ *                                                 "Sealed" (the wrapping private key), "ParametersValidTo"}
+ *   kms/grant         <key id>/<grant id>         the GrantListEntry shape + "Token" hash
+ *
+ * Material ids are 32 lower-case hex characters (random); a key's first
+ * material is made with it and every rotation adds one; "CurrentMaterialId"
+ * names the one that encrypts, and every older one still decrypts.
+ */
+#ifndef BW_SERVICES_KMS_STORE_H
+#define BW_SERVICES_KMS_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "crypto/seal.h"
+
+#define BW_KMS_KEY "kms/key"
+#define BW_KMS_MATERIAL "kms/material"
+#define BW_KMS_ALIAS "kms/alias"
+#define BW_KMS_IMPORT "kms/import"
+#define BW_KMS_GRANT "kms/grant"
+
+#define BW_SEAL_PURPOSE_KMS_MATERIAL "kms/key-material"
+#define BW_KMS_MATERIAL_ID_LEN 32
+
+/* "<account>|<key id>|<material id>". -1 if it does not fit. */
+int bw_kms_material_aad(const char *account, const char *key_id, const char *material_id,
+                        char *out, size_t outlen);
+
+/*
+ * New key material for a KeySpec ("SYMMETRIC_DEFAULT", "HMAC_256",
+ * "RSA_2048", "ECC_NIST_P256", "ECC_SECG_P256K1", ...): generate it, seal it
+ * for (account, key id), and return a kms/material document (with a new
+ * MaterialId; PublicKey for asymmetric specs). -1 on an unknown spec or a
+ * failure; nothing is written to the store here.
+ */
+int bw_kms_material_new(const struct bw_root_key *rk, const char *account, const char *key_id,
+                        const char *key_spec, json_t **material_doc);
+
+/*
+ * Unseal a kms/material document of (account, key id) into secret: the raw
+ * AES/HMAC key for symmetric and HMAC specs, the DER private key (PKCS#8)
+ * for asymmetric ones. -1 if it does not unseal (tampered or moved).
+ */
+int bw_kms_material_open(const struct bw_root_key *rk, const char *account, const char *key_id,
+                         const json_t *material_doc, struct bw_buf *secret);
+
+#endif
