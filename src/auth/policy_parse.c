@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/encoding.h"
 #include "auth/policy_internal.h"
 
 #define S_DEF_DOC_BYTES 131072
@@ -99,32 +100,6 @@ const char *bw_policy_version(const struct bw_policy *p)
 const char *bw_policy_id(const struct bw_policy *p) { return p->id; }
 
 /* --- raw pre-scan ------------------------------------------------------- */
-
-/* Bound the nesting before jansson sees the bytes (its own limit is 2048). */
-static bool s_depth_ok(const char *s, size_t len, size_t max_depth)
-{
-	size_t depth = 0;
-	bool in_str = false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-			continue;
-		}
-		if (c == '"') {
-			in_str = true;
-		} else if (c == '{' || c == '[') {
-			if (++depth > max_depth)
-				return false;
-		} else if ((c == '}' || c == ']') && depth) {
-			depth--;
-		}
-	}
-	return true;
-}
 
 /* --- values ------------------------------------------------------------- */
 
@@ -593,7 +568,8 @@ int bw_policy_parse(const char *json, size_t len, enum bw_policy_kind kind,
 	if (len > ps.lim.max_doc_bytes)
 		return s_fail(&ps, "Policy document is %zu bytes; at most %zu are allowed", len,
 		              ps.lim.max_doc_bytes);
-	if (!s_depth_ok(json, len, ps.lim.max_depth))
+	/* bound the nesting before jansson sees the bytes (its own limit is 2048) */
+	if (!bw_json_depth_within(json, len, ps.lim.max_depth))
 		return s_fail(&ps, "Syntax errors in policy. Nesting deeper than %zu levels",
 		              ps.lim.max_depth);
 	json_error_t jerr;

@@ -28,19 +28,6 @@
 #define S_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define S_MAX_LINE 512 /* a chunk header or trailer line */
 
-static enum bw_sigv4_reason s_fail(struct bw_sigv4_error *err, enum bw_sigv4_reason r,
-                                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static enum bw_sigv4_reason s_fail(struct bw_sigv4_error *err, enum bw_sigv4_reason r,
-                                   const char *fmt, ...)
-{
-	err->reason = r;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 void bw_sigv4_chunked_clean_up(struct bw_sigv4_chunked *c)
 {
@@ -75,17 +62,6 @@ static bool s_crlf(struct s_reader *r)
 		return false;
 	r->pos += 2;
 	return true;
-}
-
-static int s_hexdigit(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* ---- checksums -------------------------------------------------------- */
@@ -185,29 +161,29 @@ static enum bw_sigv4_reason s_chunk_header(struct bw_cur line, bool signed_chunk
 	size_t i = 0;
 	uint64_t v = 0;
 	for (; i < line.len && line.ptr[i] != ';'; i++) {
-		int d = s_hexdigit(line.ptr[i]);
+		int d = bw_hex_digit(line.ptr[i]);
 		if (d < 0 || i >= 16)
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 			              "The chunk size is not a hexadecimal number.");
 		v = v << 4 | (uint64_t)d;
 	}
 	if (i == 0 || v > SIZE_MAX)
-		return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s", "A chunk has no valid size.");
+		return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s", "A chunk has no valid size.");
 	*size = (size_t)v;
 	struct bw_cur ext = bw_cur_from(line.ptr + i, line.len - i);
 	if (!signed_chunks) {
 		if (ext.len)
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 			              "Unsigned chunks carry no extension.");
 		return BW_SIGV4_OK;
 	}
 	static const char pre[] = ";chunk-signature=";
 	size_t pl = sizeof pre - 1;
 	if (ext.len != pl + 64 || memcmp(ext.ptr, pre, pl) != 0)
-		return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+		return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 		              "A chunk lacks a valid chunk-signature.");
 	if (!bw_sigv4_unhex(bw_cur_from(ext.ptr + pl, 64), sig, 32))
-		return s_fail(err, BW_SIGV4_CHUNK_SIGNATURE, "%s",
+		return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_SIGNATURE, "%s",
 		              "The chunk signature is not 64 lower-case hex digits.");
 	return BW_SIGV4_OK;
 }
@@ -232,7 +208,7 @@ static enum bw_sigv4_reason s_check_chunk(const struct bw_sigv4_chunked *c, uint
 	if ((r = bw_sigv4_hmac(c->signing_key, bw_cur_from(sts.data, sts.len), mac)))
 		goto done;
 	if (!bw_ct_equal(mac, sig, 32)) {
-		r = s_fail(err, BW_SIGV4_CHUNK_SIGNATURE, "%s",
+		r = bw_sigv4_errorf(err, BW_SIGV4_CHUNK_SIGNATURE, "%s",
 		           "The request signature we calculated does not match the signature you "
 		           "provided. Check your key and signing method.");
 		goto done;
@@ -252,13 +228,13 @@ static enum bw_sigv4_reason s_trailer(const struct bw_sigv4_chunked *c, struct s
 	struct bw_cur line;
 	for (int n = 0;; n++) {
 		if (n > 16 || !s_line(rd, &line))
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 			              "The request body terminated unexpectedly");
 		if (line.len == 0)
 			break;
 		const uint8_t *colon = memchr(line.ptr, ':', line.len);
 		if (!colon)
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s", "A trailer line lacks ':'.");
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s", "A trailer line lacks ':'.");
 		struct bw_cur name = bw_cur_from(line.ptr, (size_t)(colon - line.ptr));
 		struct bw_cur value = bw_cur_from(colon + 1, line.len - name.len - 1);
 		while (value.len && value.ptr[0] == ' ') {
@@ -267,36 +243,36 @@ static enum bw_sigv4_reason s_trailer(const struct bw_sigv4_chunked *c, struct s
 		}
 		enum bw_sigv4_checksum kind = s_checksum_kind(name);
 		if (kind == BW_SIGV4_CHECKSUM_NONE || info->checksum != BW_SIGV4_CHECKSUM_NONE)
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED,
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED,
 			              "Unexpected trailer '%.*s'.", (int)(name.len > 64 ? 64 : name.len),
 			              name.ptr);
 		if (c->trailer_name[0] && !bw_cur_eq_nocase(name, c->trailer_name))
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED,
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED,
 			              "The trailer '%.*s' is not the one x-amz-trailer announced.",
 			              (int)(name.len > 64 ? 64 : name.len), name.ptr);
 		if (!bw_sigv4_copy(info->checksum_name, sizeof info->checksum_name, name) ||
 		    !bw_sigv4_copy(info->checksum_value, sizeof info->checksum_value, value))
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s", "A trailer is too long.");
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s", "A trailer is too long.");
 		for (char *p = info->checksum_name; *p; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p - 'A' + 'a');
 		info->checksum = kind;
 	}
 	if (c->trailer_name[0] && info->checksum == BW_SIGV4_CHECKSUM_NONE)
-		return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "The trailer %s is missing.",
+		return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "The trailer %s is missing.",
 		              c->trailer_name);
 	if (info->checksum == BW_SIGV4_CHECKSUM_NONE)
 		return BW_SIGV4_OK;
 	struct bw_buf want = {0};
 	if (!s_checksum_b64(info->checksum, decoded, &want)) {
 		bw_buf_free(&want);
-		return s_fail(err, BW_SIGV4_INTERNAL, "%s", "");
+		return bw_sigv4_errorf(err, BW_SIGV4_INTERNAL, "%s", "");
 	}
 	bool same = want.len == strlen(info->checksum_value) &&
 	            memcmp(want.data, info->checksum_value, want.len) == 0;
 	bw_buf_free(&want);
 	if (!same)
-		return s_fail(err, BW_SIGV4_CHECKSUM,
+		return bw_sigv4_errorf(err, BW_SIGV4_CHECKSUM,
 		              "The %s you specified did not match the calculated checksum.",
 		              info->checksum_name + strlen("x-amz-checksum-"));
 	info->checksum_verified = true;
@@ -316,7 +292,7 @@ enum bw_sigv4_reason bw_sigv4_chunked_decode(const struct bw_sigv4_chunked *c, s
 	err->reason = BW_SIGV4_OK;
 	err->message[0] = 0;
 	if (c->signed_chunks && c->has_trailer)
-		return s_fail(err, BW_SIGV4_UNSUPPORTED, "%s",
+		return bw_sigv4_errorf(err, BW_SIGV4_UNSUPPORTED, "%s",
 		              "Signed aws-chunked trailers (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER) "
 		              "are not supported.");
 	memcpy(prev, c->seed_signature, 32);
@@ -324,12 +300,12 @@ enum bw_sigv4_reason bw_sigv4_chunked_decode(const struct bw_sigv4_chunked *c, s
 		struct bw_cur line;
 		size_t size = 0;
 		if (!s_line(&rd, &line))
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 			              "The request body terminated unexpectedly");
 		if ((r = s_chunk_header(line, c->signed_chunks, &size, sig, err)))
 			return r;
 		if (size > body.len - rd.pos)
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 			              "The request body terminated unexpectedly");
 		struct bw_cur data = bw_cur_from(body.ptr + rd.pos, size);
 		rd.pos += size;
@@ -339,12 +315,12 @@ enum bw_sigv4_reason bw_sigv4_chunked_decode(const struct bw_sigv4_chunked *c, s
 		if (size == 0)
 			break;
 		if (c->max_decoded && out->len - start_len + size > c->max_decoded)
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 			              "The decoded body is larger than allowed.");
 		if (bw_buf_append(out, data.ptr, data.len) != 0)
-			return s_fail(err, BW_SIGV4_INTERNAL, "%s", "");
+			return bw_sigv4_errorf(err, BW_SIGV4_INTERNAL, "%s", "");
 		if (!s_crlf(&rd))
-			return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+			return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 			              "A chunk is not followed by CRLF.");
 	}
 	struct bw_cur decoded = bw_cur_from(out->data ? out->data + start_len : (const uint8_t *)"",
@@ -353,17 +329,17 @@ enum bw_sigv4_reason bw_sigv4_chunked_decode(const struct bw_sigv4_chunked *c, s
 		if ((r = s_trailer(c, &rd, decoded, info, err)))
 			return r;
 	} else if (!s_crlf(&rd)) {
-		return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+		return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 		              "The final chunk is not followed by CRLF.");
 	}
 	if (rd.pos != body.len)
-		return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+		return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 		              "Data follows the final chunk.");
 	if (c->decoded_length >= 0 && (uint64_t)c->decoded_length != decoded.len)
-		return s_fail(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+		return bw_sigv4_errorf(err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 		              "The decoded length does not match x-amz-decoded-content-length.");
 	if (!out->data && bw_buf_append(out, "", 0) != 0)
-		return s_fail(err, BW_SIGV4_INTERNAL, "%s", "");
+		return bw_sigv4_errorf(err, BW_SIGV4_INTERNAL, "%s", "");
 	return BW_SIGV4_OK;
 }
 
@@ -400,7 +376,7 @@ enum bw_sigv4_reason bw_sigv4_decode_body(const struct bw_http_request *req,
 		int64_t v = 0;
 		size_t n = strlen(dl);
 		if (n == 0 || n > 18 || strspn(dl, "0123456789") != n) {
-			r = s_fail(&err, BW_SIGV4_CHUNK_MALFORMED, "%s",
+			r = bw_sigv4_errorf(&err, BW_SIGV4_CHUNK_MALFORMED, "%s",
 			           "x-amz-decoded-content-length is not a number.");
 			goto done;
 		}
@@ -410,7 +386,7 @@ enum bw_sigv4_reason bw_sigv4_decode_body(const struct bw_http_request *req,
 	}
 	const char *tr = bw_req_header(req, "x-amz-trailer");
 	if (tr && !bw_sigv4_copy(c.trailer_name, sizeof c.trailer_name, bw_cur_str(tr))) {
-		r = s_fail(&err, BW_SIGV4_CHUNK_MALFORMED, "%s", "x-amz-trailer is too long.");
+		r = bw_sigv4_errorf(&err, BW_SIGV4_CHUNK_MALFORMED, "%s", "x-amz-trailer is too long.");
 		goto done;
 	}
 	memcpy(c.seed_signature, res->signature, 32);

@@ -17,4 +17,8 @@ bool bw_sigv4_copy(char *dst, size_t cap, struct bw_cur src);
 /* SHA-256 of data into out[32]. */
 bool bw_sigv4_sha256(struct bw_cur data, uint8_t out[32]);
 
+/* Set err (reason and a formatted message) and return the reason. */
+enum bw_sigv4_reason bw_sigv4_errorf(struct bw_sigv4_error *err, enum bw_sigv4_reason r,
+                                     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -13,11 +13,8 @@
 #include "core/encoding.h"
 #include "core/timeutil.h"
 
-static enum bw_sigv4_reason s_fail(struct bw_sigv4_error *err, enum bw_sigv4_reason r,
-                                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static enum bw_sigv4_reason s_fail(struct bw_sigv4_error *err, enum bw_sigv4_reason r,
-                                   const char *fmt, ...)
+enum bw_sigv4_reason bw_sigv4_errorf(struct bw_sigv4_error *err, enum bw_sigv4_reason r,
+                                     const char *fmt, ...)
 {
 	err->reason = r;
 	va_list ap;
@@ -71,25 +68,25 @@ static enum bw_sigv4_reason s_parse_credential(struct bw_cur cred, const char *w
 		if (i < cred.len && cred.ptr[i] != '/')
 			continue;
 		if (n == 5)
-			return s_fail(err, malformed,
+			return bw_sigv4_errorf(err, malformed,
 			              "%s should have exactly 5 slash-separated parts: '%.*s'.", what,
 			              (int)(cred.len > S_ECHO ? S_ECHO : cred.len), cred.ptr);
 		part[n++] = bw_cur_from(cred.ptr + start, i - start);
 		start = i + 1;
 	}
 	if (n != 5)
-		return s_fail(err, malformed, "%s should have exactly 5 slash-separated parts: '%.*s'.",
+		return bw_sigv4_errorf(err, malformed, "%s should have exactly 5 slash-separated parts: '%.*s'.",
 		              what, (int)(cred.len > S_ECHO ? S_ECHO : cred.len), cred.ptr);
 	if (part[0].len == 0 || !bw_sigv4_copy(out->access_key_id, sizeof out->access_key_id, part[0]))
-		return s_fail(err, BW_SIGV4_UNKNOWN_KEY, "%s", "");
+		return bw_sigv4_errorf(err, BW_SIGV4_UNKNOWN_KEY, "%s", "");
 	if (part[1].len != 8 || !s_all_digits(part[1]))
-		return s_fail(err, BW_SIGV4_SCOPE,
+		return bw_sigv4_errorf(err, BW_SIGV4_SCOPE,
 		              "Invalid credential date \"%.*s\". This date is not the same as "
 		              "X-Amz-Date: \"%s\".",
 		              (int)(part[1].len > 16 ? 16 : part[1].len), part[1].ptr, out->amz_date);
 	bw_sigv4_copy(out->scope_date, sizeof out->scope_date, part[1]);
 	if (!s_scope_part_ok(part[2]) || !s_scope_part_ok(part[3]))
-		return s_fail(err, malformed, "%s should be scoped to a valid region and service: '%.*s'.",
+		return bw_sigv4_errorf(err, malformed, "%s should be scoped to a valid region and service: '%.*s'.",
 		              what, (int)(cred.len > S_ECHO ? S_ECHO : cred.len), cred.ptr);
 	bw_sigv4_copy(out->region, sizeof out->region, part[2]);
 	bw_sigv4_copy(out->service, sizeof out->service, part[3]);
@@ -97,7 +94,7 @@ static enum bw_sigv4_reason s_parse_credential(struct bw_cur cred, const char *w
 		size_t tl = part[4].len > 15 ? 15 : part[4].len;
 		memcpy(out->terminator, part[4].ptr, tl);
 		out->terminator[tl] = 0;
-		return s_fail(err, BW_SIGV4_SCOPE,
+		return bw_sigv4_errorf(err, BW_SIGV4_SCOPE,
 		              "Credential should be scoped with a valid terminator: 'aws4_request', "
 		              "not '%.*s'.",
 		              (int)(part[4].len > 64 ? 64 : part[4].len), part[4].ptr);
@@ -112,7 +109,7 @@ static enum bw_sigv4_reason s_check_scope_date(const struct bw_sigv4_auth *a,
 {
 	if (memcmp(a->scope_date, a->amz_date, 8) == 0)
 		return BW_SIGV4_OK;
-	return s_fail(err, BW_SIGV4_SCOPE,
+	return bw_sigv4_errorf(err, BW_SIGV4_SCOPE,
 	              "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
 	              "date from HTTP: '%s' != '%.8s', from '%s'.",
 	              a->scope_date, a->amz_date, a->amz_date);
@@ -142,7 +139,7 @@ enum bw_sigv4_reason bw_sigv4_parse_header(struct bw_cur authz, const char *x_am
 		sp++;
 	struct bw_cur alg = bw_cur_from(rest.ptr, sp);
 	if (!bw_cur_eq_str(alg, BW_SIGV4_ALGORITHM))
-		return s_fail(err, BW_SIGV4_INCOMPLETE, "Unsupported AWS 'algorithm': '%.*s'.",
+		return bw_sigv4_errorf(err, BW_SIGV4_INCOMPLETE, "Unsupported AWS 'algorithm': '%.*s'.",
 		              (int)(alg.len > 64 ? 64 : alg.len), alg.ptr);
 	rest = bw_cur_from(rest.ptr + sp, rest.len - sp);
 
@@ -159,7 +156,7 @@ enum bw_sigv4_reason bw_sigv4_parse_header(struct bw_cur authz, const char *x_am
 			continue;
 		const uint8_t *eq = memchr(comp.ptr, '=', comp.len);
 		if (!eq)
-			return s_fail(err, BW_SIGV4_INCOMPLETE,
+			return bw_sigv4_errorf(err, BW_SIGV4_INCOMPLETE,
 			              "'%.*s' not a valid key=value pair (missing equal-sign) in "
 			              "Authorization header: '%.*s'.",
 			              (int)(comp.len > 64 ? 64 : comp.len), comp.ptr, echo, authz.ptr);
@@ -177,12 +174,12 @@ enum bw_sigv4_reason bw_sigv4_parse_header(struct bw_cur authz, const char *x_am
 			seen = &has_sig;
 			dst = &sig;
 		} else {
-			return s_fail(err, BW_SIGV4_INCOMPLETE,
+			return bw_sigv4_errorf(err, BW_SIGV4_INCOMPLETE,
 			              "Unsupported Authorization component '%.*s'. Authorization=%.*s",
 			              (int)(k.len > 64 ? 64 : k.len), k.ptr, echo, authz.ptr);
 		}
 		if (*seen)
-			return s_fail(err, BW_SIGV4_INCOMPLETE,
+			return bw_sigv4_errorf(err, BW_SIGV4_INCOMPLETE,
 			              "Authorization header has a repeated '%.*s' parameter. "
 			              "Authorization=%.*s",
 			              (int)k.len, k.ptr, echo, authz.ptr);
@@ -191,7 +188,7 @@ enum bw_sigv4_reason bw_sigv4_parse_header(struct bw_cur authz, const char *x_am
 	}
 	bool has_date = (x_amz_date && *x_amz_date) || (date_hdr && *date_hdr);
 	if (!has_cred || !has_sh || !has_sig || !has_date)
-		return s_fail(err, BW_SIGV4_INCOMPLETE, "%s%s%s%sAuthorization=%.*s",
+		return bw_sigv4_errorf(err, BW_SIGV4_INCOMPLETE, "%s%s%s%sAuthorization=%.*s",
 		              has_cred ? "" : "Authorization header requires 'Credential' parameter. ",
 		              has_sig ? "" : "Authorization header requires 'Signature' parameter. ",
 		              has_sh ? "" : "Authorization header requires 'SignedHeaders' parameter. ",
@@ -204,13 +201,13 @@ enum bw_sigv4_reason bw_sigv4_parse_header(struct bw_cur authz, const char *x_am
 	double t = 0;
 	if (x_amz_date && *x_amz_date) {
 		if (!bw_parse_amzdate(x_amz_date, &t))
-			return s_fail(err, BW_SIGV4_INCOMPLETE,
+			return bw_sigv4_errorf(err, BW_SIGV4_INCOMPLETE,
 			              "Date must be in ISO-8601 'basic format'. Got '%.64s'. See "
 			              "http://en.wikipedia.org/wiki/ISO_8601",
 			              x_amz_date);
 	} else {
 		if (!bw_parse_rfc822(date_hdr, &t))
-			return s_fail(err, BW_SIGV4_INCOMPLETE,
+			return bw_sigv4_errorf(err, BW_SIGV4_INCOMPLETE,
 			              "Date must be in RFC 1123 format. Got '%.64s'.", date_hdr);
 		out->date_from_date_hdr = true;
 	}
@@ -222,13 +219,13 @@ enum bw_sigv4_reason bw_sigv4_parse_header(struct bw_cur authz, const char *x_am
 		return r;
 	if (!bw_sigv4_signed_headers_valid(sh) ||
 	    !bw_sigv4_copy(out->signed_headers, sizeof out->signed_headers, sh))
-		return s_fail(err, BW_SIGV4_INCOMPLETE,
+		return bw_sigv4_errorf(err, BW_SIGV4_INCOMPLETE,
 		              "SignedHeaders must be a sorted, ';'-separated list of lower-case "
 		              "header names. Authorization=%.*s",
 		              echo, authz.ptr);
 	/* Strict: exactly 64 lower-case hex digits, or it cannot match. */
 	if (!bw_sigv4_unhex(sig, out->signature, sizeof out->signature))
-		return s_fail(err, BW_SIGV4_MISMATCH, "%s", "");
+		return bw_sigv4_errorf(err, BW_SIGV4_MISMATCH, "%s", "");
 	return s_check_scope_date(out, err);
 }
 
@@ -275,7 +272,7 @@ enum bw_sigv4_reason bw_sigv4_parse_query(struct bw_cur q, bool require_expires,
 		size_t kl = eq ? (size_t)(eq - pair.ptr) : pair.len;
 		bw_buf_reset(&key);
 		if (bw_url_decode((const char *)pair.ptr, kl, false, &key) != 0) {
-			r = s_fail(err, BW_SIGV4_MALFORMED, "%s", "Couldn't parse the specified URI.");
+			r = bw_sigv4_errorf(err, BW_SIGV4_MALFORMED, "%s", "Couldn't parse the specified URI.");
 			goto done;
 		}
 		size_t which = S_NQ;
@@ -285,7 +282,7 @@ enum bw_sigv4_reason bw_sigv4_parse_query(struct bw_cur q, bool require_expires,
 		if (which == S_NQ)
 			continue;
 		if (seen[which]) {
-			r = s_fail(err, BW_SIGV4_QUERY_PARAMS, "Query parameter %s is repeated.",
+			r = bw_sigv4_errorf(err, BW_SIGV4_QUERY_PARAMS, "Query parameter %s is repeated.",
 			           s_qnames[which]);
 			goto done;
 		}
@@ -294,27 +291,27 @@ enum bw_sigv4_reason bw_sigv4_parse_query(struct bw_cur q, bool require_expires,
 		if (vl > BW_SIGV4_MAX_TOKEN * 3 ||
 		    bw_url_decode(eq ? (const char *)eq + 1 : "", vl, false, &val[which]) != 0 ||
 		    bw_buf_append(&val[which], "", 0) != 0) {
-			r = s_fail(err, BW_SIGV4_QUERY_PARAMS, "Query parameter %s is malformed.",
+			r = bw_sigv4_errorf(err, BW_SIGV4_QUERY_PARAMS, "Query parameter %s is malformed.",
 			           s_qnames[which]);
 			goto done;
 		}
 	}
 	if (!seen[S_ALG] || !seen[S_CRED] || !seen[S_SIG] || !seen[S_DATE] || !seen[S_SH] ||
 	    (require_expires && !seen[S_EXPIRES])) {
-		r = s_fail(err, BW_SIGV4_QUERY_PARAMS,
+		r = bw_sigv4_errorf(err, BW_SIGV4_QUERY_PARAMS,
 		           "Query-string authentication version 4 requires the X-Amz-Algorithm, "
 		           "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, "
 		           "and X-Amz-Expires parameters.");
 		goto done;
 	}
 	if (!bw_cur_eq_str(bw_cur_from(val[S_ALG].data, val[S_ALG].len), BW_SIGV4_ALGORITHM)) {
-		r = s_fail(err, BW_SIGV4_QUERY_PARAMS,
+		r = bw_sigv4_errorf(err, BW_SIGV4_QUERY_PARAMS,
 		           "X-Amz-Algorithm only supports \"" BW_SIGV4_ALGORITHM "\"");
 		goto done;
 	}
 	double t = 0;
 	if (val[S_DATE].len != 16 || !bw_parse_amzdate((const char *)val[S_DATE].data, &t)) {
-		r = s_fail(err, BW_SIGV4_QUERY_PARAMS,
+		r = bw_sigv4_errorf(err, BW_SIGV4_QUERY_PARAMS,
 		           "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
 		goto done;
 	}
@@ -326,7 +323,7 @@ enum bw_sigv4_reason bw_sigv4_parse_query(struct bw_cur q, bool require_expires,
 	if (seen[S_EXPIRES]) {
 		struct bw_cur e = bw_cur_from(val[S_EXPIRES].data, val[S_EXPIRES].len);
 		if (!s_all_digits(e) || e.len > 7) {
-			r = s_fail(err, BW_SIGV4_QUERY_PARAMS,
+			r = bw_sigv4_errorf(err, BW_SIGV4_QUERY_PARAMS,
 			           e.len && e.ptr[0] == '-' ? "X-Amz-Expires must be non-negative"
 			                                    : "X-Amz-Expires should be a number");
 			goto done;
@@ -335,7 +332,7 @@ enum bw_sigv4_reason bw_sigv4_parse_query(struct bw_cur q, bool require_expires,
 		for (size_t i = 0; i < e.len; i++)
 			ex = ex * 10 + (e.ptr[i] - '0');
 		if (ex < 1 || ex > BW_SIGV4_MAX_EXPIRES_S) {
-			r = s_fail(err, BW_SIGV4_QUERY_PARAMS,
+			r = bw_sigv4_errorf(err, BW_SIGV4_QUERY_PARAMS,
 			           ex < 1 ? "X-Amz-Expires must be greater than 0"
 			                  : "X-Amz-Expires must be less than a week (in seconds) that "
 			                    "is, the given X-Amz-Expires must be less than 604800 seconds");
@@ -346,7 +343,7 @@ enum bw_sigv4_reason bw_sigv4_parse_query(struct bw_cur q, bool require_expires,
 	struct bw_cur sh = bw_cur_from(val[S_SH].data, val[S_SH].len);
 	if (!bw_sigv4_signed_headers_valid(sh) ||
 	    !bw_sigv4_copy(out->signed_headers, sizeof out->signed_headers, sh)) {
-		r = s_fail(err, BW_SIGV4_QUERY_PARAMS,
+		r = bw_sigv4_errorf(err, BW_SIGV4_QUERY_PARAMS,
 		           "X-Amz-SignedHeaders must be a sorted, ';'-separated list of lower-case "
 		           "header names.");
 		goto done;
@@ -354,14 +351,14 @@ enum bw_sigv4_reason bw_sigv4_parse_query(struct bw_cur q, bool require_expires,
 	if (seen[S_TOKEN]) {
 		if (!bw_sigv4_copy(out->security_token, sizeof out->security_token,
 		                   bw_cur_from(val[S_TOKEN].data, val[S_TOKEN].len))) {
-			r = s_fail(err, BW_SIGV4_UNKNOWN_KEY, "%s", "");
+			r = bw_sigv4_errorf(err, BW_SIGV4_UNKNOWN_KEY, "%s", "");
 			goto done;
 		}
 		out->has_token = true;
 	}
 	if (!bw_sigv4_unhex(bw_cur_from(val[S_SIG].data, val[S_SIG].len), out->signature,
 	                    sizeof out->signature)) {
-		r = s_fail(err, BW_SIGV4_MISMATCH, "%s", "");
+		r = bw_sigv4_errorf(err, BW_SIGV4_MISMATCH, "%s", "");
 		goto done;
 	}
 	r = s_check_scope_date(out, err);

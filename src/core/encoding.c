@@ -100,7 +100,7 @@ int bw_hex_encode(const void *in, size_t len, struct bw_buf *out)
 	return 0;
 }
 
-static int s_hexval(char c)
+int bw_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -109,6 +109,32 @@ static int s_hexval(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+bool bw_json_depth_within(const void *text, size_t len, size_t max_depth)
+{
+	const uint8_t *p = text;
+	size_t depth = 0;
+	bool in_str = false;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = p[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max_depth)
+				return false;
+		} else if ((c == '}' || c == ']') && depth) {
+			depth--;
+		}
+	}
+	return true;
 }
 
 int bw_url_decode(const char *in, size_t len, bool form, struct bw_buf *out)
@@ -120,8 +146,8 @@ int bw_url_decode(const char *in, size_t len, bool form, struct bw_buf *out)
 		if (c == '%') {
 			if (i + 2 >= len)
 				return -1;
-			int hi = s_hexval(in[i + 1]);
-			int lo = s_hexval(in[i + 2]);
+			int hi = bw_hex_digit(in[i + 1]);
+			int lo = bw_hex_digit(in[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			out->data[out->len++] = (uint8_t)(hi << 4 | lo);

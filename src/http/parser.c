@@ -9,6 +9,7 @@
  * array, the head's text split in place, path and query, and a small body.
  */
 #include "http/parser.h"
+#include "core/encoding.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -59,17 +60,6 @@ static bool s_is_tchar(uint8_t c)
 static bool s_is_field_byte(uint8_t c)
 {
 	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-static int s_hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 void bw_http_parser_init(struct bw_http_parser *p, const struct bw_http_parser_limits *lim)
@@ -533,7 +523,7 @@ static enum bw_http_parse_rc s_chunk_byte(struct bw_http_parser *p, uint8_t c)
 {
 	switch (p->state) {
 	case S_CHUNK_SIZE: {
-		int h = s_hexval(c);
+		int h = bw_hex_digit(c);
 		if (h >= 0) {
 			/* 413 as soon as the chunks declared pass the limit */
 			uint64_t room = p->lim.max_body_bytes - p->body_len;

@@ -16,33 +16,6 @@
 
 /* ---- parsing ---------------------------------------------------------- */
 
-/* Nesting depth of a JSON text, counted before jansson allocates anything
- * for it; strings are skipped so brackets inside them do not count. */
-static bool s_depth_ok(const uint8_t *p, size_t len)
-{
-	int depth = 0;
-	bool in_str = false;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = p[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-			continue;
-		}
-		if (c == '"') {
-			in_str = true;
-		} else if (c == '{' || c == '[') {
-			if (++depth > BW_JSON_MAX_DEPTH)
-				return false;
-		} else if (c == '}' || c == ']') {
-			depth--;
-		}
-	}
-	return true;
-}
-
 static const char *s_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
@@ -74,7 +47,7 @@ int bw_json_parse_body(struct bw_call *call, const uint8_t *body, size_t len, js
 		*out = json_object();
 		return *out ? 0 : bw_fail_status(call, 500, "InternalFailure", "out of memory");
 	}
-	if (!s_depth_ok(body, len))
+	if (!bw_json_depth_within(body, len, BW_JSON_MAX_DEPTH))
 		return bw_fail_status(call, 400, "SerializationException",
 		                      "The request body is nested more than %d levels deep",
 		                      BW_JSON_MAX_DEPTH);

@@ -149,6 +149,20 @@ static char *s_prefix_end(const char *prefix)
 	return NULL;
 }
 
+/* Bind ?1 kind, ?2 account, and the key range [?3 prefix, ?4 end) of a
+ * prefix scan (?4 NULL: no upper bound). */
+static void s_bind_prefix(sqlite3_stmt *st, const char *kind, const char *account,
+                          const char *prefix, const char *end)
+{
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, prefix, -1, SQLITE_STATIC);
+	if (end)
+		sqlite3_bind_text(st, 4, end, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+}
+
 int bw_doc_list(struct bw_store *s, const char *kind, const char *account,
                 const struct bw_doc_page *page, json_t **docs, bool *more)
 {
@@ -168,13 +182,7 @@ int bw_doc_list(struct bw_store *s, const char *kind, const char *account,
 	                 "ORDER BY key LIMIT ?6",
 	              &st) != 0)
 		goto done;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, prefix, -1, SQLITE_STATIC);
-	if (end)
-		sqlite3_bind_text(st, 4, end, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 4);
+	s_bind_prefix(st, kind, account, prefix, end);
 	sqlite3_bind_text(st, 5, after, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, limit ? (sqlite3_int64)limit + 1 : -1);
 	int step;
@@ -217,13 +225,7 @@ int bw_doc_count(struct bw_store *s, const char *kind, const char *account, cons
 	                 "AND key >= ?3 AND (?4 IS NULL OR key < ?4)",
 	              &st) != 0)
 		goto done;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p, -1, SQLITE_STATIC);
-	if (end)
-		sqlite3_bind_text(st, 4, end, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 4);
+	s_bind_prefix(st, kind, account, p, end);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*count = (size_t)sqlite3_column_int64(st, 0);
 		rc = BW_STORE_OK;
@@ -247,13 +249,7 @@ int bw_doc_delete_prefix(struct bw_store *s, const char *kind, const char *accou
 	                 "AND key >= ?3 AND (?4 IS NULL OR key < ?4)",
 	              &st) != 0)
 		goto done;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p, -1, SQLITE_STATIC);
-	if (end)
-		sqlite3_bind_text(st, 4, end, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 4);
+	s_bind_prefix(st, kind, account, p, end);
 	if (sqlite3_step(st) == SQLITE_DONE) {
 		rc = BW_STORE_OK;
 		if (sqlite3_changes(s->db) > 0)
