@@ -7,10 +7,10 @@
  */
 #include "gateway/gateway.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/ids.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "gateway/authn.h"
@@ -20,20 +20,6 @@
 #include "protocol/codec.h"
 #include "services/service.h"
 #include "store/store.h"
-
-/* A random UUID v4 as AWS shows request ids. */
-static void s_request_id(char out[40])
-{
-	uint8_t r[16];
-	if (RAND_bytes(r, sizeof r) != 1)
-		memset(r, 0, sizeof r); /* only an identifier, never a secret */
-	r[6] = (uint8_t)((r[6] & 0x0f) | 0x40);
-	r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
-	snprintf(out, 40,
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
-	         r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
-	         r[14], r[15]);
-}
 
 static void s_json_response(struct bw_http_response *resp, uint16_t status, json_t *body)
 {
@@ -149,7 +135,7 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 	                       .now_s = (double)bw_now_ms() / 1000.0};
 	struct bw_buf path_buf = {0};
 	json_t *out = NULL;
-	s_request_id(call.request_id);
+	bw_request_id(call.request_id);
 	snprintf(call.account_id, sizeof call.account_id, "%s", gw->account_id);
 	snprintf(call.region, sizeof call.region, "%s", gw->region);
 

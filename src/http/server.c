@@ -43,6 +43,7 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
+#include "core/ids.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "http/parser.h"
@@ -218,14 +219,20 @@ static void s_conn_rearm(struct s_conn *c)
 static void s_send_error(struct s_conn *c, unsigned status, const char *msg)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	char body[256];
+	char body[256], request_id[BW_REQUEST_ID_LEN + 1];
+	bw_request_id(request_id);
 	int blen = snprintf(body, sizeof body, "{\"message\":\"%s\"}", msg);
 	if (blen < 0 || (size_t)blen >= sizeof body)
 		blen = snprintf(body, sizeof body, "{\"message\":\"error\"}");
 	evbuffer_add_printf(out,
 	                    "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+	                    "x-amzn-RequestId: %s\r\n"
 	                    "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-	                    status, bw_http_reason(status), blen, body);
+	                    status, bw_http_reason(status), request_id, blen, body);
+	/* the access log counts what never reached the gateway too */
+	bw_log(BW_LOG_INFO, "request",
+	       json_pack("{s:i, s:s, s:s, s:s}", "status", (int)status, "error", msg, "request_id",
+	                 request_id, "peer", c->peer_ip));
 	c->mode = S_CLOSING;
 	c->linger = true;
 	bufferevent_disable(c->bev, EV_READ);

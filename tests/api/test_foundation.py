@@ -83,7 +83,8 @@ class NotImplementedTest(ServerTestCase):
     is in the model but not implemented yet."""
 
     CASES = [
-        ("kms", "list_keys", {}, "ListKeys", ["kms", "list-keys"]),
+        ("wafv2", "list_web_acls", {"Scope": "REGIONAL"}, "ListWebACLs",
+         ["wafv2", "list-web-acls", "--scope", "REGIONAL"]),
         ("iam", "list_open_id_connect_providers", {}, "ListOpenIDConnectProviders",
          ["iam", "list-open-id-connect-providers"]),
         ("guardduty", "list_detectors", {}, "ListDetectors", ["guardduty", "list-detectors"]),
@@ -179,6 +180,7 @@ class BadInputTest(ServerTestCase):
             with self.subTest(payload=payload[:60]):
                 got = raw_exchange(self.server, payload)
                 self.assertEqual(status_of(got), want, got[:300])
+                self.assertIn(b"x-amzn-requestid:", got.partition(b"\r\n\r\n")[0].lower())
         self.assertTrue(self.server.client("sts").get_caller_identity()["Account"])
         self.assertEqual(len(self.server.client("kms").generate_random(NumberOfBytes=4)["Plaintext"]), 4)
 

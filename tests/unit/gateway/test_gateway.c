@@ -159,14 +159,14 @@ static void test_not_implemented_in_each_protocol(void **state)
 	struct s_req r;
 	struct bw_http_response resp;
 
-	s_init(&r, "POST", "/", "", "{}");
-	s_header(&r, "X-Amz-Target", "TrentService.ListKeys");
+	s_init(&r, "POST", "/", "", "{\"Scope\": \"REGIONAL\"}");
+	s_header(&r, "X-Amz-Target", "AWSWAF_20190729.ListWebACLs");
 	s_header(&r, "Content-Type", "application/x-amz-json-1.1");
-	s_sign(&r, "kms");
+	s_sign(&r, "wafv2");
 	s_handle(&r, &resp);
 	assert_int_equal(resp.status, 501);
 	assert_non_null(strstr(bw_buf_cstr(&resp.body), "\"NotImplemented\""));
-	assert_non_null(strstr(bw_buf_cstr(&resp.body), "ListKeys"));
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "ListWebACLs"));
 	bw_resp_free(&resp);
 
 	s_init(&r, "POST", "/", "", "Action=AssumeRoleWithSAML&Version=2011-06-15"
