@@ -350,11 +350,11 @@ static int s_serve(int argc, char **argv)
 		s_print_credentials(stdout, &fresh, false);
 		bw_cleanse(&fresh, sizeof fresh);
 	}
-	gw.policies = bw_policy_cache_new(4096);
-	gw.identities = bw_gencache_new(4096);
-	if (!gw.policies || !gw.identities || bw_services_check() != 0) {
-		bw_policy_cache_free(gw.policies);
-		bw_gencache_free(gw.identities);
+	gw.authz.policies = bw_policy_cache_new(4096);
+	gw.authz.sets = bw_gencache_new(4096);
+	if (!gw.authz.policies || !gw.authz.sets || bw_services_check() != 0) {
+		bw_policy_cache_free(gw.authz.policies);
+		bw_gencache_free(gw.authz.sets);
 		bw_store_close(gw.store);
 		bw_root_key_clear(&gw.root_key);
 		return 1;
@@ -379,8 +379,8 @@ static int s_serve(int argc, char **argv)
 	int rc = bw_http_serve(&cfg);
 	if (ticking)
 		s_ticker_stop(&ticker);
-	bw_policy_cache_free(gw.policies);
-	bw_gencache_free(gw.identities);
+	bw_policy_cache_free(gw.authz.policies);
+	bw_gencache_free(gw.authz.sets);
 	bw_store_close(gw.store);
 	bw_root_key_clear(&gw.root_key);
 	bw_log(BW_LOG_INFO, "stopped", NULL);

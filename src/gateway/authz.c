@@ -23,44 +23,39 @@
 #include "services/service.h"
 #include "store/doc.h"
 
-#define S_MAX_KEYS 128
-#define S_MAX_POLICIES 64
-
-/* The condition keys of the request, owned as JSON so the strings live on. */
-struct s_keys {
-	struct bw_ctx_key keys[S_MAX_KEYS];
-	const char *values[S_MAX_KEYS];
-	size_t n;
-	json_t *hold; /* keeps every string alive */
-};
-
-static void s_key(struct s_keys *k, const char *name, const char *value)
+/* Add one key with one value (strings are copied into a->hold). */
+static void s_key(struct bw_authz_ctx *a, const char *name, const char *value)
 {
-	if (k->n >= S_MAX_KEYS || !name || !value)
+	if (a->ctx.n_keys >= BW_AUTHZ_MAX_KEYS || a->n_values >= BW_AUTHZ_MAX_VALUES || !name ||
+	    !value)
 		return;
 	json_t *pair = json_pack("[s, s]", name, value);
-	if (!pair || json_array_append_new(k->hold, pair) != 0)
+	if (!pair || json_array_append_new(a->hold, pair) != 0)
 		return;
-	k->values[k->n] = json_string_value(json_array_get(pair, 1));
-	k->keys[k->n] = (struct bw_ctx_key){.key = json_string_value(json_array_get(pair, 0)),
-	                                    .values = &k->values[k->n], .n_values = 1};
-	k->n++;
+	const char **v = &a->values[a->n_values++];
+	*v = json_string_value(json_array_get(pair, 1));
+	a->keys[a->ctx.n_keys++] = (struct bw_ctx_key){
+		.key = json_string_value(json_array_get(pair, 0)), .values = v, .n_values = 1};
 }
 
-/* aws:TagKeys is multi-valued: its values live in one JSON array. */
-static void s_multi_key(struct s_keys *k, const char *name, json_t *values,
-                        const char **storage, size_t cap)
+/* Add a multi-valued key (a JSON array of strings, kept alive in a->hold). */
+static void s_multi_key(struct bw_authz_ctx *a, const char *name, json_t *values)
 {
 	size_t n = json_array_size(values);
-	if (k->n >= S_MAX_KEYS || n == 0 || n > cap || json_array_append(k->hold, values) != 0)
+	if (a->ctx.n_keys >= BW_AUTHZ_MAX_KEYS || n == 0 || a->n_values + n > BW_AUTHZ_MAX_VALUES)
 		return;
-	for (size_t i = 0; i < n; i++)
-		storage[i] = json_string_value(json_array_get(values, i));
 	json_t *kname = json_string(name);
-	if (!kname || json_array_append_new(k->hold, kname) != 0)
+	if (!kname || json_array_append_new(a->hold, kname) != 0 ||
+	    json_array_append(a->hold, values) != 0)
 		return;
-	k->keys[k->n++] = (struct bw_ctx_key){.key = json_string_value(kname), .values = storage,
-	                                      .n_values = n};
+	const char **v = &a->values[a->n_values];
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++)
+		if (json_is_string(json_array_get(values, i)))
+			v[used++] = json_string_value(json_array_get(values, i));
+	a->n_values += used;
+	a->keys[a->ctx.n_keys++] = (struct bw_ctx_key){.key = json_string_value(kname), .values = v,
+	                                               .n_values = used};
 }
 
 /* Request tags in any of the shapes the services use: a list of {Key, Value}
@@ -94,8 +89,7 @@ static json_t *s_request_tags(const json_t *in)
 	return out;
 }
 
-static void s_context_keys(const struct bw_call *call, const json_t *in, struct s_keys *k,
-                           const char **tag_key_storage, size_t tag_cap)
+static void s_context_keys(const struct bw_call *call, const json_t *in, struct bw_authz_ctx *k)
 {
 	const struct bw_principal *p = &call->principal;
 	char buf[64];
@@ -131,7 +125,7 @@ static void s_context_keys(const struct bw_call *call, const json_t *in, struct 
 		s_key(k, name, json_string_value(tv));
 		json_array_append_new(tag_keys, json_string(tk));
 	}
-	s_multi_key(k, "aws:TagKeys", tag_keys, tag_key_storage, tag_cap);
+	s_multi_key(k, "aws:TagKeys", tag_keys);
 	json_decref(tag_keys);
 	json_decref(req_tags);
 }
@@ -153,9 +147,12 @@ static enum bw_principal_type s_policy_type(enum bw_caller_type t)
 
 /* A compiled policy from the cache, keyed by the SHA-256 of its text, so a
  * changed document is a new entry and no invalidation can be missed. */
-static struct bw_policy *s_compile(struct bw_policy_cache *cache, const char *text,
+struct bw_policy *bw_authz_compile(struct bw_call *call, const char *text,
                                    enum bw_policy_kind kind)
 {
+	struct bw_policy_cache *cache = call->authz ? call->authz->policies : NULL;
+	if (!cache || !text)
+		return NULL;
 	uint8_t digest[SHA256_DIGEST_LENGTH];
 	SHA256((const uint8_t *)text, strlen(text), digest);
 	struct bw_buf id = {0};
@@ -172,22 +169,22 @@ static struct bw_policy *s_compile(struct bw_policy_cache *cache, const char *te
 }
 
 /* Compile each {"doc": text} (or plain text) of a JSON array. */
-static size_t s_compile_all(struct bw_policy_cache *cache, const json_t *docs,
-                            enum bw_policy_kind kind, struct bw_policy **out, size_t cap)
+static size_t s_compile_all(struct bw_call *call, const json_t *docs, enum bw_policy_kind kind,
+                            struct bw_policy **out, size_t cap)
 {
 	size_t n = 0, i;
 	json_t *d;
 	json_array_foreach(docs, i, d) {
 		const char *text = json_is_string(d) ? json_string_value(d)
 		                                     : json_string_value(json_object_get(d, "doc"));
-		struct bw_policy *p = text && n < cap ? s_compile(cache, text, kind) : NULL;
+		struct bw_policy *p = text && n < cap ? bw_authz_compile(call, text, kind) : NULL;
 		if (p)
 			out[n++] = p;
 	}
 	return n;
 }
 
-static int s_deny(struct bw_call *call, const struct bw_request_ctx *ctx,
+int bw_authz_deny(struct bw_call *call, const struct bw_request_ctx *ctx,
                   const struct bw_eval_result *res)
 {
 	struct bw_buf msg = {0};
@@ -219,9 +216,9 @@ static int s_deny(struct bw_call *call, const struct bw_request_ctx *ctx,
 }
 
 /* The principal's identity policies and boundary, cached per generation. */
-static int s_policy_docs(struct bw_call *call, struct bw_gencache *sets, json_t **identity,
-                         json_t **boundary)
+static int s_policy_docs(struct bw_call *call, json_t **identity, json_t **boundary)
 {
+	struct bw_gencache *sets = call->authz ? call->authz->sets : NULL;
 	char ckey[600];
 	snprintf(ckey, sizeof ckey, "policies:%s", call->principal.arn);
 	unsigned long gen = bw_store_generation(call->store);
@@ -243,12 +240,111 @@ static int s_policy_docs(struct bw_call *call, struct bw_gencache *sets, json_t 
 	return 0;
 }
 
-int bw_authorize(struct bw_call *call, struct bw_policy_cache *cache, struct bw_gencache *sets,
-                 const json_t *in)
+int bw_authz_ctx_init(struct bw_call *call, const json_t *in, const char *action,
+                      const char *resource, const json_t *extra_keys, struct bw_authz_ctx *out)
+{
+	memset(out, 0, sizeof *out);
+	out->hold = json_array();
+	if (!out->hold)
+		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+	json_t *r = json_string(resource ? resource : "*");
+	if (!r || json_array_append_new(out->hold, r) != 0)
+		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+	out->resource = json_string_value(r);
+	out->ctx = (struct bw_request_ctx){
+		.action = action,
+		.resources = &out->resource,
+		.n_resources = 1,
+		.principal_arn = call->principal.arn,
+		.principal_account = call->principal.account,
+		.principal_type = s_policy_type(call->principal.type),
+		.role_arn = call->principal.role_arn[0] ? call->principal.role_arn : NULL,
+		.now_s = call->now_s,
+		.keys = out->keys,
+	};
+	/* a service's own keys first: explicit keys win over derived ones */
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)extra_keys, k, v) {
+		if (json_is_string(v))
+			s_key(out, k, json_string_value(v));
+		else if (json_is_array(v))
+			s_multi_key(out, k, v);
+	}
+	s_context_keys(call, in, out);
+	return 0;
+}
+
+void bw_authz_ctx_clean_up(struct bw_authz_ctx *a)
+{
+	json_decref(a->hold);
+	memset(a, 0, sizeof *a);
+}
+
+int bw_authz_policies_load(struct bw_call *call, struct bw_authz_policies *out)
+{
+	memset(out, 0, sizeof *out);
+	json_t *identity_docs = NULL, *boundary_doc = NULL;
+	if (s_policy_docs(call, &identity_docs, &boundary_doc) != 0)
+		return bw_fail_status(call, 500, "InternalFailure",
+		                      "The caller's policies could not be read");
+	out->n_identity = s_compile_all(call, identity_docs, BW_POLICY_IDENTITY, out->identity,
+	                                BW_AUTHZ_MAX_POLICIES);
+	int rc = 0;
+	if (boundary_doc) {
+		const char *text = json_is_string(boundary_doc)
+			? json_string_value(boundary_doc)
+			: json_string_value(json_object_get(boundary_doc, "doc"));
+		/* a boundary that cannot be read allows nothing: deny by default */
+		out->boundary = bw_authz_compile(call, text, BW_POLICY_BOUNDARY);
+		if (!out->boundary)
+			out->boundary = bw_authz_compile(
+				call, "{\"Version\":\"2012-10-17\",\"Statement\":[]}", BW_POLICY_BOUNDARY);
+	}
+	if (call->principal.session_policies) {
+		out->n_session = s_compile_all(call, call->principal.session_policies,
+		                               BW_POLICY_SESSION, out->session, BW_AUTHZ_MAX_POLICIES);
+		/* session policies that do not compile must not widen the session */
+		if (out->n_session == 0)
+			rc = bw_fail_status(call, 403, "AccessDenied", "The session's policies are unusable");
+	}
+	json_decref(identity_docs);
+	json_decref(boundary_doc);
+	if (rc != 0)
+		bw_authz_policies_clean_up(out);
+	return rc;
+}
+
+void bw_authz_policies_clean_up(struct bw_authz_policies *p)
+{
+	for (size_t i = 0; i < p->n_identity; i++)
+		bw_policy_unref(p->identity[i]);
+	for (size_t i = 0; i < p->n_session; i++)
+		bw_policy_unref(p->session[i]);
+	bw_policy_unref(p->boundary);
+	memset(p, 0, sizeof *p);
+}
+
+struct bw_policy_set bw_authz_policy_set(const struct bw_authz_policies *p,
+                                         const struct bw_policy *resource)
+{
+	return (struct bw_policy_set){
+		.identity = (const struct bw_policy *const *)p->identity,
+		.n_identity = p->n_identity,
+		.resource = resource,
+		.boundary = p->boundary,
+		.session = (const struct bw_policy *const *)p->session,
+		.n_session = p->n_session,
+	};
+}
+
+int bw_authorize(struct bw_call *call, const json_t *in)
 {
 	const struct bw_op_impl *impl = call->impl;
 	if (impl->no_authorization)
 		return 0;
+	if (impl->authorize)
+		return impl->authorize(call, in);
 	if (call->principal.type == BW_PT_ROOT &&
 	    strcmp(call->principal.account, call->account_id) == 0)
 		return 0;
@@ -260,71 +356,23 @@ int bw_authorize(struct bw_call *call, struct bw_policy_cache *cache, struct bw_
 		                    : bw_fail_status(call, 500, "InternalFailure",
 		                                     "The resource of the request could not be named");
 	}
-	const char *resource = bw_buf_cstr(&arn);
-	const char *tag_keys[64];
-	struct s_keys keys = {.hold = json_array()};
-	s_context_keys(call, in, &keys, tag_keys, 64);
-	struct bw_request_ctx ctx = {
-		.action = impl->iam_action,
-		.resources = &resource,
-		.n_resources = 1,
-		.principal_arn = call->principal.arn,
-		.principal_account = call->principal.account,
-		.principal_type = s_policy_type(call->principal.type),
-		.role_arn = call->principal.role_arn[0] ? call->principal.role_arn : NULL,
-		.now_s = call->now_s,
-		.keys = keys.keys,
-		.n_keys = keys.n,
-	};
-
-	json_t *identity_docs = NULL, *boundary_doc = NULL;
-	struct bw_policy *identity[S_MAX_POLICIES], *session[S_MAX_POLICIES], *boundary = NULL;
-	size_t n_identity = 0, n_session = 0;
+	struct bw_authz_ctx a;
+	struct bw_authz_policies pol;
 	int rc = -1;
-	if (s_policy_docs(call, sets, &identity_docs, &boundary_doc) != 0) {
-		bw_fail_status(call, 500, "InternalFailure", "The caller's policies could not be read");
-		goto done;
+	if (bw_authz_ctx_init(call, in, impl->iam_action, bw_buf_cstr(&arn), NULL, &a) != 0) {
+		bw_buf_free(&arn);
+		return -1;
 	}
-	n_identity = s_compile_all(cache, identity_docs, BW_POLICY_IDENTITY, identity, S_MAX_POLICIES);
-	if (boundary_doc) {
-		const char *text = json_is_string(boundary_doc)
-			? json_string_value(boundary_doc)
-			: json_string_value(json_object_get(boundary_doc, "doc"));
-		/* a boundary that cannot be read allows nothing: deny by default */
-		boundary = text ? s_compile(cache, text, BW_POLICY_BOUNDARY) : NULL;
-		if (!boundary)
-			boundary = s_compile(cache, "{\"Version\":\"2012-10-17\",\"Statement\":[]}",
-			                     BW_POLICY_BOUNDARY);
+	if (bw_authz_policies_load(call, &pol) == 0) {
+		struct bw_policy_set set = bw_authz_policy_set(&pol, NULL);
+		struct bw_eval_result res;
+		if (bw_policy_evaluate(&a.ctx, &set, &res) != 0 || res.decision != BW_DECISION_ALLOW)
+			bw_authz_deny(call, &a.ctx, &res);
+		else
+			rc = 0;
+		bw_authz_policies_clean_up(&pol);
 	}
-	if (call->principal.session_policies)
-		n_session = s_compile_all(cache, call->principal.session_policies, BW_POLICY_SESSION,
-		                          session, S_MAX_POLICIES);
-	if (call->principal.session_policies && n_session == 0) {
-		/* session policies that do not compile must not widen the session */
-		bw_fail_status(call, 403, "AccessDenied", "The session's policies are unusable");
-		goto done;
-	}
-	struct bw_policy_set set = {
-		.identity = (const struct bw_policy *const *)identity,
-		.n_identity = n_identity,
-		.boundary = boundary,
-		.session = (const struct bw_policy *const *)session,
-		.n_session = n_session,
-	};
-	struct bw_eval_result res;
-	if (bw_policy_evaluate(&ctx, &set, &res) != 0 || res.decision != BW_DECISION_ALLOW)
-		s_deny(call, &ctx, &res);
-	else
-		rc = 0;
-done:
-	for (size_t i = 0; i < n_identity; i++)
-		bw_policy_unref(identity[i]);
-	for (size_t i = 0; i < n_session; i++)
-		bw_policy_unref(session[i]);
-	bw_policy_unref(boundary);
-	json_decref(identity_docs);
-	json_decref(boundary_doc);
-	json_decref(keys.hold);
+	bw_authz_ctx_clean_up(&a);
 	bw_buf_free(&arn);
 	return rc;
 }

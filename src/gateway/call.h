@@ -22,6 +22,7 @@
 struct bw_service;
 struct bw_op_impl;
 struct bw_store;
+struct bw_authz;
 
 struct bw_error {
 	uint16_t status;     /* HTTP status */
@@ -53,6 +54,7 @@ struct bw_call {
 
 	struct bw_store *store;
 	const struct bw_root_key *root_key; /* for sealing and unsealing secrets */
+	struct bw_authz *authz;             /* the gateway's policy caches (authz.h) */
 
 	/* Who is calling: set by authentication before any handler runs. */
 	struct bw_principal principal;

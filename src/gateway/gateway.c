@@ -71,7 +71,7 @@ static int s_not_implemented(struct bw_call *call)
 static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **out)
 {
 	json_t *in = NULL;
-	if (bw_authenticate(call, gw->identities) != 0)
+	if (bw_authenticate(call, gw->authz.sets) != 0)
 		return -1;
 	const struct bw_codec *codec = bw_codec_for(call->model->protocol);
 	if (codec->decode(call, &in) != 0)
@@ -83,7 +83,7 @@ static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **out)
 		s_not_implemented(call);
 		goto done;
 	}
-	if (bw_authorize(call, gw->policies, gw->identities, in) != 0)
+	if (bw_authorize(call, in) != 0)
 		goto done;
 	*out = json_object();
 	if (!*out) {
@@ -132,6 +132,7 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 {
 	struct bw_gateway *gw = ctx;
 	struct bw_call call = {.req = req, .store = gw->store, .root_key = &gw->root_key,
+	                       .authz = &gw->authz,
 	                       .now_s = (double)bw_now_ms() / 1000.0};
 	struct bw_buf path_buf = {0};
 	json_t *out = NULL;

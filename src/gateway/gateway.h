@@ -11,14 +11,16 @@
 #include "http/message.h"
 
 #include "crypto/seal.h"
+#include "gateway/authz.h"
 
 struct bw_store;
 struct bw_policy_cache;
 struct bw_gencache;
 
 struct bw_gateway {
-	struct bw_policy_cache *policies; /* compiled policies, shared by all loops */
-	struct bw_gencache *identities;   /* credentials and policy sets by generation */
+	/* compiled policies, and credentials and policy sets by generation,
+	 * shared by all loops */
+	struct bw_authz authz;
 	struct bw_store *store;
 	struct bw_root_key root_key;
 	char account_id[16];

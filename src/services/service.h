@@ -22,6 +22,10 @@ typedef int (*bw_handler_fn)(struct bw_call *call, const json_t *in, json_t *out
 /* Write the ARN of the resource the request acts on into arn (or "*"). */
 typedef int (*bw_resource_fn)(struct bw_call *call, const json_t *in, struct bw_buf *arn);
 
+/* A service's own authorization decision (KMS: key policies and grants),
+ * composed from gateway/authz.h's pieces: 0 allowed, -1 with call->err. */
+typedef int (*bw_authorize_fn)(struct bw_call *call, const json_t *in);
+
 struct bw_op_impl {
 	const char *name;        /* operation name in the model */
 	bw_handler_fn handler;
@@ -31,6 +35,8 @@ struct bw_op_impl {
 	/* AWS asks no permission for this operation (sts:GetCallerIdentity):
 	 * the caller is still authenticated, never authorized. Rare; say why. */
 	bool no_authorization;
+	/* Optional: decide instead of the gateway's IAM-only default. */
+	bw_authorize_fn authorize;
 };
 
 /* A service's operations may be split over several files, one table each. */

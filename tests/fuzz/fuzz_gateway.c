@@ -37,7 +37,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    bw_account_open(dir, NULL, true, &s_gw.store, &s_gw.root_key, s_gw.account_id,
 	                    &s_root) != 0)
 		abort();
-	s_gw.policies = bw_policy_cache_new(256);
+	s_gw.authz.policies = bw_policy_cache_new(256);
 	return 0;
 }
 

@@ -85,7 +85,7 @@ static int setup(void **state)
 	snprintf(s_dir, sizeof s_dir, "/tmp/bw-gw-XXXXXX");
 	if (!mkdtemp(s_dir))
 		return -1;
-	s_gw.policies = bw_policy_cache_new(64);
+	s_gw.authz.policies = bw_policy_cache_new(64);
 	return bw_account_open(s_dir, NULL, true, &s_gw.store, &s_gw.root_key, s_gw.account_id,
 	                       &s_root);
 }
@@ -94,7 +94,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	bw_store_close(s_gw.store);
-	bw_policy_cache_free(s_gw.policies);
+	bw_policy_cache_free(s_gw.authz.policies);
 	bw_root_key_clear(&s_gw.root_key);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);

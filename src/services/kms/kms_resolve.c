@@ -1,0 +1,190 @@
+/*
+ * kms_resolve.c: from the KeyId a request carries to the key document —
+ * key id, key ARN, alias name or alias ARN, as AWS accepts them — and the
+ * state checks every operation on a key shares (kms_resolve.h).
+ *
+ * AWS's answers, which clients and tests match on:
+ *   unknown key id / key ARN   NotFoundException "Key '<key arn>' does not exist"
+ *   unknown alias              NotFoundException "Alias <alias arn> is not found."
+ *   not a key id at all        NotFoundException "Invalid keyId '<input>'"
+ *   ARN of another account / region / partition, or not a KMS ARN:
+ *                              NotFoundException (the key is not here)
+ */
+#include "services/kms/kms_resolve.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "services/kms/kms_store.h"
+#include "store/doc.h"
+
+#define S_KEY_ID_LEN 36
+
+const char *bw_kms_doc_str(const json_t *doc, const char *member)
+{
+	const char *s = json_string_value(json_object_get(doc, member));
+	return s ? s : "";
+}
+
+int bw_kms_key_arn(const struct bw_call *call, const char *key_id, struct bw_buf *out)
+{
+	return bw_buf_appendf(out, "arn:aws:kms:%s:%s:key/%s", call->region, call->account_id,
+	                      key_id);
+}
+
+/* A key id as KMS makes them: 8-4-4-4-12 lower-case hex (a UUID). */
+static bool s_is_key_id(const char *s, size_t len)
+{
+	if (len != S_KEY_ID_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* The key's own ARN region must be the call's: a key lives in one region. */
+static bool s_in_region(const struct bw_call *call, const json_t *key_doc)
+{
+	const char *arn = bw_kms_doc_str(key_doc, "Arn");
+	char want[64];
+	int n = snprintf(want, sizeof want, "arn:aws:kms:%s:", call->region);
+	return n > 0 && (size_t)n < sizeof want && strncmp(arn, want, (size_t)n) == 0;
+}
+
+static int s_key_not_found(struct bw_call *call, const char *key_id)
+{
+	return bw_fail(call, "NotFoundException", "Key 'arn:aws:kms:%s:%s:key/%s' does not exist",
+	               call->region, call->account_id, key_id);
+}
+
+static int s_get_key(struct bw_call *call, const char *key_id, json_t **key_doc)
+{
+	json_t *doc = NULL;
+	int rc = bw_doc_get(call->store, BW_KMS_KEY, call->account_id, key_id, &doc);
+	if (rc == BW_STORE_NOT_FOUND || (rc == BW_STORE_OK && !s_in_region(call, doc))) {
+		json_decref(doc);
+		return s_key_not_found(call, key_id);
+	}
+	if (rc != BW_STORE_OK)
+		return bw_fail_status(call, 500, "KMSInternalException",
+		                      "The key store could not be read");
+	*key_doc = doc;
+	return 0;
+}
+
+static int s_get_alias(struct bw_call *call, const char *alias, json_t **key_doc)
+{
+	json_t *a = NULL;
+	int rc = bw_doc_get(call->store, BW_KMS_ALIAS, call->account_id, alias, &a);
+	const char *arn = json_string_value(json_object_get(a, "AliasArn"));
+	char want[96];
+	snprintf(want, sizeof want, "arn:aws:kms:%s:", call->region);
+	if (rc == BW_STORE_NOT_FOUND ||
+	    (rc == BW_STORE_OK && (!arn || strncmp(arn, want, strlen(want)) != 0))) {
+		json_decref(a);
+		return bw_fail(call, "NotFoundException", "Alias arn:aws:kms:%s:%s:%s is not found.",
+		               call->region, call->account_id, alias);
+	}
+	if (rc != BW_STORE_OK)
+		return bw_fail_status(call, 500, "KMSInternalException",
+		                      "The alias store could not be read");
+	char target[S_KEY_ID_LEN + 1];
+	snprintf(target, sizeof target, "%s", bw_kms_doc_str(a, "TargetKeyId"));
+	json_decref(a);
+	return s_get_key(call, target, key_doc);
+}
+
+/* "arn:aws:kms:<region>:<account>:<rest>": rest, if region and account
+ * are the call's; NULL otherwise. */
+static const char *s_arn_resource(const struct bw_call *call, const char *arn)
+{
+	char head[96];
+	int n = snprintf(head, sizeof head, "arn:aws:kms:%s:%s:", call->region, call->account_id);
+	if (n <= 0 || (size_t)n >= sizeof head || strncmp(arn, head, (size_t)n) != 0)
+		return NULL;
+	return arn + n;
+}
+
+int bw_kms_resolve_key_or_fail(struct bw_call *call, const char *key_id_in, json_t **key_doc)
+{
+	*key_doc = NULL;
+	if (!key_id_in || !key_id_in[0])
+		return bw_fail(call, "ValidationException",
+		               "1 validation error detected: Value at 'keyId' failed to satisfy "
+		               "constraint: Member must have length greater than or equal to 1");
+	size_t len = strnlen(key_id_in, 2049);
+	if (strncmp(key_id_in, "alias/", 6) == 0)
+		return len > 6 && len <= 256 ? s_get_alias(call, key_id_in, key_doc)
+		                             : bw_fail(call, "NotFoundException",
+		                                       "Alias arn:aws:kms:%s:%s:%.256s is not found.",
+		                                       call->region, call->account_id, key_id_in);
+	if (strncmp(key_id_in, "arn:", 4) == 0) {
+		const char *rest = s_arn_resource(call, key_id_in);
+		if (rest && strncmp(rest, "alias/", 6) == 0 && strlen(rest) > 6 && strlen(rest) <= 256)
+			return s_get_alias(call, rest, key_doc);
+		if (rest && strncmp(rest, "key/", 4) == 0 && s_is_key_id(rest + 4, strlen(rest + 4)))
+			return s_get_key(call, rest + 4, key_doc);
+		if (rest && strncmp(rest, "key/", 4) == 0)
+			return bw_fail(call, "NotFoundException", "Key '%.2048s' does not exist",
+			               key_id_in);
+		/* another account, region or partition: nothing of it lives here */
+		return bw_fail(call, "NotFoundException", "Invalid arn %.2048s", key_id_in);
+	}
+	if (!s_is_key_id(key_id_in, len))
+		return bw_fail(call, "NotFoundException", "Invalid keyId '%.2048s'", key_id_in);
+	return s_get_key(call, key_id_in, key_doc);
+}
+
+int bw_kms_key_usable_or_fail(struct bw_call *call, const json_t *key_doc)
+{
+	const char *state = bw_kms_doc_str(key_doc, "KeyState");
+	const char *arn = bw_kms_doc_str(key_doc, "Arn");
+	if (strcmp(state, "Enabled") == 0)
+		return 0;
+	if (strcmp(state, "Disabled") == 0)
+		return bw_fail(call, "DisabledException", "%s is disabled.", arn);
+	if (strcmp(state, "PendingDeletion") == 0)
+		return bw_fail(call, "KMSInvalidStateException", "%s is pending deletion.", arn);
+	if (strcmp(state, "PendingImport") == 0)
+		return bw_fail(call, "KMSInvalidStateException", "%s is pending import.", arn);
+	return bw_fail(call, "KMSInvalidStateException", "%s is unavailable.", arn);
+}
+
+int bw_kms_key_not_pending_deletion_or_fail(struct bw_call *call, const json_t *key_doc)
+{
+	if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingDeletion") != 0)
+		return 0;
+	return bw_fail(call, "KMSInvalidStateException", "%s is pending deletion.",
+	               bw_kms_doc_str(key_doc, "Arn"));
+}
+
+int bw_kms_key_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+{
+	const char *id = json_string_value(json_object_get(in, "KeyId"));
+	if (!id)
+		id = json_string_value(json_object_get(in, "TargetKeyId"));
+	if (!id)
+		return bw_buf_append_str(arn, "*");
+	/* Resolve quietly: a key that is not found is the handler's answer to
+	 * give (after authorization), so keep the call unfailed here. */
+	struct bw_error saved = call->err;
+	bool failed = call->failed;
+	json_t *doc = NULL;
+	int rc = bw_kms_resolve_key_or_fail(call, id, &doc);
+	call->err = saved;
+	call->failed = failed;
+	if (rc == 0) {
+		rc = bw_buf_append_str(arn, bw_kms_doc_str(doc, "Arn"));
+		json_decref(doc);
+		return rc;
+	}
+	if (strncmp(id, "arn:", 4) == 0)
+		return bw_buf_append_str(arn, id);
+	if (s_is_key_id(id, strnlen(id, 64)))
+		return bw_kms_key_arn(call, id, arn);
+	return bw_buf_append_str(arn, "*");
+}
