@@ -4,9 +4,13 @@ botocore. A signature is good for 15 minutes, far longer than a run, so
 wrk replays the same signed bytes while the server verifies every one of
 them in full (the cost being measured).
 
-usage: sign_request.py SERVICE ENDPOINT AKID SECRET OUT.lua KIND
+usage: sign_request.py ENDPOINT AKID SECRET OUT.lua KIND
   KIND: kms-generate-random | sts-get-caller-identity | iam-get-user:NAME
+      | kms-encrypt-4k:KEYID | kms-decrypt:BASE64_CIPHERTEXT
+      | kms-generate-data-key:KEYID | kms-sign:KEYID:SIGNING_ALGORITHM
 """
+import base64
+import json
 import sys
 
 from botocore.auth import SigV4Auth
@@ -14,7 +18,38 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 
+KMS_JSON = "application/x-amz-json-1.1"
+
+# The 4 KiB Encrypt plaintext; bench/run.sh encrypts the same bytes once
+# with boto3 to make the Decrypt request's ciphertext.
+PLAINTEXT_4K = bytes(range(256)) * 16
+
+
+def kms(op, body):
+    return "kms", json.dumps(body).encode(), {
+        "Content-Type": KMS_JSON, "X-Amz-Target": "TrentService." + op}
+
+
+def kms_request(kind, arg):
+    if kind == "kms-encrypt-4k":
+        return kms("Encrypt", {"KeyId": arg,
+                               "Plaintext": base64.b64encode(PLAINTEXT_4K).decode()})
+    if kind == "kms-decrypt":
+        return kms("Decrypt", {"CiphertextBlob": arg})
+    if kind == "kms-generate-data-key":
+        return kms("GenerateDataKey", {"KeyId": arg, "KeySpec": "AES_256"})
+    if kind == "kms-sign":
+        key_id, alg = arg.rsplit(":", 1)
+        return kms("Sign", {"KeyId": key_id, "SigningAlgorithm": alg, "MessageType": "RAW",
+                            "Message": base64.b64encode(b"bulwark bench message").decode()})
+    return None
+
+
 def request_for(kind):
+    if ":" in kind and kind.startswith("kms-"):
+        req = kms_request(*kind.split(":", 1))
+        if req:
+            return req
     if kind == "kms-generate-random":
         return "kms", b'{"NumberOfBytes": 32}', {
             "Content-Type": "application/x-amz-json-1.1",

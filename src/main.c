@@ -22,6 +22,7 @@
 #include "gateway/gateway.h"
 #include "services/service.h"
 #include "http/server.h"
+#include "kmsfile/kmsfile.h"
 #include "store/store.h"
 
 static void s_usage(FILE *out)
@@ -34,6 +35,11 @@ static void s_usage(FILE *out)
 	      "             --endpoint-url URL, --region R, --data-dir DIR,\n"
 	      "             --passphrase-file F to derive the root key from a passphrase)\n"
 	      "  serve      serve the AWS APIs over HTTP\n"
+	      "  kms encrypt-file --key-id ID --in F --out F [--context K=V ...]\n"
+	      "             [--endpoint-url URL] [--region R]\n"
+	      "  kms decrypt-file --in F --out F [--context K=V ...] [--endpoint-url URL]\n"
+	      "             envelope encryption of files under a KMS key (a data key from\n"
+	      "             GenerateDataKey; format: docs/kms-file-format.md)\n"
 	      "  version    print the version\n"
 	      "\n"
 	      "serve options:\n"
@@ -390,6 +396,83 @@ usage:
 	return 2;
 }
 
+/* `bulwark kms encrypt-file|decrypt-file`: parse, then src/kmsfile/ does it. */
+static int s_kms_file(int argc, char **argv, bool encrypt)
+{
+	enum { OPT_KEY = 1, OPT_IN, OPT_OUT, OPT_CONTEXT, OPT_ENDPOINT, OPT_REGION, OPT_HELP };
+	static const struct option opts[] = {
+		{"key-id", required_argument, NULL, OPT_KEY},
+		{"in", required_argument, NULL, OPT_IN},
+		{"out", required_argument, NULL, OPT_OUT},
+		{"context", required_argument, NULL, OPT_CONTEXT},
+		{"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
+		{"region", required_argument, NULL, OPT_REGION},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	const char *key_id = NULL, *in = NULL, *out = NULL, *endpoint = NULL, *region = NULL;
+	const char *pairs[BW_KMSFILE_MAX_PAIRS];
+	size_t npairs = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_KEY: key_id = optarg; break;
+		case OPT_IN: in = optarg; break;
+		case OPT_OUT: out = optarg; break;
+		case OPT_ENDPOINT: endpoint = optarg; break;
+		case OPT_REGION: region = optarg; break;
+		case OPT_CONTEXT:
+			if (npairs == BW_KMSFILE_MAX_PAIRS - 1) {
+				fprintf(stderr, "bulwark: too many --context pairs\n");
+				return 2;
+			}
+			pairs[npairs++] = optarg;
+			break;
+		case OPT_HELP: s_usage(stdout); return 0;
+		default: s_usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || !in || !out || (encrypt ? !key_id : key_id || region)) {
+		s_usage(stderr);
+		return 2;
+	}
+	const char *cmd = encrypt ? "encrypt-file" : "decrypt-file";
+	struct bw_kmsfile_error err = {{0}};
+	struct bw_kmsfile_client client;
+	json_t *context = NULL;
+	int rc = 1;
+	if (bw_kmsfile_client_configure(&client, endpoint, region, &err) != 0) {
+		fprintf(stderr, "bulwark: kms %s: %s\n", cmd, err.msg);
+		return 1;
+	}
+	struct bw_kmsfile_keys keys = bw_kmsfile_kms_keys(&client);
+	if (encrypt) {
+		struct bw_kmsfile_encrypt_opts o = {.key_id = key_id};
+		if (bw_kmsfile_context_build(pairs, npairs, &context, &err) == 0) {
+			o.context = context;
+			rc = bw_kmsfile_encrypt_path(in, out, &o, &keys, &err) == 0 ? 0 : 1;
+		}
+	} else {
+		rc = bw_kmsfile_decrypt_path(in, out, pairs, npairs, &keys, &err) == 0 ? 0 : 1;
+	}
+	if (rc != 0)
+		fprintf(stderr, "bulwark: kms %s: %s\n", cmd, err.msg);
+	json_decref(context);
+	bw_kmsfile_client_clean_up(&client);
+	return rc;
+}
+
+static int s_kms(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "encrypt-file") == 0)
+		return s_kms_file(argc - 1, argv + 1, true);
+	if (argc >= 2 && strcmp(argv[1], "decrypt-file") == 0)
+		return s_kms_file(argc - 1, argv + 1, false);
+	fprintf(stderr, "bulwark: kms: expected encrypt-file or decrypt-file\n");
+	s_usage(stderr);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -401,6 +484,8 @@ int main(int argc, char **argv)
 		return s_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "init") == 0)
 		return s_init(argc - 1, argv + 1);
+	if (strcmp(argv[1], "kms") == 0)
+		return s_kms(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("bulwark %s\n", BW_VERSION);
 		return 0;
