@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,18 +14,38 @@
 #define S_NONCE 12
 #define S_TAG 16
 
+/* Algorithms fetched once: an implicit fetch on every call costs more than
+ * the sealing itself in OpenSSL 3. Freed at exit. */
+static EVP_KDF *g_hkdf;
+static EVP_CIPHER *g_gcm;
+static pthread_once_t g_fetch_once = PTHREAD_ONCE_INIT;
+
+static void s_release(void)
+{
+	EVP_KDF_free(g_hkdf);
+	EVP_CIPHER_free(g_gcm);
+}
+
+static void s_fetch(void)
+{
+	g_hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	g_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	atexit(s_release);
+}
+
 /* HKDF-SHA256(root, info = "bulwark/seal/v1/<purpose>") -> 32 bytes. */
 static int s_derive(const struct bw_root_key *rk, const char *purpose, uint8_t out[32])
 {
 	if (!rk || !rk->loaded)
 		return -1;
+	pthread_once(&g_fetch_once, s_fetch);
+	if (!g_hkdf || !g_gcm)
+		return -1;
 	char info[160];
 	int n = snprintf(info, sizeof info, "bulwark/seal/v1/%s", purpose);
 	if (n < 0 || (size_t)n >= sizeof info)
 		return -1;
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	EVP_KDF_free(kdf);
+	EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(g_hkdf);
 	if (!ctx)
 		return -1;
 	OSSL_PARAM params[] = {
@@ -55,7 +77,7 @@ int bw_seal(const struct bw_root_key *rk, const char *purpose, struct bw_cur aad
 	if (RAND_bytes(p + 1, S_NONCE) != 1)
 		goto done;
 	ctx = EVP_CIPHER_CTX_new();
-	if (!ctx || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, p + 1) != 1)
+	if (!ctx || EVP_EncryptInit_ex(ctx, g_gcm, NULL, key, p + 1) != 1)
 		goto done;
 	if (aad.len && EVP_EncryptUpdate(ctx, NULL, &len, aad.ptr, (int)aad.len) != 1)
 		goto done;
@@ -90,7 +112,7 @@ int bw_unseal(const struct bw_root_key *rk, const char *purpose, struct bw_cur a
 	if (s_derive(rk, purpose, key) != 0 || bw_buf_reserve(plaintext, ct_len) != 0)
 		goto done;
 	ctx = EVP_CIPHER_CTX_new();
-	if (!ctx || EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) != 1)
+	if (!ctx || EVP_DecryptInit_ex(ctx, g_gcm, NULL, key, nonce) != 1)
 		goto done;
 	if (aad.len && EVP_DecryptUpdate(ctx, NULL, &len, aad.ptr, (int)aad.len) != 1)
 		goto done;

@@ -1,9 +1,11 @@
 /* doc.c: the JSON documents of doc.h on SQLite (table docs, migration 2). */
 #include "store/doc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/gencache.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "store/sqlite_internal.h"
@@ -105,13 +107,42 @@ static json_t *s_parse(sqlite3_stmt *st, int col)
 	return text ? json_loadb(text, (size_t)len, JSON_DECODE_ANY, NULL) : NULL;
 }
 
+/*
+ * The read cache: what was read at the current generation is served from
+ * memory until the next committed write. Reads inside a transaction bypass
+ * it (they must see the transaction's own writes, which the generation does
+ * not count until commit). The store lock makes the generation and the
+ * SQLite read consistent: no write can commit between them.
+ */
+static bool s_cacheable(const struct bw_store *s)
+{
+	return s->tx_depth == 0 && s->cache;
+}
+
+static void s_cache_key(struct bw_buf *k, char tag, const char *kind, const char *account,
+                        const char *key)
+{
+	if (bw_buf_appendf(k, "%c\x1f%s\x1f%s\x1f%s", tag, kind, account, key) != 0)
+		bw_buf_free(k);
+}
+
 int bw_doc_get(struct bw_store *s, const char *kind, const char *account, const char *key,
                json_t **doc)
 {
 	*doc = NULL;
 	sqlite3_stmt *st;
 	int rc = BW_STORE_ERROR;
+	struct bw_buf ck = {0};
 	bw_store_lock(s);
+	unsigned long gen = atomic_load(&s->generation);
+	bool cacheable = s_cacheable(s);
+	if (cacheable) {
+		s_cache_key(&ck, 'd', kind, account, key);
+		if (ck.data && bw_gencache_get(s->cache, bw_buf_cstr(&ck), gen, doc, NULL)) {
+			rc = BW_STORE_OK;
+			goto done;
+		}
+	}
 	if (s_prepare(s, "SELECT doc FROM docs WHERE kind = ?1 AND account = ?2 AND key = ?3",
 	              &st) != 0)
 		goto done;
@@ -124,8 +155,11 @@ int bw_doc_get(struct bw_store *s, const char *kind, const char *account, const 
 		rc = BW_STORE_NOT_FOUND;
 	}
 	sqlite3_finalize(st);
+	if (rc == BW_STORE_OK && cacheable && ck.data)
+		bw_gencache_put(s->cache, bw_buf_cstr(&ck), gen, *doc, bw_cur_from(NULL, 0));
 done:
 	bw_store_unlock(s);
+	bw_buf_free(&ck);
 	return rc;
 }
 
@@ -176,7 +210,27 @@ int bw_doc_list(struct bw_store *s, const char *kind, const char *account,
 	char *end = prefix[0] ? s_prefix_end(prefix) : NULL;
 	sqlite3_stmt *st;
 	int rc = BW_STORE_ERROR;
+	struct bw_buf ck = {0};
 	bw_store_lock(s);
+	unsigned long gen = atomic_load(&s->generation);
+	bool cacheable = s_cacheable(s);
+	if (cacheable) {
+		char tail[64];
+		snprintf(tail, sizeof tail, "\x1f%zu", limit);
+		s_cache_key(&ck, 'l', kind, account, prefix);
+		if (ck.data && (bw_buf_append_byte(&ck, 0x1f) != 0 || bw_buf_append_str(&ck, after) != 0 ||
+		                bw_buf_append_str(&ck, tail) != 0))
+			bw_buf_free(&ck);
+		json_t *hit = NULL;
+		if (ck.data && bw_gencache_get(s->cache, bw_buf_cstr(&ck), gen, &hit, NULL)) {
+			json_decref(*docs);
+			*docs = json_incref(json_object_get(hit, "docs"));
+			*more = json_is_true(json_object_get(hit, "more"));
+			json_decref(hit);
+			rc = *docs ? BW_STORE_OK : BW_STORE_ERROR;
+			goto done;
+		}
+	}
 	if (s_prepare(s, "SELECT key, doc FROM docs WHERE kind = ?1 AND account = ?2 "
 	                 "AND key >= ?3 AND (?4 IS NULL OR key < ?4) AND key > ?5 "
 	                 "ORDER BY key LIMIT ?6",
@@ -202,8 +256,15 @@ int bw_doc_list(struct bw_store *s, const char *kind, const char *account,
 	if (step == SQLITE_DONE || *more)
 		rc = BW_STORE_OK;
 	sqlite3_finalize(st);
+	if (rc == BW_STORE_OK && cacheable && ck.data) {
+		json_t *entry = json_pack("{s:O, s:b}", "docs", *docs, "more", *more);
+		if (entry)
+			bw_gencache_put(s->cache, bw_buf_cstr(&ck), gen, entry, bw_cur_from(NULL, 0));
+		json_decref(entry);
+	}
 done:
 	bw_store_unlock(s);
+	bw_buf_free(&ck);
 	free(end);
 	if (rc != BW_STORE_OK) {
 		json_decref(*docs);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/gencache.h"
 #include "core/log.h"
 #include "store/sqlite_internal.h"
 
@@ -103,6 +104,11 @@ int bw_store_open(const char *data_dir, struct bw_store **out)
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&s->lock, &attr);
 	pthread_mutexattr_destroy(&attr);
+	s->cache = bw_gencache_new(8192);
+	if (!s->cache) {
+		free(s);
+		return -1;
+	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		bw_logf(BW_LOG_ERROR, "store: cannot open %s: %s", path,
@@ -128,6 +134,7 @@ void bw_store_close(struct bw_store *store)
 	if (!store)
 		return;
 	sqlite3_close_v2(store->db);
+	bw_gencache_free(store->cache);
 	pthread_mutex_destroy(&store->lock);
 	free(store);
 }

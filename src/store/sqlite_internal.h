@@ -7,6 +7,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+struct bw_gencache;
+
 struct bw_store {
 	sqlite3 *db;
 	int schema_version;
@@ -17,6 +19,8 @@ struct bw_store {
 	bool tx_dirty;
 	bool tx_abort; /* a nested transaction rolled back */
 	atomic_ulong generation;
+	/* Documents and lists read at the current generation (doc.c). */
+	struct bw_gencache *cache;
 };
 
 static inline void bw_store_lock(struct bw_store *s)

@@ -94,8 +94,9 @@ class KmsKeysTest(ServerTestCase):
             (dict(KeyUsage="SIGN_VERIFY"), "ValidationException"),
             (dict(KeySpec="ECC_NIST_P256", KeyUsage="ENCRYPT_DECRYPT"), "ValidationException"),
             (dict(KeySpec="HMAC_256"), "ValidationException"),
+            # a policy that allows nobody fails the lockout safety check
             (dict(Policy=json.dumps({"Version": "2012-10-17", "Statement": []})),
-             "UnsupportedOperationException"),
+             "MalformedPolicyDocumentException"),
             (dict(MultiRegion=True), "UnsupportedOperationException"),
             (dict(Origin="AWS_CLOUDHSM"), "UnsupportedOperationException"),
             (dict(Tags=[{"TagKey": "aws:reserved", "TagValue": "x"}]), "TagException"),

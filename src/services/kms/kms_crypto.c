@@ -9,6 +9,9 @@
  * RSAES_OAEP_SHA_1/SHA_256; their ciphertext carries nothing, so Decrypt
  * needs KeyId and EncryptionAlgorithm, as in KMS.
  */
+#include <stdlib.h>
+#include <openssl/sha.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -180,23 +183,72 @@ int bw_kms_dry_run_or_fail(struct bw_call *call, const json_t *in) {
   return 0;
 }
 
-EVP_PKEY *bw_kms_pkey_private(struct bw_cur der) {
-  const unsigned char *p = der.ptr;
-  if (!p || der.len > INT32_MAX)
-    return NULL;
-  return d2i_AutoPrivateKey(NULL, &p, (long)der.len);
+/*
+ * Parsed keys, cached by the SHA-256 of their DER: OpenSSL 3 decodes a key
+ * through its provider machinery (hundreds of microseconds, many locks),
+ * far more than the signature itself. Content-addressed, an entry can never
+ * be stale; a key of a destroyed key's material simply ages out. The digest
+ * of a private key reveals nothing of it. Entries are freed at exit.
+ */
+#define S_PKEY_SLOTS 256
+
+struct s_pkey_slot {
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  bool is_public;
+  EVP_PKEY *pkey;
+};
+
+static struct s_pkey_slot s_pkeys[S_PKEY_SLOTS];
+static pthread_mutex_t s_pkeys_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t s_pkeys_once = PTHREAD_ONCE_INIT;
+
+static void s_pkeys_free(void) {
+  for (size_t i = 0; i < S_PKEY_SLOTS; i++) {
+    EVP_PKEY_free(s_pkeys[i].pkey);
+    s_pkeys[i].pkey = NULL;
+  }
 }
+
+static void s_pkeys_init(void) { atexit(s_pkeys_free); }
+
+static EVP_PKEY *s_pkey_cached(struct bw_cur der, bool is_public) {
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  if (!der.ptr || der.len > INT32_MAX || !SHA256(der.ptr, der.len, digest))
+    return NULL;
+  pthread_once(&s_pkeys_once, s_pkeys_init);
+  struct s_pkey_slot *slot = &s_pkeys[(digest[0] | digest[1] << 8) % S_PKEY_SLOTS];
+  EVP_PKEY *pkey = NULL;
+  pthread_mutex_lock(&s_pkeys_lock);
+  if (slot->pkey && slot->is_public == is_public &&
+      memcmp(slot->digest, digest, sizeof digest) == 0 && EVP_PKEY_up_ref(slot->pkey) == 1)
+    pkey = slot->pkey;
+  pthread_mutex_unlock(&s_pkeys_lock);
+  if (pkey)
+    return pkey;
+  const unsigned char *p = der.ptr;
+  pkey = is_public ? d2i_PUBKEY(NULL, &p, (long)der.len)
+                   : d2i_AutoPrivateKey(NULL, &p, (long)der.len);
+  if (!pkey || EVP_PKEY_up_ref(pkey) != 1)
+    return pkey;
+  pthread_mutex_lock(&s_pkeys_lock);
+  EVP_PKEY *old = slot->pkey;
+  memcpy(slot->digest, digest, sizeof digest);
+  slot->is_public = is_public;
+  slot->pkey = pkey;
+  pthread_mutex_unlock(&s_pkeys_lock);
+  EVP_PKEY_free(old);
+  return pkey;
+}
+
+EVP_PKEY *bw_kms_pkey_private(struct bw_cur der) { return s_pkey_cached(der, false); }
 
 EVP_PKEY *bw_kms_pkey_public(const json_t *material_doc) {
   const char *b64 =
       json_string_value(json_object_get(material_doc, "PublicKey"));
   struct bw_buf der = {0};
   EVP_PKEY *pkey = NULL;
-  if (b64 && bw_base64_decode(b64, strlen(b64), &der) == 0 &&
-      der.len <= INT32_MAX) {
-    const unsigned char *p = der.data;
-    pkey = d2i_PUBKEY(NULL, &p, (long)der.len);
-  }
+  if (b64 && bw_base64_decode(b64, strlen(b64), &der) == 0)
+    pkey = s_pkey_cached(bw_cur_from(der.data, der.len), true);
   bw_buf_free(&der);
   return pkey;
 }

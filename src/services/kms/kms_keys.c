@@ -4,9 +4,9 @@
  * ListKeys, UpdateKeyDescription, GetKeyPolicy, ListKeyPolicies — and the
  * helpers the other key-management files share (kms_keys.h).
  *
- * Key policies are not enforced yet (authorization is IAM-only), so
- * CreateKey refuses a Policy parameter rather than store a policy that
- * would protect nothing; every key gets AWS's default key policy.
+ * CreateKey takes a Policy (validated as PutKeyPolicy validates it, the
+ * lockout safety check included: kms_policy.c); without one a key gets
+ * AWS's default key policy. Key policies are enforced by kms_authz.c.
  */
 #include <math.h>
 #include <openssl/rand.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/encoding.h"
+#include "services/kms/kms_authz.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -357,10 +358,6 @@ static int s_check_create(struct bw_call *call, const json_t *in, const char **s
 {
 	const char *ks = json_string_value(json_object_get(in, "KeySpec"));
 	const char *cmks = json_string_value(json_object_get(in, "CustomerMasterKeySpec"));
-	if (json_object_get(in, "Policy"))
-		return s_unsupported(call, "Key policies are not enforced by this server yet, so "
-		                           "CreateKey does not accept a Policy: omit it to get the "
-		                           "default key policy (the account has full access).");
 	if (json_object_get(in, "CustomKeyStoreId"))
 		return bw_fail(call, "CustomKeyStoreNotFoundException",
 		               "Custom key store ID %s does not exist in this account and region",
@@ -404,7 +401,9 @@ int bw_kms_create_key(struct bw_call *call, const json_t *in, json_t *out)
 	json_t *doc = NULL, *material = NULL;
 	char *policy = NULL;
 	int rc = -1;
-	if (bw_kms_new_key_id(key_id) != 0 || !(policy = bw_kms_default_policy(call->account_id)))
+	const char *given = json_string_value(json_object_get(in, "Policy"));
+	if (bw_kms_new_key_id(key_id) != 0 ||
+	    !(policy = given ? strdup(given) : bw_kms_default_policy(call->account_id)))
 		goto internal;
 	struct bw_kms_key_params p = {
 		.account = call->account_id,
@@ -421,6 +420,11 @@ int bw_kms_create_key(struct bw_call *call, const json_t *in, json_t *out)
 	doc = bw_kms_key_doc_new(&p);
 	if (!doc)
 		goto internal;
+	/* the lockout check asks the new key's policy about the caller */
+	if (given && bw_kms_check_key_policy_or_fail(
+			     call, in, doc, given,
+			     json_is_true(json_object_get(in, "BypassPolicyLockoutSafetyCheck"))) != 0)
+		goto done;
 	const json_t *tags = json_object_get(in, "Tags");
 	if (tags && bw_kms_merge_tags(doc, tags) != 0)
 		goto internal;
@@ -529,7 +533,7 @@ done:
 	return rc;
 }
 
-/* ---- key policies (read-only until they are enforced) ------------------- */
+/* ---- key policies (PutKeyPolicy: kms_policy.c) --------------------------- */
 
 int bw_kms_get_key_policy(struct bw_call *call, const json_t *in, json_t *out)
 {

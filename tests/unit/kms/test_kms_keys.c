@@ -242,7 +242,7 @@ static void test_create_refused(void **state)
 	s_fails("CreateKey", json_pack("{s:s, s:s}", "KeySpec", "RSA_2048",
 	                               "CustomerMasterKeySpec", "RSA_3072"), "ValidationException");
 	s_fails("CreateKey", json_pack("{s:s}", "KeySpec", "SM2"), "UnsupportedOperationException");
-	s_fails("CreateKey", json_pack("{s:s}", "Policy", "{}"), "UnsupportedOperationException");
+	s_fails("CreateKey", json_pack("{s:s}", "Policy", "{}"), "MalformedPolicyDocumentException");
 	s_fails("CreateKey", json_pack("{s:b}", "MultiRegion", 1), "UnsupportedOperationException");
 	s_fails("CreateKey", json_pack("{s:s}", "Origin", "AWS_CLOUDHSM"),
 	        "UnsupportedOperationException");

@@ -145,12 +145,59 @@ static void test_transactions(void **state)
 	json_decref(d);
 }
 
+static void test_read_cache_never_serves_stale(void **state)
+{
+	(void)state;
+	json_t *v1 = s_doc("one"), *v2 = s_doc("two"), *v3 = s_doc("three"), *got = NULL;
+	assert_int_equal(bw_doc_put(s_store, "t/cache", "111", "k", v1), BW_STORE_OK);
+	for (int i = 0; i < 2; i++) { /* the second read is served from memory */
+		assert_int_equal(bw_doc_get(s_store, "t/cache", "111", "k", &got), BW_STORE_OK);
+		assert_string_equal(json_string_value(json_object_get(got, "UserName")), "one");
+		/* a caller may change its copy without touching the cache */
+		json_object_set_new(got, "UserName", json_string("mutated"));
+		json_decref(got);
+	}
+	assert_int_equal(bw_doc_put(s_store, "t/cache", "111", "k", v2), BW_STORE_OK);
+	assert_int_equal(bw_doc_get(s_store, "t/cache", "111", "k", &got), BW_STORE_OK);
+	assert_string_equal(json_string_value(json_object_get(got, "UserName")), "two");
+	json_decref(got);
+
+	/* inside a transaction its own writes are seen before commit */
+	assert_int_equal(bw_store_begin(s_store), 0);
+	assert_int_equal(bw_doc_update(s_store, "t/cache", "111", "k", v3), BW_STORE_OK);
+	assert_int_equal(bw_doc_get(s_store, "t/cache", "111", "k", &got), BW_STORE_OK);
+	assert_string_equal(json_string_value(json_object_get(got, "UserName")), "three");
+	json_decref(got);
+	bw_store_rollback(s_store);
+	assert_int_equal(bw_doc_get(s_store, "t/cache", "111", "k", &got), BW_STORE_OK);
+	assert_string_equal(json_string_value(json_object_get(got, "UserName")), "two");
+	json_decref(got);
+
+	/* a cached list sees a new document at once */
+	struct bw_doc_page page = {.prefix = "l/"};
+	json_t *docs;
+	bool more;
+	assert_int_equal(bw_doc_list(s_store, "t/cache", "111", &page, &docs, &more), BW_STORE_OK);
+	assert_int_equal(json_array_size(docs), 0);
+	json_decref(docs);
+	assert_int_equal(bw_doc_create(s_store, "t/cache", "111", "l/a", v1), BW_STORE_OK);
+	assert_int_equal(bw_doc_list(s_store, "t/cache", "111", &page, &docs, &more), BW_STORE_OK);
+	assert_int_equal(json_array_size(docs), 1);
+	json_decref(docs);
+	assert_int_equal(bw_doc_delete(s_store, "t/cache", "111", "k"), BW_STORE_OK);
+	assert_int_equal(bw_doc_get(s_store, "t/cache", "111", "k", &got), BW_STORE_NOT_FOUND);
+	json_decref(v1);
+	json_decref(v2);
+	json_decref(v3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crud),
 		cmocka_unit_test(test_paging_with_prefix),
 		cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_read_cache_never_serves_stale),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,82 @@
+/*
+ * kms_policy.c: key policies as KMS takes them — PutKeyPolicy, and the
+ * validation CreateKey's Policy shares: the 32 KiB quota, the grammar of a
+ * resource policy (MalformedPolicyDocumentException with the parser's
+ * message), and the lockout safety check: unless
+ * BypassPolicyLockoutSafetyCheck, the new policy must let the principal
+ * making the request call kms:PutKeyPolicy on the key (by KMS's own
+ * decision, kms_authz.h; grants cannot give that), so nobody locks
+ * themselves out of a key by mistake. AWS managed keys' policies are not
+ * editable.
+ */
+#include <string.h>
+
+#include "auth/policy.h"
+#include "services/kms/kms_authz.h"
+#include "services/kms/kms_keys.h"
+#include "services/kms/kms_resolve.h"
+
+int bw_kms_check_key_policy_or_fail(struct bw_call *call, const json_t *in,
+                                    const json_t *key_doc, const char *policy, bool bypass)
+{
+	const json_t *p = json_object_get(in, "Policy");
+	size_t len = json_is_string(p) ? json_string_length(p) : strlen(policy);
+	if (len > BW_KMS_POLICY_MAX_BYTES)
+		return bw_fail(call, "LimitExceededException",
+		               "The key policy size (%zu bytes) exceeds the quota of %d bytes.", len,
+		               BW_KMS_POLICY_MAX_BYTES);
+	if (strlen(policy) != len) /* an embedded NUL: not a policy text */
+		return bw_fail(call, "MalformedPolicyDocumentException", "Syntax errors in policy.");
+	struct bw_policy *parsed = NULL;
+	char err[256] = "";
+	if (bw_policy_parse(policy, len, BW_POLICY_RESOURCE, NULL, &parsed, err, sizeof err) != 0)
+		return bw_fail(call, "MalformedPolicyDocumentException", "%s",
+		               err[0] ? err : "Syntax errors in policy.");
+	bw_policy_unref(parsed);
+	if (bypass)
+		return 0;
+	bool allowed = false;
+	if (bw_kms_decide(call, in, "kms:PutKeyPolicy", key_doc, policy, false, false, &allowed) !=
+	    0)
+		return -1;
+	if (!allowed)
+		return bw_fail(call, "MalformedPolicyDocumentException",
+		               "The new key policy will not allow you to update the key policy in the "
+		               "future.");
+	return 0;
+}
+
+int bw_kms_put_key_policy(struct bw_call *call, const json_t *in, json_t *out)
+{
+	(void)out;
+	const char *name = json_string_value(json_object_get(in, "PolicyName"));
+	const char *policy = json_string_value(json_object_get(in, "Policy"));
+	json_t *doc = NULL;
+	if (bw_kms_resolve_key_or_fail(call, json_string_value(json_object_get(in, "KeyId")),
+	                               &doc) != 0)
+		return -1;
+	int rc = -1;
+	if (name && strcmp(name, "default") != 0) {
+		bw_fail(call, "NotFoundException", "No such policy exists");
+		goto done;
+	}
+	if (!policy) {
+		bw_fail(call, "ValidationException",
+		        "1 validation error detected: Value null at 'policy' failed to satisfy "
+		        "constraint: Member must not be null");
+		goto done;
+	}
+	bool bypass = json_is_true(json_object_get(in, "BypassPolicyLockoutSafetyCheck"));
+	if (bw_kms_customer_managed_or_fail(call, doc, "kms:PutKeyPolicy") != 0 ||
+	    bw_kms_key_not_pending_deletion_or_fail(call, doc) != 0 ||
+	    bw_kms_check_key_policy_or_fail(call, in, doc, policy, bypass) != 0)
+		goto done;
+	if (json_object_set_new(doc, "Policy", json_string(policy)) != 0) {
+		bw_kms_internal(call);
+		goto done;
+	}
+	rc = bw_kms_save_key_or_fail(call, doc);
+done:
+	json_decref(doc);
+	return rc;
+}
