@@ -14,132 +14,119 @@
 
 /* arn:aws:iam::<acct>:<word>/<path><name>: the path from the stored entity,
  * else from the request (Create*), else "/". */
-static int s_entity_arn(struct bw_call *call, const json_t *in,
-                        enum bw_iamp_entity e, const char *member,
-                        struct bw_buf *arn) {
-  const char *name = bw_iamp_str(in, member);
-  const char *path = bw_iamp_str(in, "Path");
-  char key[BW_IAMP_KEY_MAX];
-  json_t *doc = NULL;
-  if (!name)
-    return bw_buf_append_str(arn, "*");
-  if (bw_iam_key(name, key, sizeof key) == 0 &&
-      bw_doc_get(call->store, bw_iamp_entity_kind(e), call->account_id, key,
-                 &doc) == BW_STORE_OK) {
-    int rc = bw_buf_append_str(
-        arn, bw_iamp_str(doc, "Arn") ? bw_iamp_str(doc, "Arn") : "*");
-    json_decref(doc);
-    return rc;
-  }
-  return bw_buf_appendf(arn, "arn:aws:iam::%s:%s%s%s", call->account_id,
-                        bw_iamp_entity_word(e), path ? path : "/", name);
+static int s_entity_arn(struct bw_call *call, const json_t *in, enum bw_iamp_entity e,
+                        const char *member, struct bw_buf *arn)
+{
+	const char *name = bw_iamp_str(in, member);
+	const char *path = bw_iamp_str(in, "Path");
+	char key[BW_IAMP_KEY_MAX];
+	json_t *doc = NULL;
+	if (!name)
+		return bw_buf_append_str(arn, "*");
+	if (bw_iam_key(name, key, sizeof key) == 0 &&
+	    bw_doc_get(call->store, bw_iamp_entity_kind(e), call->account_id, key, &doc) ==
+	        BW_STORE_OK) {
+		int rc =
+		    bw_buf_append_str(arn, bw_iamp_str(doc, "Arn") ? bw_iamp_str(doc, "Arn") : "*");
+		json_decref(doc);
+		return rc;
+	}
+	return bw_buf_appendf(arn, "arn:aws:iam::%s:%s%s%s", call->account_id,
+	                      bw_iamp_entity_word(e), path ? path : "/", name);
 }
 
-static int s_user_arn(struct bw_call *call, const json_t *in,
-                      struct bw_buf *arn) {
-  return s_entity_arn(call, in, BW_IAMP_USER, "UserName", arn);
+static int s_user_arn(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+{
+	return s_entity_arn(call, in, BW_IAMP_USER, "UserName", arn);
 }
 
-static int s_group_arn(struct bw_call *call, const json_t *in,
-                       struct bw_buf *arn) {
-  return s_entity_arn(call, in, BW_IAMP_GROUP, "GroupName", arn);
+static int s_group_arn(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+{
+	return s_entity_arn(call, in, BW_IAMP_GROUP, "GroupName", arn);
 }
 
-static int s_role_arn(struct bw_call *call, const json_t *in,
-                      struct bw_buf *arn) {
-  return s_entity_arn(call, in, BW_IAMP_ROLE, "RoleName", arn);
+static int s_role_arn(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+{
+	return s_entity_arn(call, in, BW_IAMP_ROLE, "RoleName", arn);
 }
 
-static int s_policy_arn(struct bw_call *call, const json_t *in,
-                        struct bw_buf *arn) {
-  (void)call;
-  const char *p = bw_iamp_str(in, "PolicyArn");
-  return bw_buf_append_str(arn, p ? p : "*");
+static int s_policy_arn(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+{
+	(void)call;
+	const char *p = bw_iamp_str(in, "PolicyArn");
+	return bw_buf_append_str(arn, p ? p : "*");
 }
 
-static int s_new_policy_arn(struct bw_call *call, const json_t *in,
-                            struct bw_buf *arn) {
-  const char *name = bw_iamp_str(in, "PolicyName");
-  const char *path = bw_iamp_str(in, "Path");
-  if (!name)
-    return bw_buf_append_str(arn, "*");
-  return bw_buf_appendf(arn, "arn:aws:iam::%s:policy%s%s", call->account_id,
-                        path ? path : "/", name);
+static int s_new_policy_arn(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+{
+	const char *name = bw_iamp_str(in, "PolicyName");
+	const char *path = bw_iamp_str(in, "Path");
+	if (!name)
+		return bw_buf_append_str(arn, "*");
+	return bw_buf_appendf(arn, "arn:aws:iam::%s:policy%s%s", call->account_id,
+	                      path ? path : "/", name);
 }
 
 static const struct bw_op_impl s_ops[] = {
     /* managed policies */
-    {"CreatePolicy", bw_iamp_create_policy, "iam:CreatePolicy",
-     s_new_policy_arn, false, false},
-    {"GetPolicy", bw_iamp_get_policy, "iam:GetPolicy", s_policy_arn, true,
-     false},
-    {"DeletePolicy", bw_iamp_delete_policy, "iam:DeletePolicy", s_policy_arn,
-     false, false},
-    {"ListPolicies", bw_iamp_list_policies, "iam:ListPolicies", NULL, true,
-     false},
-    {"TagPolicy", bw_iamp_tag_policy, "iam:TagPolicy", s_policy_arn, false,
-     false},
-    {"UntagPolicy", bw_iamp_untag_policy, "iam:UntagPolicy", s_policy_arn,
-     false, false},
-    {"ListPolicyTags", bw_iamp_list_policy_tags, "iam:ListPolicyTags",
-     s_policy_arn, true, false},
+    {"CreatePolicy", bw_iamp_create_policy, "iam:CreatePolicy", s_new_policy_arn, false, false},
+    {"GetPolicy", bw_iamp_get_policy, "iam:GetPolicy", s_policy_arn, true, false},
+    {"DeletePolicy", bw_iamp_delete_policy, "iam:DeletePolicy", s_policy_arn, false, false},
+    {"ListPolicies", bw_iamp_list_policies, "iam:ListPolicies", NULL, true, false},
+    {"TagPolicy", bw_iamp_tag_policy, "iam:TagPolicy", s_policy_arn, false, false},
+    {"UntagPolicy", bw_iamp_untag_policy, "iam:UntagPolicy", s_policy_arn, false, false},
+    {"ListPolicyTags", bw_iamp_list_policy_tags, "iam:ListPolicyTags", s_policy_arn, true, false},
     /* versions */
-    {"CreatePolicyVersion", bw_iamp_create_policy_version,
-     "iam:CreatePolicyVersion", s_policy_arn, false, false},
-    {"GetPolicyVersion", bw_iamp_get_policy_version, "iam:GetPolicyVersion",
-     s_policy_arn, true, false},
-    {"ListPolicyVersions", bw_iamp_list_policy_versions,
-     "iam:ListPolicyVersions", s_policy_arn, true, false},
-    {"DeletePolicyVersion", bw_iamp_delete_policy_version,
-     "iam:DeletePolicyVersion", s_policy_arn, false, false},
-    {"SetDefaultPolicyVersion", bw_iamp_set_default_policy_version,
-     "iam:SetDefaultPolicyVersion", s_policy_arn, false, false},
+    {"CreatePolicyVersion", bw_iamp_create_policy_version, "iam:CreatePolicyVersion", s_policy_arn,
+     false, false},
+    {"GetPolicyVersion", bw_iamp_get_policy_version, "iam:GetPolicyVersion", s_policy_arn, true,
+     false},
+    {"ListPolicyVersions", bw_iamp_list_policy_versions, "iam:ListPolicyVersions", s_policy_arn,
+     true, false},
+    {"DeletePolicyVersion", bw_iamp_delete_policy_version, "iam:DeletePolicyVersion", s_policy_arn,
+     false, false},
+    {"SetDefaultPolicyVersion", bw_iamp_set_default_policy_version, "iam:SetDefaultPolicyVersion",
+     s_policy_arn, false, false},
     /* inline policies */
-    {"PutUserPolicy", bw_iamp_put_user_policy, "iam:PutUserPolicy", s_user_arn,
-     false, false},
-    {"PutGroupPolicy", bw_iamp_put_group_policy, "iam:PutGroupPolicy",
-     s_group_arn, false, false},
-    {"PutRolePolicy", bw_iamp_put_role_policy, "iam:PutRolePolicy", s_role_arn,
-     false, false},
-    {"GetUserPolicy", bw_iamp_get_user_policy, "iam:GetUserPolicy", s_user_arn,
-     true, false},
-    {"GetGroupPolicy", bw_iamp_get_group_policy, "iam:GetGroupPolicy",
-     s_group_arn, true, false},
-    {"GetRolePolicy", bw_iamp_get_role_policy, "iam:GetRolePolicy", s_role_arn,
-     true, false},
-    {"DeleteUserPolicy", bw_iamp_delete_user_policy, "iam:DeleteUserPolicy",
-     s_user_arn, false, false},
-    {"DeleteGroupPolicy", bw_iamp_delete_group_policy, "iam:DeleteGroupPolicy",
-     s_group_arn, false, false},
-    {"DeleteRolePolicy", bw_iamp_delete_role_policy, "iam:DeleteRolePolicy",
-     s_role_arn, false, false},
-    {"ListUserPolicies", bw_iamp_list_user_policies, "iam:ListUserPolicies",
-     s_user_arn, true, false},
-    {"ListGroupPolicies", bw_iamp_list_group_policies, "iam:ListGroupPolicies",
-     s_group_arn, true, false},
-    {"ListRolePolicies", bw_iamp_list_role_policies, "iam:ListRolePolicies",
-     s_role_arn, true, false},
+    {"PutUserPolicy", bw_iamp_put_user_policy, "iam:PutUserPolicy", s_user_arn, false, false},
+    {"PutGroupPolicy", bw_iamp_put_group_policy, "iam:PutGroupPolicy", s_group_arn, false, false},
+    {"PutRolePolicy", bw_iamp_put_role_policy, "iam:PutRolePolicy", s_role_arn, false, false},
+    {"GetUserPolicy", bw_iamp_get_user_policy, "iam:GetUserPolicy", s_user_arn, true, false},
+    {"GetGroupPolicy", bw_iamp_get_group_policy, "iam:GetGroupPolicy", s_group_arn, true, false},
+    {"GetRolePolicy", bw_iamp_get_role_policy, "iam:GetRolePolicy", s_role_arn, true, false},
+    {"DeleteUserPolicy", bw_iamp_delete_user_policy, "iam:DeleteUserPolicy", s_user_arn, false,
+     false},
+    {"DeleteGroupPolicy", bw_iamp_delete_group_policy, "iam:DeleteGroupPolicy", s_group_arn, false,
+     false},
+    {"DeleteRolePolicy", bw_iamp_delete_role_policy, "iam:DeleteRolePolicy", s_role_arn, false,
+     false},
+    {"ListUserPolicies", bw_iamp_list_user_policies, "iam:ListUserPolicies", s_user_arn, true,
+     false},
+    {"ListGroupPolicies", bw_iamp_list_group_policies, "iam:ListGroupPolicies", s_group_arn, true,
+     false},
+    {"ListRolePolicies", bw_iamp_list_role_policies, "iam:ListRolePolicies", s_role_arn, true,
+     false},
     /* attachments */
-    {"AttachUserPolicy", bw_iamp_attach_user_policy, "iam:AttachUserPolicy",
-     s_user_arn, false, false},
-    {"AttachGroupPolicy", bw_iamp_attach_group_policy, "iam:AttachGroupPolicy",
-     s_group_arn, false, false},
-    {"AttachRolePolicy", bw_iamp_attach_role_policy, "iam:AttachRolePolicy",
-     s_role_arn, false, false},
-    {"DetachUserPolicy", bw_iamp_detach_user_policy, "iam:DetachUserPolicy",
-     s_user_arn, false, false},
-    {"DetachGroupPolicy", bw_iamp_detach_group_policy, "iam:DetachGroupPolicy",
-     s_group_arn, false, false},
-    {"DetachRolePolicy", bw_iamp_detach_role_policy, "iam:DetachRolePolicy",
-     s_role_arn, false, false},
+    {"AttachUserPolicy", bw_iamp_attach_user_policy, "iam:AttachUserPolicy", s_user_arn, false,
+     false},
+    {"AttachGroupPolicy", bw_iamp_attach_group_policy, "iam:AttachGroupPolicy", s_group_arn, false,
+     false},
+    {"AttachRolePolicy", bw_iamp_attach_role_policy, "iam:AttachRolePolicy", s_role_arn, false,
+     false},
+    {"DetachUserPolicy", bw_iamp_detach_user_policy, "iam:DetachUserPolicy", s_user_arn, false,
+     false},
+    {"DetachGroupPolicy", bw_iamp_detach_group_policy, "iam:DetachGroupPolicy", s_group_arn, false,
+     false},
+    {"DetachRolePolicy", bw_iamp_detach_role_policy, "iam:DetachRolePolicy", s_role_arn, false,
+     false},
     {"ListAttachedUserPolicies", bw_iamp_list_attached_user_policies,
      "iam:ListAttachedUserPolicies", s_user_arn, true, false},
     {"ListAttachedGroupPolicies", bw_iamp_list_attached_group_policies,
      "iam:ListAttachedGroupPolicies", s_group_arn, true, false},
     {"ListAttachedRolePolicies", bw_iamp_list_attached_role_policies,
      "iam:ListAttachedRolePolicies", s_role_arn, true, false},
-    {"ListEntitiesForPolicy", bw_iamp_list_entities_for_policy,
-     "iam:ListEntitiesForPolicy", s_policy_arn, true, false},
+    {"ListEntitiesForPolicy", bw_iamp_list_entities_for_policy, "iam:ListEntitiesForPolicy",
+     s_policy_arn, true, false},
     /* permissions boundaries */
     {"PutUserPermissionsBoundary", bw_iamp_put_user_permissions_boundary,
      "iam:PutUserPermissionsBoundary", s_user_arn, false, false},
@@ -150,26 +137,20 @@ static const struct bw_op_impl s_ops[] = {
     {"DeleteRolePermissionsBoundary", bw_iamp_delete_role_permissions_boundary,
      "iam:DeleteRolePermissionsBoundary", s_role_arn, false, false},
     /* roles */
-    {"CreateRole", bw_iamp_create_role, "iam:CreateRole", s_role_arn, false,
-     false},
+    {"CreateRole", bw_iamp_create_role, "iam:CreateRole", s_role_arn, false, false},
     {"GetRole", bw_iamp_get_role, "iam:GetRole", s_role_arn, true, false},
-    {"UpdateRole", bw_iamp_update_role, "iam:UpdateRole", s_role_arn, false,
-     false},
-    {"UpdateRoleDescription", bw_iamp_update_role_description,
-     "iam:UpdateRoleDescription", s_role_arn, false, false},
-    {"DeleteRole", bw_iamp_delete_role, "iam:DeleteRole", s_role_arn, false,
-     false},
+    {"UpdateRole", bw_iamp_update_role, "iam:UpdateRole", s_role_arn, false, false},
+    {"UpdateRoleDescription", bw_iamp_update_role_description, "iam:UpdateRoleDescription",
+     s_role_arn, false, false},
+    {"DeleteRole", bw_iamp_delete_role, "iam:DeleteRole", s_role_arn, false, false},
     {"ListRoles", bw_iamp_list_roles, "iam:ListRoles", NULL, true, false},
-    {"UpdateAssumeRolePolicy", bw_iamp_update_assume_role_policy,
-     "iam:UpdateAssumeRolePolicy", s_role_arn, false, false},
+    {"UpdateAssumeRolePolicy", bw_iamp_update_assume_role_policy, "iam:UpdateAssumeRolePolicy",
+     s_role_arn, false, false},
     {"TagRole", bw_iamp_tag_role, "iam:TagRole", s_role_arn, false, false},
-    {"UntagRole", bw_iamp_untag_role, "iam:UntagRole", s_role_arn, false,
-     false},
-    {"ListRoleTags", bw_iamp_list_role_tags, "iam:ListRoleTags", s_role_arn,
-     true, false},
+    {"UntagRole", bw_iamp_untag_role, "iam:UntagRole", s_role_arn, false, false},
+    {"ListRoleTags", bw_iamp_list_role_tags, "iam:ListRoleTags", s_role_arn, true, false},
     /* everything */
-    {"GetAccountAuthorizationDetails",
-     bw_iamp_get_account_authorization_details,
+    {"GetAccountAuthorizationDetails", bw_iamp_get_account_authorization_details,
      "iam:GetAccountAuthorizationDetails", NULL, true, false},
 };
 

@@ -3,6 +3,7 @@
  * paging over the document store, ARNs and URL-encoded documents.
  */
 #include "services/iam/iam_util.h"
+#include "services/paging.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -199,8 +200,7 @@ int bw_iam_page_or_fail(struct bw_call *call, const json_t *in, struct bw_iam_pa
 	const char *marker = bw_iam_str(in, "Marker");
 	if (!marker)
 		return 0;
-	if (bw_base64_decode(marker, strlen(marker), &page->after) != 0 || page->after.len == 0 ||
-	    memchr(page->after.data, 0, page->after.len)) {
+	if (bw_paging_decode(marker, &page->after) != 0) {
 		bw_buf_free(&page->after);
 		return bw_fail(call, "ValidationError", "Invalid Marker.");
 	}
@@ -214,17 +214,7 @@ void bw_iam_page_free(struct bw_iam_page *page)
 
 int bw_iam_set_paging(json_t *out, bool truncated, const char *last_key)
 {
-	if (json_object_set_new(out, "IsTruncated", json_boolean(truncated)) != 0)
-		return -1;
-	if (!truncated)
-		return 0;
-	struct bw_buf m = {0};
-	int rc = -1;
-	if (bw_base64_encode(last_key, strlen(last_key), &m) == 0 &&
-	    json_object_set_new(out, "Marker", json_string(bw_buf_cstr(&m))) == 0)
-		rc = 0;
-	bw_buf_free(&m);
-	return rc;
+	return bw_paging_set(out, "IsTruncated", "Marker", truncated, last_key);
 }
 
 int bw_iam_internal(struct bw_call *call)

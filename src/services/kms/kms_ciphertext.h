@@ -38,25 +38,24 @@
 
 #include "core/buf.h"
 
-#define BW_KMS_CT_VERSION 0x01
-#define BW_KMS_CT_KEY_ID_LEN 36
-#define BW_KMS_CT_MATERIAL_LEN 16
-#define BW_KMS_CT_IV_LEN 12
-#define BW_KMS_CT_TAG_LEN 16
-#define BW_KMS_CT_HEADER_LEN                                                   \
-  (1 + BW_KMS_CT_KEY_ID_LEN + BW_KMS_CT_MATERIAL_LEN + BW_KMS_CT_IV_LEN)
+#define BW_KMS_CT_VERSION       0x01
+#define BW_KMS_CT_KEY_ID_LEN    36
+#define BW_KMS_CT_MATERIAL_LEN  16
+#define BW_KMS_CT_IV_LEN        12
+#define BW_KMS_CT_TAG_LEN       16
+#define BW_KMS_CT_HEADER_LEN    (1 + BW_KMS_CT_KEY_ID_LEN + BW_KMS_CT_MATERIAL_LEN + BW_KMS_CT_IV_LEN)
 #define BW_KMS_CT_MAX_PLAINTEXT 4096
-#define BW_KMS_CT_MIN_LEN (BW_KMS_CT_HEADER_LEN + BW_KMS_CT_TAG_LEN)
-#define BW_KMS_CT_MAX_LEN (BW_KMS_CT_MIN_LEN + BW_KMS_CT_MAX_PLAINTEXT)
+#define BW_KMS_CT_MIN_LEN       (BW_KMS_CT_HEADER_LEN + BW_KMS_CT_TAG_LEN)
+#define BW_KMS_CT_MAX_LEN       (BW_KMS_CT_MIN_LEN + BW_KMS_CT_MAX_PLAINTEXT)
 
 /* A parsed blob: views into the caller's bytes, plus the ids as C strings. */
 struct bw_kms_ct {
-  char key_id[BW_KMS_CT_KEY_ID_LEN + 1];
-  char material_id[2 * BW_KMS_CT_MATERIAL_LEN + 1];
-  struct bw_cur header; /* the 65 header bytes */
-  struct bw_cur iv;
-  struct bw_cur ciphertext;
-  struct bw_cur tag;
+	char key_id[BW_KMS_CT_KEY_ID_LEN + 1];
+	char material_id[2 * BW_KMS_CT_MATERIAL_LEN + 1];
+	struct bw_cur header; /* the 65 header bytes */
+	struct bw_cur iv;
+	struct bw_cur ciphertext;
+	struct bw_cur tag;
 };
 
 /* Parse strictly: version, a well-formed key id, sizes within bounds.
@@ -69,26 +68,23 @@ BW_MUST_CHECK int bw_kms_ct_context(const json_t *ctx, struct bw_buf *out);
 
 /* Encrypt plaintext (<= 4096 bytes) under the 32-byte key into a blob
  * appended to out. key_id: a 36-character UUID; material_id: 32 hex. */
-BW_MUST_CHECK int bw_kms_ct_seal(struct bw_cur key, const char *key_id,
-                                 const char *material_id, const json_t *ctx,
-                                 struct bw_cur plaintext, struct bw_buf *out);
+BW_MUST_CHECK int bw_kms_ct_seal(struct bw_cur key, const char *key_id, const char *material_id,
+                                 const json_t *ctx, struct bw_cur plaintext, struct bw_buf *out);
 
 /* Authenticate and decrypt a parsed blob under the 32-byte key with the
  * context given; the plaintext is appended to out (marked secret). -1 if
  * anything does not authenticate: nothing is appended then. */
-BW_MUST_CHECK int bw_kms_ct_open(struct bw_cur key, const struct bw_kms_ct *ct,
-                                 const json_t *ctx, struct bw_buf *out);
+BW_MUST_CHECK int bw_kms_ct_open(struct bw_cur key, const struct bw_kms_ct *ct, const json_t *ctx,
+                                 struct bw_buf *out);
 
 /* AES-GCM with a 16/24/32-byte key and a 12-byte IV: ct_out receives
  * pt.len bytes and tag 16. Open writes pt_out only when the tag verifies
  * (else it is cleansed). 0 or -1. */
-BW_MUST_CHECK int bw_kms_aes_gcm_encrypt(struct bw_cur key, struct bw_cur iv,
-                                         struct bw_cur aad, struct bw_cur pt,
-                                         uint8_t *ct_out,
+BW_MUST_CHECK int bw_kms_aes_gcm_encrypt(struct bw_cur key, struct bw_cur iv, struct bw_cur aad,
+                                         struct bw_cur pt, uint8_t *ct_out,
                                          uint8_t tag[BW_KMS_CT_TAG_LEN]);
-BW_MUST_CHECK int bw_kms_aes_gcm_decrypt(struct bw_cur key, struct bw_cur iv,
-                                         struct bw_cur aad, struct bw_cur ct,
-                                         const uint8_t tag[BW_KMS_CT_TAG_LEN],
+BW_MUST_CHECK int bw_kms_aes_gcm_decrypt(struct bw_cur key, struct bw_cur iv, struct bw_cur aad,
+                                         struct bw_cur ct, const uint8_t tag[BW_KMS_CT_TAG_LEN],
                                          uint8_t *pt_out);
 
 #endif

@@ -27,160 +27,157 @@
 
 #define S_SYM "SYMMETRIC_DEFAULT"
 
-static int s_internal(struct bw_call *call) {
-  return bw_fail_status(call, 500, "KMSInternalException",
-                        "An internal error occurred in KMS");
+static int s_internal(struct bw_call *call)
+{
+	return bw_fail_status(call, 500, "KMSInternalException",
+	                      "An internal error occurred in KMS");
 }
 
-static int s_invalid_ciphertext(struct bw_call *call) {
-  return bw_fail(
-      call, "InvalidCiphertextException",
-      "The ciphertext is invalid, was altered, or was made with another "
-      "encryption context");
+static int s_invalid_ciphertext(struct bw_call *call)
+{
+	return bw_fail(call, "InvalidCiphertextException",
+	               "The ciphertext is invalid, was altered, or was made with another "
+	               "encryption context");
 }
 
-bool bw_kms_doc_has(const json_t *key_doc, const char *member, const char *s) {
-  size_t i;
-  json_t *v;
-  if (!s)
-    return false;
-  json_array_foreach(json_object_get(key_doc, member), i, v) {
-    const char *e = json_string_value(v);
-    if (e && strcmp(e, s) == 0)
-      return true;
-  }
-  return false;
+bool bw_kms_doc_has(const json_t *key_doc, const char *member, const char *s)
+{
+	size_t i;
+	json_t *v;
+	if (!s)
+		return false;
+	json_array_foreach(json_object_get(key_doc, member), i, v)
+	{
+		const char *e = json_string_value(v);
+		if (e && strcmp(e, s) == 0)
+			return true;
+	}
+	return false;
 }
 
-int bw_kms_check_key_or_fail(struct bw_call *call, const json_t *key_doc,
-                             const char *usage, const char *op) {
-  if (bw_kms_key_usable_or_fail(call, key_doc) != 0)
-    return -1;
-  const char *arn = bw_kms_doc_str(key_doc, "Arn");
-  /* Imported material past its ValidTo is gone as far as KMS is concerned:
-   * checked here, at use, so no timer is needed for it to take effect. */
-  const json_t *valid_to = json_object_get(key_doc, "ValidTo");
-  if (strcmp(bw_kms_doc_str(key_doc, "ExpirationModel"),
-             "KEY_MATERIAL_EXPIRES") == 0 &&
-      json_is_number(valid_to) && call->now_s >= json_number_value(valid_to))
-    return bw_fail(call, "KMSInvalidStateException", "%s is pending import.",
-                   arn);
-  if (usage && strcmp(bw_kms_doc_str(key_doc, "KeyUsage"), usage) != 0)
-    return bw_fail(call, "InvalidKeyUsageException",
-                   "%s key usage is %s which is not valid for %s.", arn,
-                   bw_kms_doc_str(key_doc, "KeyUsage"), op);
-  return 0;
+int bw_kms_check_key_or_fail(struct bw_call *call, const json_t *key_doc, const char *usage,
+                             const char *op)
+{
+	if (bw_kms_key_usable_or_fail(call, key_doc) != 0)
+		return -1;
+	const char *arn = bw_kms_doc_str(key_doc, "Arn");
+	/* Imported material past its ValidTo is gone as far as KMS is concerned:
+	 * checked here, at use, so no timer is needed for it to take effect. */
+	const json_t *valid_to = json_object_get(key_doc, "ValidTo");
+	if (strcmp(bw_kms_doc_str(key_doc, "ExpirationModel"), "KEY_MATERIAL_EXPIRES") == 0 &&
+	    json_is_number(valid_to) && call->now_s >= json_number_value(valid_to))
+		return bw_fail(call, "KMSInvalidStateException", "%s is pending import.", arn);
+	if (usage && strcmp(bw_kms_doc_str(key_doc, "KeyUsage"), usage) != 0)
+		return bw_fail(call, "InvalidKeyUsageException",
+		               "%s key usage is %s which is not valid for %s.", arn,
+		               bw_kms_doc_str(key_doc, "KeyUsage"), op);
+	return 0;
 }
 
-int bw_kms_use_key_or_fail(struct bw_call *call, const char *key_id_in,
-                           const char *usage, const char *op,
-                           json_t **key_doc) {
-  json_t *doc = NULL;
-  *key_doc = NULL;
-  if (bw_kms_resolve_key_or_fail(call, key_id_in, &doc) != 0)
-    return -1;
-  if (bw_kms_check_key_or_fail(call, doc, usage, op) != 0) {
-    json_decref(doc);
-    return -1;
-  }
-  *key_doc = doc;
-  return 0;
+int bw_kms_use_key_or_fail(struct bw_call *call, const char *key_id_in, const char *usage,
+                           const char *op, json_t **key_doc)
+{
+	json_t *doc = NULL;
+	*key_doc = NULL;
+	if (bw_kms_resolve_key_or_fail(call, key_id_in, &doc) != 0)
+		return -1;
+	if (bw_kms_check_key_or_fail(call, doc, usage, op) != 0) {
+		json_decref(doc);
+		return -1;
+	}
+	*key_doc = doc;
+	return 0;
 }
 
 int bw_kms_open_material_or_fail(struct bw_call *call, const json_t *key_doc,
-                                 const char *material_id,
-                                 const char *missing_code,
-                                 struct bw_buf *secret, json_t **material_doc) {
-  const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
-  char path[128];
-  json_t *doc = NULL;
-  if (material_doc)
-    *material_doc = NULL;
-  if (!material_id)
-    material_id = bw_kms_doc_str(key_doc, "CurrentMaterialId");
-  int n = snprintf(path, sizeof path, "%s/%s", key_id, material_id);
-  if (!*material_id || n < 0 || (size_t)n >= sizeof path)
-    return strcmp(missing_code, "InvalidCiphertextException") == 0
-               ? s_invalid_ciphertext(call)
-               : s_internal(call);
-  int rc =
-      bw_doc_get(call->store, BW_KMS_MATERIAL, call->account_id, path, &doc);
-  if (rc == BW_STORE_NOT_FOUND)
-    return strcmp(missing_code, "InvalidCiphertextException") == 0
-               ? s_invalid_ciphertext(call)
-               : s_internal(call);
-  if (rc != BW_STORE_OK)
-    return s_internal(call);
-  if (bw_kms_material_open(call->root_key, call->account_id, key_id, doc,
-                           secret) != 0) {
-    json_decref(doc);
-    return s_internal(call);
-  }
-  if (material_doc)
-    *material_doc = doc;
-  else
-    json_decref(doc);
-  return 0;
+                                 const char *material_id, const char *missing_code,
+                                 struct bw_buf *secret, json_t **material_doc)
+{
+	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
+	char path[128];
+	json_t *doc = NULL;
+	if (material_doc)
+		*material_doc = NULL;
+	if (!material_id)
+		material_id = bw_kms_doc_str(key_doc, "CurrentMaterialId");
+	int n = snprintf(path, sizeof path, "%s/%s", key_id, material_id);
+	if (!*material_id || n < 0 || (size_t)n >= sizeof path)
+		return strcmp(missing_code, "InvalidCiphertextException") == 0
+		           ? s_invalid_ciphertext(call)
+		           : s_internal(call);
+	int rc = bw_doc_get(call->store, BW_KMS_MATERIAL, call->account_id, path, &doc);
+	if (rc == BW_STORE_NOT_FOUND)
+		return strcmp(missing_code, "InvalidCiphertextException") == 0
+		           ? s_invalid_ciphertext(call)
+		           : s_internal(call);
+	if (rc != BW_STORE_OK)
+		return s_internal(call);
+	if (bw_kms_material_open(call->root_key, call->account_id, key_id, doc, secret) != 0) {
+		json_decref(doc);
+		return s_internal(call);
+	}
+	if (material_doc)
+		*material_doc = doc;
+	else
+		json_decref(doc);
+	return 0;
 }
 
-int bw_kms_blob_in_or_fail(struct bw_call *call, const json_t *in,
-                           const char *member, size_t max, bool required,
-                           struct bw_buf *out) {
-  const json_t *v = json_object_get(in, member);
-  const char *s = json_string_value(v);
-  if (!v || json_is_null(v)) {
-    if (!required)
-      return 1;
-    return bw_fail(
-        call, "ValidationException",
-        "1 validation error detected: Value null at '%s' failed to satisfy "
-        "constraint: Member must not be null",
-        member);
-  }
-  if (!s || bw_base64_decode(s, json_string_length(v), out) != 0)
-    return bw_fail(call, "ValidationException", "%s is not valid base64",
-                   member);
-  if (out->len < 1 || out->len > max)
-    return bw_fail(
-        call, "ValidationException",
-        "1 validation error detected: Value at '%s' failed to satisfy "
-        "constraint: Member must have length between 1 and %zu",
-        member, max);
-  return 0;
+int bw_kms_blob_in_or_fail(struct bw_call *call, const json_t *in, const char *member, size_t max,
+                           bool required, struct bw_buf *out)
+{
+	const json_t *v = json_object_get(in, member);
+	const char *s = json_string_value(v);
+	if (!v || json_is_null(v)) {
+		if (!required)
+			return 1;
+		return bw_fail(call, "ValidationException",
+		               "1 validation error detected: Value null at '%s' failed to satisfy "
+		               "constraint: Member must not be null",
+		               member);
+	}
+	if (!s || bw_base64_decode(s, json_string_length(v), out) != 0)
+		return bw_fail(call, "ValidationException", "%s is not valid base64", member);
+	if (out->len < 1 || out->len > max)
+		return bw_fail(call, "ValidationException",
+		               "1 validation error detected: Value at '%s' failed to satisfy "
+		               "constraint: Member must have length between 1 and %zu",
+		               member, max);
+	return 0;
 }
 
-int bw_kms_blob_out_or_fail(struct bw_call *call, json_t *out,
-                            const char *member, const void *p, size_t len,
-                            bool secret) {
-  struct bw_buf b64 = {.secret = secret};
-  int rc = -1;
-  if (bw_base64_encode(p, len, &b64) != 0 ||
-      json_object_set_new(out, member,
-                          json_stringn((const char *)b64.data, b64.len)) != 0)
-    rc = s_internal(call);
-  else
-    rc = 0;
-  bw_buf_free(&b64);
-  return rc;
+int bw_kms_blob_out_or_fail(struct bw_call *call, json_t *out, const char *member, const void *p,
+                            size_t len, bool secret)
+{
+	struct bw_buf b64 = {.secret = secret};
+	int rc = -1;
+	if (bw_base64_encode(p, len, &b64) != 0 ||
+	    json_object_set_new(out, member, json_stringn((const char *)b64.data, b64.len)) != 0)
+		rc = s_internal(call);
+	else
+		rc = 0;
+	bw_buf_free(&b64);
+	return rc;
 }
 
-int bw_kms_arn_out_or_fail(struct bw_call *call, json_t *out,
-                           const char *member, const char *key_id) {
-  struct bw_buf arn = {0};
-  int rc = 0;
-  if (bw_kms_key_arn(call, key_id, &arn) != 0 ||
-      json_object_set_new(out, member, json_string(bw_buf_cstr(&arn))) != 0)
-    rc = s_internal(call);
-  bw_buf_free(&arn);
-  return rc;
+int bw_kms_arn_out_or_fail(struct bw_call *call, json_t *out, const char *member,
+                           const char *key_id)
+{
+	struct bw_buf arn = {0};
+	int rc = 0;
+	if (bw_kms_key_arn(call, key_id, &arn) != 0 ||
+	    json_object_set_new(out, member, json_string(bw_buf_cstr(&arn))) != 0)
+		rc = s_internal(call);
+	bw_buf_free(&arn);
+	return rc;
 }
 
-int bw_kms_dry_run_or_fail(struct bw_call *call, const json_t *in) {
-  if (json_is_true(json_object_get(in, "DryRun")))
-    return bw_fail(
-        call, "DryRunOperationException",
-        "The request would have succeeded, but the DryRun option is set.");
-  return 0;
+int bw_kms_dry_run_or_fail(struct bw_call *call, const json_t *in)
+{
+	if (json_is_true(json_object_get(in, "DryRun")))
+		return bw_fail(call, "DryRunOperationException",
+		               "The request would have succeeded, but the DryRun option is set.");
+	return 0;
 }
 
 /*
@@ -193,177 +190,184 @@ int bw_kms_dry_run_or_fail(struct bw_call *call, const json_t *in) {
 #define S_PKEY_SLOTS 256
 
 struct s_pkey_slot {
-  uint8_t digest[SHA256_DIGEST_LENGTH];
-  bool is_public;
-  EVP_PKEY *pkey;
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	bool is_public;
+	EVP_PKEY *pkey;
 };
 
 static struct s_pkey_slot s_pkeys[S_PKEY_SLOTS];
 static pthread_mutex_t s_pkeys_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t s_pkeys_once = PTHREAD_ONCE_INIT;
 
-static void s_pkeys_free(void) {
-  for (size_t i = 0; i < S_PKEY_SLOTS; i++) {
-    EVP_PKEY_free(s_pkeys[i].pkey);
-    s_pkeys[i].pkey = NULL;
-  }
+static void s_pkeys_free(void)
+{
+	for (size_t i = 0; i < S_PKEY_SLOTS; i++) {
+		EVP_PKEY_free(s_pkeys[i].pkey);
+		s_pkeys[i].pkey = NULL;
+	}
 }
 
-static void s_pkeys_init(void) { atexit(s_pkeys_free); }
-
-static EVP_PKEY *s_pkey_cached(struct bw_cur der, bool is_public) {
-  uint8_t digest[SHA256_DIGEST_LENGTH];
-  if (!der.ptr || der.len > INT32_MAX || !SHA256(der.ptr, der.len, digest))
-    return NULL;
-  pthread_once(&s_pkeys_once, s_pkeys_init);
-  struct s_pkey_slot *slot = &s_pkeys[(digest[0] | digest[1] << 8) % S_PKEY_SLOTS];
-  EVP_PKEY *pkey = NULL;
-  pthread_mutex_lock(&s_pkeys_lock);
-  if (slot->pkey && slot->is_public == is_public &&
-      memcmp(slot->digest, digest, sizeof digest) == 0 && EVP_PKEY_up_ref(slot->pkey) == 1)
-    pkey = slot->pkey;
-  pthread_mutex_unlock(&s_pkeys_lock);
-  if (pkey)
-    return pkey;
-  const unsigned char *p = der.ptr;
-  pkey = is_public ? d2i_PUBKEY(NULL, &p, (long)der.len)
-                   : d2i_AutoPrivateKey(NULL, &p, (long)der.len);
-  if (!pkey || EVP_PKEY_up_ref(pkey) != 1)
-    return pkey;
-  pthread_mutex_lock(&s_pkeys_lock);
-  EVP_PKEY *old = slot->pkey;
-  memcpy(slot->digest, digest, sizeof digest);
-  slot->is_public = is_public;
-  slot->pkey = pkey;
-  pthread_mutex_unlock(&s_pkeys_lock);
-  EVP_PKEY_free(old);
-  return pkey;
+static void s_pkeys_init(void)
+{
+	atexit(s_pkeys_free);
 }
 
-EVP_PKEY *bw_kms_pkey_private(struct bw_cur der) { return s_pkey_cached(der, false); }
-
-EVP_PKEY *bw_kms_pkey_public(const json_t *material_doc) {
-  const char *b64 =
-      json_string_value(json_object_get(material_doc, "PublicKey"));
-  struct bw_buf der = {0};
-  EVP_PKEY *pkey = NULL;
-  if (b64 && bw_base64_decode(b64, strlen(b64), &der) == 0)
-    pkey = s_pkey_cached(bw_cur_from(der.data, der.len), true);
-  bw_buf_free(&der);
-  return pkey;
+static EVP_PKEY *s_pkey_cached(struct bw_cur der, bool is_public)
+{
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	if (!der.ptr || der.len > INT32_MAX || !SHA256(der.ptr, der.len, digest))
+		return NULL;
+	pthread_once(&s_pkeys_once, s_pkeys_init);
+	struct s_pkey_slot *slot = &s_pkeys[(digest[0] | digest[1] << 8) % S_PKEY_SLOTS];
+	EVP_PKEY *pkey = NULL;
+	pthread_mutex_lock(&s_pkeys_lock);
+	if (slot->pkey && slot->is_public == is_public &&
+	    memcmp(slot->digest, digest, sizeof digest) == 0 && EVP_PKEY_up_ref(slot->pkey) == 1)
+		pkey = slot->pkey;
+	pthread_mutex_unlock(&s_pkeys_lock);
+	if (pkey)
+		return pkey;
+	const unsigned char *p = der.ptr;
+	pkey = is_public ? d2i_PUBKEY(NULL, &p, (long)der.len)
+	                 : d2i_AutoPrivateKey(NULL, &p, (long)der.len);
+	if (!pkey || EVP_PKEY_up_ref(pkey) != 1)
+		return pkey;
+	pthread_mutex_lock(&s_pkeys_lock);
+	EVP_PKEY *old = slot->pkey;
+	memcpy(slot->digest, digest, sizeof digest);
+	slot->is_public = is_public;
+	slot->pkey = pkey;
+	pthread_mutex_unlock(&s_pkeys_lock);
+	EVP_PKEY_free(old);
+	return pkey;
 }
 
-int bw_kms_rsa_oaep(EVP_PKEY *pkey, bool encrypt, const char *md,
-                    struct bw_cur in, struct bw_buf *out) {
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-  size_t len = 0;
-  int rc = -1;
-  if (!ctx || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA)
-    goto done;
-  if ((encrypt ? EVP_PKEY_encrypt_init(ctx) : EVP_PKEY_decrypt_init(ctx)) !=
-          1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_rsa_oaep_md_name(ctx, md, NULL) != 1 ||
-      EVP_PKEY_CTX_set_rsa_mgf1_md_name(ctx, md, NULL) != 1)
-    goto done;
-  if ((encrypt ? EVP_PKEY_encrypt(ctx, NULL, &len, in.ptr, in.len)
-               : EVP_PKEY_decrypt(ctx, NULL, &len, in.ptr, in.len)) != 1 ||
-      bw_buf_reserve(out, len) != 0)
-    goto done;
-  uint8_t *dst = out->data + out->len;
-  if ((encrypt ? EVP_PKEY_encrypt(ctx, dst, &len, in.ptr, in.len)
-               : EVP_PKEY_decrypt(ctx, dst, &len, in.ptr, in.len)) != 1)
-    goto done;
-  out->len += len;
-  out->data[out->len] = 0;
-  rc = 0;
+EVP_PKEY *bw_kms_pkey_private(struct bw_cur der)
+{
+	return s_pkey_cached(der, false);
+}
+
+EVP_PKEY *bw_kms_pkey_public(const json_t *material_doc)
+{
+	const char *b64 = json_string_value(json_object_get(material_doc, "PublicKey"));
+	struct bw_buf der = {0};
+	EVP_PKEY *pkey = NULL;
+	if (b64 && bw_base64_decode(b64, strlen(b64), &der) == 0)
+		pkey = s_pkey_cached(bw_cur_from(der.data, der.len), true);
+	bw_buf_free(&der);
+	return pkey;
+}
+
+int bw_kms_rsa_oaep(EVP_PKEY *pkey, bool encrypt, const char *md, struct bw_cur in,
+                    struct bw_buf *out)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	size_t len = 0;
+	int rc = -1;
+	if (!ctx || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA)
+		goto done;
+	if ((encrypt ? EVP_PKEY_encrypt_init(ctx) : EVP_PKEY_decrypt_init(ctx)) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_oaep_md_name(ctx, md, NULL) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(ctx, md, NULL) != 1)
+		goto done;
+	if ((encrypt ? EVP_PKEY_encrypt(ctx, NULL, &len, in.ptr, in.len)
+	             : EVP_PKEY_decrypt(ctx, NULL, &len, in.ptr, in.len)) != 1 ||
+	    bw_buf_reserve(out, len) != 0)
+		goto done;
+	uint8_t *dst = out->data + out->len;
+	if ((encrypt ? EVP_PKEY_encrypt(ctx, dst, &len, in.ptr, in.len)
+	             : EVP_PKEY_decrypt(ctx, dst, &len, in.ptr, in.len)) != 1)
+		goto done;
+	out->len += len;
+	out->data[out->len] = 0;
+	rc = 0;
 done:
-  EVP_PKEY_CTX_free(ctx);
-  return rc;
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
 }
 
 /* "RSAES_OAEP_SHA_256" -> "SHA256"; NULL for anything else. */
-static const char *s_oaep_md(const char *alg) {
-  if (!alg)
-    return NULL;
-  if (strcmp(alg, "RSAES_OAEP_SHA_1") == 0)
-    return "SHA1";
-  if (strcmp(alg, "RSAES_OAEP_SHA_256") == 0)
-    return "SHA256";
-  return NULL;
+static const char *s_oaep_md(const char *alg)
+{
+	if (!alg)
+		return NULL;
+	if (strcmp(alg, "RSAES_OAEP_SHA_1") == 0)
+		return "SHA1";
+	if (strcmp(alg, "RSAES_OAEP_SHA_256") == 0)
+		return "SHA256";
+	return NULL;
 }
 
 /* The largest plaintext RSA-OAEP takes, as KMS documents it: k - 2 hLen - 2. */
-static size_t s_oaep_max(const EVP_PKEY *pkey, const char *md) {
-  size_t k = (size_t)EVP_PKEY_get_size(pkey),
-         h = strcmp(md, "SHA1") == 0 ? 20 : 32;
-  return k > 2 * h + 2 ? k - 2 * h - 2 : 0;
+static size_t s_oaep_max(const EVP_PKEY *pkey, const char *md)
+{
+	size_t k = (size_t)EVP_PKEY_get_size(pkey), h = strcmp(md, "SHA1") == 0 ? 20 : 32;
+	return k > 2 * h + 2 ? k - 2 * h - 2 : 0;
 }
 
 /* The EncryptionAlgorithm a request names (default SYMMETRIC_DEFAULT) must
  * be one the key lists. */
-static int s_algorithm_or_fail(struct bw_call *call, const json_t *key_doc,
-                               const char *alg) {
-  if (bw_kms_doc_has(key_doc, "EncryptionAlgorithms", alg))
-    return 0;
-  return bw_fail(call, "InvalidKeyUsageException",
-                 "The encryption algorithm %s is not valid for %s.", alg,
-                 bw_kms_doc_str(key_doc, "Arn"));
+static int s_algorithm_or_fail(struct bw_call *call, const json_t *key_doc, const char *alg)
+{
+	if (bw_kms_doc_has(key_doc, "EncryptionAlgorithms", alg))
+		return 0;
+	return bw_fail(call, "InvalidKeyUsageException",
+	               "The encryption algorithm %s is not valid for %s.", alg,
+	               bw_kms_doc_str(key_doc, "Arn"));
 }
 
-int bw_kms_sym_encrypt_or_fail(struct bw_call *call, const json_t *key_doc,
-                               const json_t *ctx, struct bw_cur plaintext,
-                               struct bw_buf *blob_out, char *material_id) {
-  struct bw_buf key = {.secret = true};
-  if (bw_kms_open_material_or_fail(call, key_doc, NULL, "KMSInternalException",
-                                   &key, NULL) != 0)
-    return -1;
-  const char *mid = bw_kms_doc_str(key_doc, "CurrentMaterialId");
-  int rc = bw_kms_ct_seal(bw_cur_from(key.data, key.len),
-                          bw_kms_doc_str(key_doc, "KeyId"), mid, ctx, plaintext,
-                          blob_out);
-  bw_buf_free(&key);
-  if (rc != 0)
-    return s_internal(call);
-  snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s", mid);
-  return 0;
+int bw_kms_sym_encrypt_or_fail(struct bw_call *call, const json_t *key_doc, const json_t *ctx,
+                               struct bw_cur plaintext, struct bw_buf *blob_out, char *material_id)
+{
+	struct bw_buf key = {.secret = true};
+	if (bw_kms_open_material_or_fail(call, key_doc, NULL, "KMSInternalException", &key, NULL) !=
+	    0)
+		return -1;
+	const char *mid = bw_kms_doc_str(key_doc, "CurrentMaterialId");
+	int rc = bw_kms_ct_seal(bw_cur_from(key.data, key.len), bw_kms_doc_str(key_doc, "KeyId"),
+	                        mid, ctx, plaintext, blob_out);
+	bw_buf_free(&key);
+	if (rc != 0)
+		return s_internal(call);
+	snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s", mid);
+	return 0;
 }
 
 /* Encrypt plaintext under key_doc with alg; the ciphertext into blob. */
-static int s_encrypt_or_fail(struct bw_call *call, const json_t *key_doc,
-                             const char *alg, const json_t *ctx,
-                             struct bw_cur plaintext, struct bw_buf *blob,
-                             char *material_id) {
-  if (s_algorithm_or_fail(call, key_doc, alg) != 0)
-    return -1;
-  if (strcmp(alg, S_SYM) == 0)
-    return bw_kms_sym_encrypt_or_fail(call, key_doc, ctx, plaintext, blob,
-                                      material_id);
-  const char *md = s_oaep_md(alg);
-  json_t *mdoc = NULL;
-  char path[128];
-  snprintf(path, sizeof path, "%s/%s", bw_kms_doc_str(key_doc, "KeyId"),
-           bw_kms_doc_str(key_doc, "CurrentMaterialId"));
-  if (!md || bw_doc_get(call->store, BW_KMS_MATERIAL, call->account_id, path,
-                        &mdoc) != BW_STORE_OK)
-    return s_internal(call);
-  EVP_PKEY *pub = bw_kms_pkey_public(mdoc);
-  json_decref(mdoc);
-  if (!pub)
-    return s_internal(call);
-  int rc = 0;
-  size_t max = s_oaep_max(pub, md);
-  if (plaintext.len > max)
-    rc = bw_fail(
-        call, "ValidationException",
-        "Plaintext of %zu bytes is too long for %s with %s (at most %zu bytes)",
-        plaintext.len, bw_kms_doc_str(key_doc, "KeySpec"), alg, max);
-  else if (bw_kms_rsa_oaep(pub, true, md, plaintext, blob) != 0)
-    rc = s_internal(call);
-  EVP_PKEY_free(pub);
-  snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s",
-           bw_kms_doc_str(key_doc, "CurrentMaterialId"));
-  return rc;
+static int s_encrypt_or_fail(struct bw_call *call, const json_t *key_doc, const char *alg,
+                             const json_t *ctx, struct bw_cur plaintext, struct bw_buf *blob,
+                             char *material_id)
+{
+	if (s_algorithm_or_fail(call, key_doc, alg) != 0)
+		return -1;
+	if (strcmp(alg, S_SYM) == 0)
+		return bw_kms_sym_encrypt_or_fail(call, key_doc, ctx, plaintext, blob, material_id);
+	const char *md = s_oaep_md(alg);
+	json_t *mdoc = NULL;
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", bw_kms_doc_str(key_doc, "KeyId"),
+	         bw_kms_doc_str(key_doc, "CurrentMaterialId"));
+	if (!md ||
+	    bw_doc_get(call->store, BW_KMS_MATERIAL, call->account_id, path, &mdoc) != BW_STORE_OK)
+		return s_internal(call);
+	EVP_PKEY *pub = bw_kms_pkey_public(mdoc);
+	json_decref(mdoc);
+	if (!pub)
+		return s_internal(call);
+	int rc = 0;
+	size_t max = s_oaep_max(pub, md);
+	if (plaintext.len > max)
+		rc =
+		    bw_fail(call, "ValidationException",
+		            "Plaintext of %zu bytes is too long for %s with %s (at most %zu bytes)",
+		            plaintext.len, bw_kms_doc_str(key_doc, "KeySpec"), alg, max);
+	else if (bw_kms_rsa_oaep(pub, true, md, plaintext, blob) != 0)
+		rc = s_internal(call);
+	EVP_PKEY_free(pub);
+	snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s",
+	         bw_kms_doc_str(key_doc, "CurrentMaterialId"));
+	return rc;
 }
 
 /*
@@ -371,255 +375,238 @@ static int s_encrypt_or_fail(struct bw_call *call, const json_t *key_doc,
  * when given, must be that key); with an RSA key, key_id_in and alg are
  * required. *key_doc receives the key used; plaintext is secret.
  */
-static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in,
-                             const char *alg, const json_t *ctx,
-                             struct bw_cur blob, json_t **key_doc,
-                             struct bw_buf *plaintext, char *material_id) {
-  json_t *named = NULL, *doc = NULL;
-  *key_doc = NULL;
-  plaintext->secret = true;
-  if (key_id_in && bw_kms_resolve_key_or_fail(call, key_id_in, &named) != 0)
-    return -1;
-  const char *named_spec = bw_kms_doc_str(named, "KeySpec");
-  if (named && strcmp(named_spec, S_SYM) != 0) {
-    /* asymmetric: RSA-OAEP under the key the caller named */
-    int rc = -1;
-    const char *md = NULL;
-    struct bw_buf priv = {.secret = true};
-    EVP_PKEY *pkey = NULL;
-    if (bw_kms_check_key_or_fail(call, named, "ENCRYPT_DECRYPT", "Decrypt") !=
-        0)
-      goto asym_done;
-    if (!alg) {
-      bw_fail(call, "ValidationException",
-              "EncryptionAlgorithm is required for asymmetric KMS keys");
-      goto asym_done;
-    }
-    if (s_algorithm_or_fail(call, named, alg) != 0)
-      goto asym_done;
-    md = s_oaep_md(alg);
-    if (!md) {
-      s_internal(call);
-      goto asym_done;
-    }
-    if (bw_kms_open_material_or_fail(call, named, NULL, "KMSInternalException",
-                                     &priv, NULL) != 0)
-      goto asym_done;
-    pkey = bw_kms_pkey_private(bw_cur_from(priv.data, priv.len));
-    if (!pkey) {
-      s_internal(call);
-      goto asym_done;
-    }
-    if (bw_kms_rsa_oaep(pkey, false, md, blob, plaintext) != 0) {
-      s_invalid_ciphertext(call);
-      goto asym_done;
-    }
-    snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s",
-             bw_kms_doc_str(named, "CurrentMaterialId"));
-    *key_doc = named;
-    named = NULL;
-    rc = 0;
-  asym_done:
-    EVP_PKEY_free(pkey);
-    bw_buf_free(&priv);
-    json_decref(named);
-    return rc;
-  }
+static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in, const char *alg,
+                             const json_t *ctx, struct bw_cur blob, json_t **key_doc,
+                             struct bw_buf *plaintext, char *material_id)
+{
+	json_t *named = NULL, *doc = NULL;
+	*key_doc = NULL;
+	plaintext->secret = true;
+	if (key_id_in && bw_kms_resolve_key_or_fail(call, key_id_in, &named) != 0)
+		return -1;
+	const char *named_spec = bw_kms_doc_str(named, "KeySpec");
+	if (named && strcmp(named_spec, S_SYM) != 0) {
+		/* asymmetric: RSA-OAEP under the key the caller named */
+		int rc = -1;
+		const char *md = NULL;
+		struct bw_buf priv = {.secret = true};
+		EVP_PKEY *pkey = NULL;
+		if (bw_kms_check_key_or_fail(call, named, "ENCRYPT_DECRYPT", "Decrypt") != 0)
+			goto asym_done;
+		if (!alg) {
+			bw_fail(call, "ValidationException",
+			        "EncryptionAlgorithm is required for asymmetric KMS keys");
+			goto asym_done;
+		}
+		if (s_algorithm_or_fail(call, named, alg) != 0)
+			goto asym_done;
+		md = s_oaep_md(alg);
+		if (!md) {
+			s_internal(call);
+			goto asym_done;
+		}
+		if (bw_kms_open_material_or_fail(call, named, NULL, "KMSInternalException", &priv,
+		                                 NULL) != 0)
+			goto asym_done;
+		pkey = bw_kms_pkey_private(bw_cur_from(priv.data, priv.len));
+		if (!pkey) {
+			s_internal(call);
+			goto asym_done;
+		}
+		if (bw_kms_rsa_oaep(pkey, false, md, blob, plaintext) != 0) {
+			s_invalid_ciphertext(call);
+			goto asym_done;
+		}
+		snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s",
+		         bw_kms_doc_str(named, "CurrentMaterialId"));
+		*key_doc = named;
+		named = NULL;
+		rc = 0;
+	asym_done:
+		EVP_PKEY_free(pkey);
+		bw_buf_free(&priv);
+		json_decref(named);
+		return rc;
+	}
 
-  struct bw_kms_ct ct;
-  struct bw_buf key = {.secret = true};
-  int rc = -1;
-  if (alg && strcmp(alg, S_SYM) != 0) {
-    bw_fail(
-        call, "InvalidKeyUsageException",
-        "The encryption algorithm %s is not valid for a symmetric ciphertext.",
-        alg);
-    goto done;
-  }
-  if (bw_kms_ct_parse(blob, &ct) != 0) {
-    s_invalid_ciphertext(call);
-    goto done;
-  }
-  if (named) {
-    if (strcmp(bw_kms_doc_str(named, "KeyId"), ct.key_id) != 0) {
-      bw_fail(
-          call, "IncorrectKeyException",
-          "The key ID in the request does not identify a CMK that can perform "
-          "this operation.");
-      goto done;
-    }
-    doc = named;
-    named = NULL;
-  } else {
-    /* the blob names the key: one it does not find is a bad blob */
-    int grc =
-        bw_doc_get(call->store, BW_KMS_KEY, call->account_id, ct.key_id, &doc);
-    if (grc == BW_STORE_NOT_FOUND) {
-      s_invalid_ciphertext(call);
-      goto done;
-    }
-    if (grc != BW_STORE_OK) {
-      s_internal(call);
-      goto done;
-    }
-    /* a key lives in one region: a blob of another is not ours */
-    char want[64];
-    int wn = snprintf(want, sizeof want, "arn:aws:kms:%s:", call->region);
-    if (wn < 0 || (size_t)wn >= sizeof want ||
-        strncmp(bw_kms_doc_str(doc, "Arn"), want, (size_t)wn) != 0) {
-      s_invalid_ciphertext(call);
-      goto done;
-    }
-  }
-  if (bw_kms_check_key_or_fail(call, doc, "ENCRYPT_DECRYPT", "Decrypt") != 0)
-    goto done;
-  if (strcmp(bw_kms_doc_str(doc, "KeySpec"), S_SYM) != 0) {
-    s_invalid_ciphertext(call);
-    goto done;
-  }
-  if (bw_kms_open_material_or_fail(call, doc, ct.material_id,
-                                   "InvalidCiphertextException", &key,
-                                   NULL) != 0)
-    goto done;
-  if (bw_kms_ct_open(bw_cur_from(key.data, key.len), &ct, ctx, plaintext) !=
-      0) {
-    s_invalid_ciphertext(call);
-    goto done;
-  }
-  snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s", ct.material_id);
-  *key_doc = doc;
-  doc = NULL;
-  rc = 0;
+	struct bw_kms_ct ct;
+	struct bw_buf key = {.secret = true};
+	int rc = -1;
+	if (alg && strcmp(alg, S_SYM) != 0) {
+		bw_fail(call, "InvalidKeyUsageException",
+		        "The encryption algorithm %s is not valid for a symmetric ciphertext.",
+		        alg);
+		goto done;
+	}
+	if (bw_kms_ct_parse(blob, &ct) != 0) {
+		s_invalid_ciphertext(call);
+		goto done;
+	}
+	if (named) {
+		if (strcmp(bw_kms_doc_str(named, "KeyId"), ct.key_id) != 0) {
+			bw_fail(
+			    call, "IncorrectKeyException",
+			    "The key ID in the request does not identify a CMK that can perform "
+			    "this operation.");
+			goto done;
+		}
+		doc = named;
+		named = NULL;
+	} else {
+		/* the blob names the key: one it does not find is a bad blob */
+		int grc = bw_doc_get(call->store, BW_KMS_KEY, call->account_id, ct.key_id, &doc);
+		if (grc == BW_STORE_NOT_FOUND) {
+			s_invalid_ciphertext(call);
+			goto done;
+		}
+		if (grc != BW_STORE_OK) {
+			s_internal(call);
+			goto done;
+		}
+		/* a key lives in one region: a blob of another is not ours */
+		char want[64];
+		int wn = snprintf(want, sizeof want, "arn:aws:kms:%s:", call->region);
+		if (wn < 0 || (size_t)wn >= sizeof want ||
+		    strncmp(bw_kms_doc_str(doc, "Arn"), want, (size_t)wn) != 0) {
+			s_invalid_ciphertext(call);
+			goto done;
+		}
+	}
+	if (bw_kms_check_key_or_fail(call, doc, "ENCRYPT_DECRYPT", "Decrypt") != 0)
+		goto done;
+	if (strcmp(bw_kms_doc_str(doc, "KeySpec"), S_SYM) != 0) {
+		s_invalid_ciphertext(call);
+		goto done;
+	}
+	if (bw_kms_open_material_or_fail(call, doc, ct.material_id, "InvalidCiphertextException",
+	                                 &key, NULL) != 0)
+		goto done;
+	if (bw_kms_ct_open(bw_cur_from(key.data, key.len), &ct, ctx, plaintext) != 0) {
+		s_invalid_ciphertext(call);
+		goto done;
+	}
+	snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s", ct.material_id);
+	*key_doc = doc;
+	doc = NULL;
+	rc = 0;
 done:
-  bw_buf_free(&key);
-  json_decref(named);
-  json_decref(doc);
-  return rc;
+	bw_buf_free(&key);
+	json_decref(named);
+	json_decref(doc);
+	return rc;
 }
 
-static const char *s_str(const json_t *in, const char *member) {
-  return json_string_value(json_object_get(in, member));
+static const char *s_str(const json_t *in, const char *member)
+{
+	return json_string_value(json_object_get(in, member));
 }
 
-int bw_kms_encrypt(struct bw_call *call, const json_t *in, json_t *out) {
-  struct bw_buf plaintext = {.secret = true}, blob = {0};
-  json_t *key_doc = NULL;
-  char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
-  const char *alg = s_str(in, "EncryptionAlgorithm");
-  int rc = -1;
-  if (!alg)
-    alg = S_SYM;
-  if (bw_kms_blob_in_or_fail(call, in, "Plaintext", BW_KMS_CT_MAX_PLAINTEXT,
-                             true, &plaintext) != 0)
-    goto done;
-  if (bw_kms_use_key_or_fail(call, s_str(in, "KeyId"), "ENCRYPT_DECRYPT",
-                             "Encrypt", &key_doc) != 0)
-    goto done;
-  if (s_algorithm_or_fail(call, key_doc, alg) != 0 ||
-      bw_kms_dry_run_or_fail(call, in) != 0)
-    goto done;
-  if (s_encrypt_or_fail(
-          call, key_doc, alg, json_object_get(in, "EncryptionContext"),
-          bw_cur_from(plaintext.data, plaintext.len), &blob, mid) != 0)
-    goto done;
-  if (bw_kms_blob_out_or_fail(call, out, "CiphertextBlob", blob.data, blob.len,
-                              false) != 0 ||
-      bw_kms_arn_out_or_fail(call, out, "KeyId",
-                             bw_kms_doc_str(key_doc, "KeyId")) != 0 ||
-      json_object_set_new(out, "EncryptionAlgorithm", json_string(alg)) != 0)
-    goto done;
-  rc = 0;
+int bw_kms_encrypt(struct bw_call *call, const json_t *in, json_t *out)
+{
+	struct bw_buf plaintext = {.secret = true}, blob = {0};
+	json_t *key_doc = NULL;
+	char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	const char *alg = s_str(in, "EncryptionAlgorithm");
+	int rc = -1;
+	if (!alg)
+		alg = S_SYM;
+	if (bw_kms_blob_in_or_fail(call, in, "Plaintext", BW_KMS_CT_MAX_PLAINTEXT, true,
+	                           &plaintext) != 0)
+		goto done;
+	if (bw_kms_use_key_or_fail(call, s_str(in, "KeyId"), "ENCRYPT_DECRYPT", "Encrypt",
+	                           &key_doc) != 0)
+		goto done;
+	if (s_algorithm_or_fail(call, key_doc, alg) != 0 || bw_kms_dry_run_or_fail(call, in) != 0)
+		goto done;
+	if (s_encrypt_or_fail(call, key_doc, alg, json_object_get(in, "EncryptionContext"),
+	                      bw_cur_from(plaintext.data, plaintext.len), &blob, mid) != 0)
+		goto done;
+	if (bw_kms_blob_out_or_fail(call, out, "CiphertextBlob", blob.data, blob.len, false) != 0 ||
+	    bw_kms_arn_out_or_fail(call, out, "KeyId", bw_kms_doc_str(key_doc, "KeyId")) != 0 ||
+	    json_object_set_new(out, "EncryptionAlgorithm", json_string(alg)) != 0)
+		goto done;
+	rc = 0;
 done:
-  bw_buf_free(&plaintext);
-  bw_buf_free(&blob);
-  json_decref(key_doc);
-  return rc;
+	bw_buf_free(&plaintext);
+	bw_buf_free(&blob);
+	json_decref(key_doc);
+	return rc;
 }
 
-int bw_kms_decrypt(struct bw_call *call, const json_t *in, json_t *out) {
-  struct bw_buf blob = {0}, plaintext = {.secret = true};
-  json_t *key_doc = NULL;
-  char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
-  const char *alg = s_str(in, "EncryptionAlgorithm");
-  int rc = -1;
-  if (json_object_get(in, "Recipient"))
-    return bw_fail(
-        call, "UnsupportedOperationException",
-        "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
-  if (bw_kms_blob_in_or_fail(call, in, "CiphertextBlob", 6144, true, &blob) !=
-      0)
-    goto done;
-  if (s_decrypt_or_fail(call, s_str(in, "KeyId"), alg,
-                        json_object_get(in, "EncryptionContext"),
-                        bw_cur_from(blob.data, blob.len), &key_doc, &plaintext,
-                        mid) != 0)
-    goto done;
-  if (bw_kms_dry_run_or_fail(call, in) != 0)
-    goto done;
-  if (bw_kms_arn_out_or_fail(call, out, "KeyId",
-                             bw_kms_doc_str(key_doc, "KeyId")) != 0 ||
-      bw_kms_blob_out_or_fail(call, out, "Plaintext", plaintext.data,
-                              plaintext.len, true) != 0 ||
-      json_object_set_new(out, "EncryptionAlgorithm",
-                          json_string(alg ? alg : S_SYM)) != 0 ||
-      json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
-    goto done;
-  rc = 0;
+int bw_kms_decrypt(struct bw_call *call, const json_t *in, json_t *out)
+{
+	struct bw_buf blob = {0}, plaintext = {.secret = true};
+	json_t *key_doc = NULL;
+	char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	const char *alg = s_str(in, "EncryptionAlgorithm");
+	int rc = -1;
+	if (json_object_get(in, "Recipient"))
+		return bw_fail(
+		    call, "UnsupportedOperationException",
+		    "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
+	if (bw_kms_blob_in_or_fail(call, in, "CiphertextBlob", 6144, true, &blob) != 0)
+		goto done;
+	if (s_decrypt_or_fail(call, s_str(in, "KeyId"), alg,
+	                      json_object_get(in, "EncryptionContext"),
+	                      bw_cur_from(blob.data, blob.len), &key_doc, &plaintext, mid) != 0)
+		goto done;
+	if (bw_kms_dry_run_or_fail(call, in) != 0)
+		goto done;
+	if (bw_kms_arn_out_or_fail(call, out, "KeyId", bw_kms_doc_str(key_doc, "KeyId")) != 0 ||
+	    bw_kms_blob_out_or_fail(call, out, "Plaintext", plaintext.data, plaintext.len, true) !=
+	        0 ||
+	    json_object_set_new(out, "EncryptionAlgorithm", json_string(alg ? alg : S_SYM)) != 0 ||
+	    json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
+		goto done;
+	rc = 0;
 done:
-  bw_buf_free(&blob);
-  bw_buf_free(&plaintext);
-  json_decref(key_doc);
-  return rc;
+	bw_buf_free(&blob);
+	bw_buf_free(&plaintext);
+	json_decref(key_doc);
+	return rc;
 }
 
-int bw_kms_re_encrypt(struct bw_call *call, const json_t *in, json_t *out) {
-  struct bw_buf blob = {0}, plaintext = {.secret = true}, blob2 = {0};
-  json_t *src = NULL, *dst = NULL;
-  char smid[BW_KMS_MATERIAL_ID_LEN + 1] = "",
-                                     dmid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
-  const char *salg = s_str(in, "SourceEncryptionAlgorithm");
-  const char *dalg = s_str(in, "DestinationEncryptionAlgorithm");
-  int rc = -1;
-  if (!dalg)
-    dalg = S_SYM;
-  if (bw_kms_blob_in_or_fail(call, in, "CiphertextBlob", 6144, true, &blob) !=
-      0)
-    goto done;
-  if (bw_kms_use_key_or_fail(call, s_str(in, "DestinationKeyId"),
-                             "ENCRYPT_DECRYPT", "ReEncrypt", &dst) != 0 ||
-      s_algorithm_or_fail(call, dst, dalg) != 0)
-    goto done;
-  if (s_decrypt_or_fail(call, s_str(in, "SourceKeyId"), salg,
-                        json_object_get(in, "SourceEncryptionContext"),
-                        bw_cur_from(blob.data, blob.len), &src, &plaintext,
-                        smid) != 0)
-    goto done;
-  if (bw_kms_dry_run_or_fail(call, in) != 0)
-    goto done;
-  if (s_encrypt_or_fail(
-          call, dst, dalg, json_object_get(in, "DestinationEncryptionContext"),
-          bw_cur_from(plaintext.data, plaintext.len), &blob2, dmid) != 0)
-    goto done;
-  if (bw_kms_blob_out_or_fail(call, out, "CiphertextBlob", blob2.data,
-                              blob2.len, false) != 0 ||
-      bw_kms_arn_out_or_fail(call, out, "SourceKeyId",
-                             bw_kms_doc_str(src, "KeyId")) != 0 ||
-      bw_kms_arn_out_or_fail(call, out, "KeyId",
-                             bw_kms_doc_str(dst, "KeyId")) != 0 ||
-      json_object_set_new(out, "SourceEncryptionAlgorithm",
-                          json_string(salg ? salg : S_SYM)) != 0 ||
-      json_object_set_new(out, "DestinationEncryptionAlgorithm",
-                          json_string(dalg)) != 0 ||
-      json_object_set_new(out, "SourceKeyMaterialId", json_string(smid)) != 0 ||
-      json_object_set_new(out, "DestinationKeyMaterialId", json_string(dmid)) !=
-          0)
-    goto done;
-  rc = 0;
+int bw_kms_re_encrypt(struct bw_call *call, const json_t *in, json_t *out)
+{
+	struct bw_buf blob = {0}, plaintext = {.secret = true}, blob2 = {0};
+	json_t *src = NULL, *dst = NULL;
+	char smid[BW_KMS_MATERIAL_ID_LEN + 1] = "", dmid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	const char *salg = s_str(in, "SourceEncryptionAlgorithm");
+	const char *dalg = s_str(in, "DestinationEncryptionAlgorithm");
+	int rc = -1;
+	if (!dalg)
+		dalg = S_SYM;
+	if (bw_kms_blob_in_or_fail(call, in, "CiphertextBlob", 6144, true, &blob) != 0)
+		goto done;
+	if (bw_kms_use_key_or_fail(call, s_str(in, "DestinationKeyId"), "ENCRYPT_DECRYPT",
+	                           "ReEncrypt", &dst) != 0 ||
+	    s_algorithm_or_fail(call, dst, dalg) != 0)
+		goto done;
+	if (s_decrypt_or_fail(call, s_str(in, "SourceKeyId"), salg,
+	                      json_object_get(in, "SourceEncryptionContext"),
+	                      bw_cur_from(blob.data, blob.len), &src, &plaintext, smid) != 0)
+		goto done;
+	if (bw_kms_dry_run_or_fail(call, in) != 0)
+		goto done;
+	if (s_encrypt_or_fail(call, dst, dalg, json_object_get(in, "DestinationEncryptionContext"),
+	                      bw_cur_from(plaintext.data, plaintext.len), &blob2, dmid) != 0)
+		goto done;
+	if (bw_kms_blob_out_or_fail(call, out, "CiphertextBlob", blob2.data, blob2.len, false) !=
+	        0 ||
+	    bw_kms_arn_out_or_fail(call, out, "SourceKeyId", bw_kms_doc_str(src, "KeyId")) != 0 ||
+	    bw_kms_arn_out_or_fail(call, out, "KeyId", bw_kms_doc_str(dst, "KeyId")) != 0 ||
+	    json_object_set_new(out, "SourceEncryptionAlgorithm",
+	                        json_string(salg ? salg : S_SYM)) != 0 ||
+	    json_object_set_new(out, "DestinationEncryptionAlgorithm", json_string(dalg)) != 0 ||
+	    json_object_set_new(out, "SourceKeyMaterialId", json_string(smid)) != 0 ||
+	    json_object_set_new(out, "DestinationKeyMaterialId", json_string(dmid)) != 0)
+		goto done;
+	rc = 0;
 done:
-  bw_buf_free(&blob);
-  bw_buf_free(&plaintext);
-  bw_buf_free(&blob2);
-  json_decref(src);
-  json_decref(dst);
-  return rc;
+	bw_buf_free(&blob);
+	bw_buf_free(&plaintext);
+	bw_buf_free(&blob2);
+	json_decref(src);
+	json_decref(dst);
+	return rc;
 }

@@ -17,18 +17,18 @@
 #include "services/service.h"
 
 enum bw_kms_spec_kind {
-  BW_KMS_SPEC_SYMMETRIC,
-  BW_KMS_SPEC_HMAC,
-  BW_KMS_SPEC_RSA,
-  BW_KMS_SPEC_EC,
+	BW_KMS_SPEC_SYMMETRIC,
+	BW_KMS_SPEC_HMAC,
+	BW_KMS_SPEC_RSA,
+	BW_KMS_SPEC_EC,
 };
 
 struct bw_kms_spec {
-  const char *name; /* KeySpec: "RSA_2048" */
-  enum bw_kms_spec_kind kind;
-  size_t bytes;      /* secret length (symmetric, HMAC) */
-  unsigned bits;     /* RSA modulus bits / EC field bits */
-  const char *curve; /* OpenSSL group name (EC) */
+	const char *name; /* KeySpec: "RSA_2048" */
+	enum bw_kms_spec_kind kind;
+	size_t bytes;      /* secret length (symmetric, HMAC) */
+	unsigned bits;     /* RSA modulus bits / EC field bits */
+	const char *curve; /* OpenSSL group name (EC) */
 };
 
 /* The spec of a KeySpec name, NULL if KMS has none such. */
@@ -36,8 +36,7 @@ const struct bw_kms_spec *bw_kms_spec_find(const char *name);
 
 /* A new RSA or EC key pair of spec: PKCS#8 DER into priv (marked secret),
  * DER SubjectPublicKeyInfo into pub. 0 or -1. */
-int bw_kms_keygen_asym(const struct bw_kms_spec *spec, struct bw_buf *priv,
-                       struct bw_buf *pub);
+int bw_kms_keygen_asym(const struct bw_kms_spec *spec, struct bw_buf *priv, struct bw_buf *pub);
 
 /*
  * Seal given material bytes (the raw AES key of an import) into a
@@ -45,9 +44,8 @@ int bw_kms_keygen_asym(const struct bw_kms_spec *spec, struct bw_buf *priv,
  * as bw_kms_material_new does with generated ones. origin: "AWS_KMS" or
  * "EXTERNAL". public_der may be empty. -1 on failure.
  */
-int bw_kms_material_seal(const struct bw_root_key *rk, const char *account,
-                         const char *key_id, struct bw_cur secret,
-                         struct bw_cur public_der, const char *origin,
+int bw_kms_material_seal(const struct bw_root_key *rk, const char *account, const char *key_id,
+                         struct bw_cur secret, struct bw_cur public_der, const char *origin,
                          json_t **material_doc);
 
 /* Shared by the cryptographic operations (kms_crypto.c). Each _or_fail
@@ -56,33 +54,30 @@ int bw_kms_material_seal(const struct bw_root_key *rk, const char *account,
 /* Resolve key_id_in and check it may be used now: its state, imported
  * material past ValidTo (answered as PendingImport), and, when usage is
  * not NULL, its KeyUsage (InvalidKeyUsageException naming op). */
-int bw_kms_use_key_or_fail(struct bw_call *call, const char *key_id_in,
-                           const char *usage, const char *op, json_t **key_doc);
+int bw_kms_use_key_or_fail(struct bw_call *call, const char *key_id_in, const char *usage,
+                           const char *op, json_t **key_doc);
 /* The same checks on a key document already found. */
-int bw_kms_check_key_or_fail(struct bw_call *call, const json_t *key_doc,
-                             const char *usage, const char *op);
+int bw_kms_check_key_or_fail(struct bw_call *call, const json_t *key_doc, const char *usage,
+                             const char *op);
 /* Open a material of the key (material_id NULL: CurrentMaterialId) into
  * secret; *material_doc (may be NULL) receives the document. A material
  * that is not there fails with missing_code (InvalidCiphertextException
  * for a blob naming it, KMSInternalException otherwise). */
 int bw_kms_open_material_or_fail(struct bw_call *call, const json_t *key_doc,
-                                 const char *material_id,
-                                 const char *missing_code,
+                                 const char *material_id, const char *missing_code,
                                  struct bw_buf *secret, json_t **material_doc);
 /* Base64-decode the blob member of in into out (secret when asked);
  * ValidationException when absent (if required) or longer than max. 1 if
  * absent and not required, 0 when decoded. */
-int bw_kms_blob_in_or_fail(struct bw_call *call, const json_t *in,
-                           const char *member, size_t max, bool required,
-                           struct bw_buf *out);
+int bw_kms_blob_in_or_fail(struct bw_call *call, const json_t *in, const char *member, size_t max,
+                           bool required, struct bw_buf *out);
 /* Set out[member] to the base64 of the bytes (the base64 text is wiped
  * after use when secret). 0 or -1 (out of memory; the call is failed). */
-int bw_kms_blob_out_or_fail(struct bw_call *call, json_t *out,
-                            const char *member, const void *p, size_t len,
-                            bool secret);
+int bw_kms_blob_out_or_fail(struct bw_call *call, json_t *out, const char *member, const void *p,
+                            size_t len, bool secret);
 /* Set out[member] to the ARN of key_id. */
-int bw_kms_arn_out_or_fail(struct bw_call *call, json_t *out,
-                           const char *member, const char *key_id);
+int bw_kms_arn_out_or_fail(struct bw_call *call, json_t *out, const char *member,
+                           const char *key_id);
 /* DryRunOperationException when DryRun is true, as KMS answers a dry run
  * that would have succeeded. */
 int bw_kms_dry_run_or_fail(struct bw_call *call, const json_t *in);
@@ -92,17 +87,16 @@ bool bw_kms_doc_has(const json_t *key_doc, const char *member, const char *s);
 struct evp_pkey_st *bw_kms_pkey_private(struct bw_cur der);
 struct evp_pkey_st *bw_kms_pkey_public(const json_t *material_doc);
 /* RSA OAEP with md "SHA1"/"SHA256" (and MGF1 of the same): out appended. */
-int bw_kms_rsa_oaep(struct evp_pkey_st *pkey, bool encrypt, const char *md,
-                    struct bw_cur in, struct bw_buf *out);
+int bw_kms_rsa_oaep(struct evp_pkey_st *pkey, bool encrypt, const char *md, struct bw_cur in,
+                    struct bw_buf *out);
 /* Encrypt plaintext under the symmetric key's current material: a blob
  * appended to blob_out, the material id into material_id (33 bytes). */
-int bw_kms_sym_encrypt_or_fail(struct bw_call *call, const json_t *key_doc,
-                               const json_t *ctx, struct bw_cur plaintext,
-                               struct bw_buf *blob_out, char *material_id);
+int bw_kms_sym_encrypt_or_fail(struct bw_call *call, const json_t *key_doc, const json_t *ctx,
+                               struct bw_cur plaintext, struct bw_buf *blob_out, char *material_id);
 /* HMAC with a digest name ("SHA256"): out receives the MAC, *out_len its size.
  */
-int bw_kms_hmac(const char *md, struct bw_cur key, struct bw_cur msg,
-                uint8_t *out, size_t *out_len);
+int bw_kms_hmac(const char *md, struct bw_cur key, struct bw_cur msg, uint8_t *out,
+                size_t *out_len);
 
 extern const struct bw_op_table bw_kms_crypto_ops;
 
@@ -111,14 +105,10 @@ int bw_kms_encrypt(struct bw_call *call, const json_t *in, json_t *out);
 int bw_kms_decrypt(struct bw_call *call, const json_t *in, json_t *out);
 int bw_kms_re_encrypt(struct bw_call *call, const json_t *in, json_t *out);
 /* kms_datakey.c */
-int bw_kms_generate_data_key(struct bw_call *call, const json_t *in,
-                             json_t *out);
-int bw_kms_generate_data_key_without_plaintext(struct bw_call *call,
-                                               const json_t *in, json_t *out);
-int bw_kms_generate_data_key_pair(struct bw_call *call, const json_t *in,
-                                  json_t *out);
-int bw_kms_generate_data_key_pair_without_plaintext(struct bw_call *call,
-                                                    const json_t *in,
+int bw_kms_generate_data_key(struct bw_call *call, const json_t *in, json_t *out);
+int bw_kms_generate_data_key_without_plaintext(struct bw_call *call, const json_t *in, json_t *out);
+int bw_kms_generate_data_key_pair(struct bw_call *call, const json_t *in, json_t *out);
+int bw_kms_generate_data_key_pair_without_plaintext(struct bw_call *call, const json_t *in,
                                                     json_t *out);
 /* kms_sign.c */
 int bw_kms_sign(struct bw_call *call, const json_t *in, json_t *out);
@@ -129,11 +119,8 @@ int bw_kms_get_public_key(struct bw_call *call, const json_t *in, json_t *out);
 int bw_kms_generate_mac(struct bw_call *call, const json_t *in, json_t *out);
 int bw_kms_verify_mac(struct bw_call *call, const json_t *in, json_t *out);
 /* kms_import.c */
-int bw_kms_get_parameters_for_import(struct bw_call *call, const json_t *in,
-                                     json_t *out);
-int bw_kms_import_key_material(struct bw_call *call, const json_t *in,
-                               json_t *out);
-int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in,
-                                        json_t *out);
+int bw_kms_get_parameters_for_import(struct bw_call *call, const json_t *in, json_t *out);
+int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *out);
+int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in, json_t *out);
 
 #endif

@@ -15,175 +15,161 @@
 
 #define S_MAX_DATA_KEY 1024
 
-static const char *s_str(const json_t *in, const char *member) {
-  return json_string_value(json_object_get(in, member));
+static const char *s_str(const json_t *in, const char *member)
+{
+	return json_string_value(json_object_get(in, member));
 }
 
 /* The symmetric ENCRYPT_DECRYPT key the request names. */
-static int s_sym_key_or_fail(struct bw_call *call, const json_t *in,
-                             const char *op, json_t **key_doc) {
-  if (bw_kms_use_key_or_fail(call, s_str(in, "KeyId"), "ENCRYPT_DECRYPT", op,
-                             key_doc) != 0)
-    return -1;
-  if (strcmp(bw_kms_doc_str(*key_doc, "KeySpec"), "SYMMETRIC_DEFAULT") != 0) {
-    bw_fail(call, "InvalidKeyUsageException",
-            "%s key spec is %s which is not valid for %s.",
-            bw_kms_doc_str(*key_doc, "Arn"),
-            bw_kms_doc_str(*key_doc, "KeySpec"), op);
-    json_decref(*key_doc);
-    *key_doc = NULL;
-    return -1;
-  }
-  return 0;
+static int s_sym_key_or_fail(struct bw_call *call, const json_t *in, const char *op,
+                             json_t **key_doc)
+{
+	if (bw_kms_use_key_or_fail(call, s_str(in, "KeyId"), "ENCRYPT_DECRYPT", op, key_doc) != 0)
+		return -1;
+	if (strcmp(bw_kms_doc_str(*key_doc, "KeySpec"), "SYMMETRIC_DEFAULT") != 0) {
+		bw_fail(call, "InvalidKeyUsageException",
+		        "%s key spec is %s which is not valid for %s.",
+		        bw_kms_doc_str(*key_doc, "Arn"), bw_kms_doc_str(*key_doc, "KeySpec"), op);
+		json_decref(*key_doc);
+		*key_doc = NULL;
+		return -1;
+	}
+	return 0;
 }
 
-static int s_data_key(struct bw_call *call, const json_t *in, json_t *out,
-                      bool with_plaintext, const char *op) {
-  const json_t *nbytes = json_object_get(in, "NumberOfBytes");
-  const char *spec = s_str(in, "KeySpec");
-  struct bw_buf key = {.secret = true}, blob = {0};
-  json_t *key_doc = NULL;
-  char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
-  size_t len = 0;
-  int rc = -1;
-  if (json_object_get(in, "Recipient"))
-    return bw_fail(
-        call, "UnsupportedOperationException",
-        "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
-  if (nbytes && spec)
-    return bw_fail(
-        call, "ValidationException",
-        "Please specify either number of bytes or key spec, not both.");
-  if (!nbytes && !spec)
-    return bw_fail(call, "ValidationException",
-                   "Please specify either number of bytes or key spec.");
-  if (spec) {
-    if (strcmp(spec, "AES_128") == 0)
-      len = 16;
-    else if (strcmp(spec, "AES_256") == 0)
-      len = 32;
-    else
-      return bw_fail(
-          call, "ValidationException",
-          "1 validation error detected: Value '%s' at 'keySpec' failed to "
-          "satisfy constraint: Member must satisfy enum value set: "
-          "[AES_256, AES_128]",
-          spec);
-  } else {
-    json_int_t n = json_integer_value(nbytes);
-    if (!json_is_integer(nbytes) || n < 1 || n > S_MAX_DATA_KEY)
-      return bw_fail(
-          call, "ValidationException",
-          "1 validation error detected: Value '%lld' at 'numberOfBytes' "
-          "failed to satisfy constraint: Member must have value between 1 "
-          "and 1024",
-          (long long)n);
-    len = (size_t)n;
-  }
-  if (s_sym_key_or_fail(call, in, op, &key_doc) != 0 ||
-      bw_kms_dry_run_or_fail(call, in) != 0)
-    goto done;
-  if (bw_buf_reserve(&key, len) != 0 ||
-      RAND_priv_bytes(key.data, (int)len) != 1) {
-    bw_fail_status(call, 500, "KMSInternalException",
-                   "The random generator failed");
-    goto done;
-  }
-  key.len = len;
-  if (bw_kms_sym_encrypt_or_fail(
-          call, key_doc, json_object_get(in, "EncryptionContext"),
-          bw_cur_from(key.data, key.len), &blob, mid) != 0)
-    goto done;
-  if (bw_kms_blob_out_or_fail(call, out, "CiphertextBlob", blob.data, blob.len,
-                              false) != 0 ||
-      (with_plaintext &&
-       bw_kms_blob_out_or_fail(call, out, "Plaintext", key.data, key.len,
-                               true) != 0) ||
-      bw_kms_arn_out_or_fail(call, out, "KeyId",
-                             bw_kms_doc_str(key_doc, "KeyId")) != 0)
-    goto done;
-  if (json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
-    goto done;
-  rc = 0;
+static int s_data_key(struct bw_call *call, const json_t *in, json_t *out, bool with_plaintext,
+                      const char *op)
+{
+	const json_t *nbytes = json_object_get(in, "NumberOfBytes");
+	const char *spec = s_str(in, "KeySpec");
+	struct bw_buf key = {.secret = true}, blob = {0};
+	json_t *key_doc = NULL;
+	char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	size_t len = 0;
+	int rc = -1;
+	if (json_object_get(in, "Recipient"))
+		return bw_fail(
+		    call, "UnsupportedOperationException",
+		    "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
+	if (nbytes && spec)
+		return bw_fail(call, "ValidationException",
+		               "Please specify either number of bytes or key spec, not both.");
+	if (!nbytes && !spec)
+		return bw_fail(call, "ValidationException",
+		               "Please specify either number of bytes or key spec.");
+	if (spec) {
+		if (strcmp(spec, "AES_128") == 0)
+			len = 16;
+		else if (strcmp(spec, "AES_256") == 0)
+			len = 32;
+		else
+			return bw_fail(
+			    call, "ValidationException",
+			    "1 validation error detected: Value '%s' at 'keySpec' failed to "
+			    "satisfy constraint: Member must satisfy enum value set: "
+			    "[AES_256, AES_128]",
+			    spec);
+	} else {
+		json_int_t n = json_integer_value(nbytes);
+		if (!json_is_integer(nbytes) || n < 1 || n > S_MAX_DATA_KEY)
+			return bw_fail(
+			    call, "ValidationException",
+			    "1 validation error detected: Value '%lld' at 'numberOfBytes' "
+			    "failed to satisfy constraint: Member must have value between 1 "
+			    "and 1024",
+			    (long long)n);
+		len = (size_t)n;
+	}
+	if (s_sym_key_or_fail(call, in, op, &key_doc) != 0 || bw_kms_dry_run_or_fail(call, in) != 0)
+		goto done;
+	if (bw_buf_reserve(&key, len) != 0 || RAND_priv_bytes(key.data, (int)len) != 1) {
+		bw_fail_status(call, 500, "KMSInternalException", "The random generator failed");
+		goto done;
+	}
+	key.len = len;
+	if (bw_kms_sym_encrypt_or_fail(call, key_doc, json_object_get(in, "EncryptionContext"),
+	                               bw_cur_from(key.data, key.len), &blob, mid) != 0)
+		goto done;
+	if (bw_kms_blob_out_or_fail(call, out, "CiphertextBlob", blob.data, blob.len, false) != 0 ||
+	    (with_plaintext &&
+	     bw_kms_blob_out_or_fail(call, out, "Plaintext", key.data, key.len, true) != 0) ||
+	    bw_kms_arn_out_or_fail(call, out, "KeyId", bw_kms_doc_str(key_doc, "KeyId")) != 0)
+		goto done;
+	if (json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
+		goto done;
+	rc = 0;
 done:
-  bw_buf_free(&key);
-  bw_buf_free(&blob);
-  json_decref(key_doc);
-  return rc;
+	bw_buf_free(&key);
+	bw_buf_free(&blob);
+	json_decref(key_doc);
+	return rc;
 }
 
-int bw_kms_generate_data_key(struct bw_call *call, const json_t *in,
-                             json_t *out) {
-  return s_data_key(call, in, out, true, "GenerateDataKey");
+int bw_kms_generate_data_key(struct bw_call *call, const json_t *in, json_t *out)
+{
+	return s_data_key(call, in, out, true, "GenerateDataKey");
 }
 
-int bw_kms_generate_data_key_without_plaintext(struct bw_call *call,
-                                               const json_t *in, json_t *out) {
-  return s_data_key(call, in, out, false, "GenerateDataKeyWithoutPlaintext");
+int bw_kms_generate_data_key_without_plaintext(struct bw_call *call, const json_t *in, json_t *out)
+{
+	return s_data_key(call, in, out, false, "GenerateDataKeyWithoutPlaintext");
 }
 
-static int s_data_key_pair(struct bw_call *call, const json_t *in, json_t *out,
-                           bool with_plaintext, const char *op) {
-  const char *pair_spec = s_str(in, "KeyPairSpec");
-  const struct bw_kms_spec *spec = bw_kms_spec_find(pair_spec);
-  struct bw_buf priv = {.secret = true}, pub = {0}, blob = {0};
-  json_t *key_doc = NULL;
-  char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
-  int rc = -1;
-  if (json_object_get(in, "Recipient"))
-    return bw_fail(
-        call, "UnsupportedOperationException",
-        "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
-  if (!spec || (spec->kind != BW_KMS_SPEC_RSA && spec->kind != BW_KMS_SPEC_EC))
-    return bw_fail(
-        call, "ValidationException",
-        "1 validation error detected: Value '%s' at 'keyPairSpec' failed to "
-        "satisfy constraint: Member must satisfy enum value set: [RSA_2048, "
-        "RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, "
-        "ECC_SECG_P256K1]",
-        pair_spec ? pair_spec : "null");
-  if (s_sym_key_or_fail(call, in, op, &key_doc) != 0 ||
-      bw_kms_dry_run_or_fail(call, in) != 0)
-    goto done;
-  if (bw_kms_keygen_asym(spec, &priv, &pub) != 0) {
-    bw_fail_status(call, 500, "KMSInternalException",
-                   "Key pair generation failed");
-    goto done;
-  }
-  if (bw_kms_sym_encrypt_or_fail(
-          call, key_doc, json_object_get(in, "EncryptionContext"),
-          bw_cur_from(priv.data, priv.len), &blob, mid) != 0)
-    goto done;
-  if (bw_kms_blob_out_or_fail(call, out, "PrivateKeyCiphertextBlob", blob.data,
-                              blob.len, false) != 0 ||
-      (with_plaintext &&
-       bw_kms_blob_out_or_fail(call, out, "PrivateKeyPlaintext", priv.data,
-                               priv.len, true) != 0) ||
-      bw_kms_blob_out_or_fail(call, out, "PublicKey", pub.data, pub.len,
-                              false) != 0 ||
-      bw_kms_arn_out_or_fail(call, out, "KeyId",
-                             bw_kms_doc_str(key_doc, "KeyId")) != 0)
-    goto done;
-  if (json_object_set_new(out, "KeyPairSpec", json_string(pair_spec)) != 0 ||
-      json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
-    goto done;
-  rc = 0;
+static int s_data_key_pair(struct bw_call *call, const json_t *in, json_t *out, bool with_plaintext,
+                           const char *op)
+{
+	const char *pair_spec = s_str(in, "KeyPairSpec");
+	const struct bw_kms_spec *spec = bw_kms_spec_find(pair_spec);
+	struct bw_buf priv = {.secret = true}, pub = {0}, blob = {0};
+	json_t *key_doc = NULL;
+	char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	int rc = -1;
+	if (json_object_get(in, "Recipient"))
+		return bw_fail(
+		    call, "UnsupportedOperationException",
+		    "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
+	if (!spec || (spec->kind != BW_KMS_SPEC_RSA && spec->kind != BW_KMS_SPEC_EC))
+		return bw_fail(call, "ValidationException",
+		               "1 validation error detected: Value '%s' at 'keyPairSpec' failed to "
+		               "satisfy constraint: Member must satisfy enum value set: [RSA_2048, "
+		               "RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, "
+		               "ECC_SECG_P256K1]",
+		               pair_spec ? pair_spec : "null");
+	if (s_sym_key_or_fail(call, in, op, &key_doc) != 0 || bw_kms_dry_run_or_fail(call, in) != 0)
+		goto done;
+	if (bw_kms_keygen_asym(spec, &priv, &pub) != 0) {
+		bw_fail_status(call, 500, "KMSInternalException", "Key pair generation failed");
+		goto done;
+	}
+	if (bw_kms_sym_encrypt_or_fail(call, key_doc, json_object_get(in, "EncryptionContext"),
+	                               bw_cur_from(priv.data, priv.len), &blob, mid) != 0)
+		goto done;
+	if (bw_kms_blob_out_or_fail(call, out, "PrivateKeyCiphertextBlob", blob.data, blob.len,
+	                            false) != 0 ||
+	    (with_plaintext && bw_kms_blob_out_or_fail(call, out, "PrivateKeyPlaintext", priv.data,
+	                                               priv.len, true) != 0) ||
+	    bw_kms_blob_out_or_fail(call, out, "PublicKey", pub.data, pub.len, false) != 0 ||
+	    bw_kms_arn_out_or_fail(call, out, "KeyId", bw_kms_doc_str(key_doc, "KeyId")) != 0)
+		goto done;
+	if (json_object_set_new(out, "KeyPairSpec", json_string(pair_spec)) != 0 ||
+	    json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
+		goto done;
+	rc = 0;
 done:
-  bw_buf_free(&priv);
-  bw_buf_free(&pub);
-  bw_buf_free(&blob);
-  json_decref(key_doc);
-  return rc;
+	bw_buf_free(&priv);
+	bw_buf_free(&pub);
+	bw_buf_free(&blob);
+	json_decref(key_doc);
+	return rc;
 }
 
-int bw_kms_generate_data_key_pair(struct bw_call *call, const json_t *in,
-                                  json_t *out) {
-  return s_data_key_pair(call, in, out, true, "GenerateDataKeyPair");
+int bw_kms_generate_data_key_pair(struct bw_call *call, const json_t *in, json_t *out)
+{
+	return s_data_key_pair(call, in, out, true, "GenerateDataKeyPair");
 }
 
-int bw_kms_generate_data_key_pair_without_plaintext(struct bw_call *call,
-                                                    const json_t *in,
-                                                    json_t *out) {
-  return s_data_key_pair(call, in, out, false,
-                         "GenerateDataKeyPairWithoutPlaintext");
+int bw_kms_generate_data_key_pair_without_plaintext(struct bw_call *call, const json_t *in,
+                                                    json_t *out)
+{
+	return s_data_key_pair(call, in, out, false, "GenerateDataKeyPairWithoutPlaintext");
 }

@@ -27,400 +27,378 @@
 #include "services/kms/kms_store.h"
 #include "store/doc.h"
 
-#define S_PURPOSE "kms/import-wrapping-key"
+#define S_PURPOSE     "kms/import-wrapping-key"
 #define S_TOKEN_BYTES 32
-#define S_VALID_S 86400.0
+#define S_VALID_S     86400.0
 
-static const char *s_str(const json_t *in, const char *member) {
-  return json_string_value(json_object_get(in, member));
+static const char *s_str(const json_t *in, const char *member)
+{
+	return json_string_value(json_object_get(in, member));
 }
 
-static int s_internal(struct bw_call *call) {
-  return bw_fail_status(call, 500, "KMSInternalException",
-                        "An internal error occurred in KMS");
+static int s_internal(struct bw_call *call)
+{
+	return bw_fail_status(call, 500, "KMSInternalException",
+	                      "An internal error occurred in KMS");
 }
 
 /* The EXTERNAL key the request names, not pending deletion. */
-static int s_external_key_or_fail(struct bw_call *call, const json_t *in,
-                                  json_t **key_doc) {
-  if (bw_kms_resolve_key_or_fail(call, s_str(in, "KeyId"), key_doc) != 0)
-    return -1;
-  const char *arn = bw_kms_doc_str(*key_doc, "Arn");
-  int rc = 0;
-  if (strcmp(bw_kms_doc_str(*key_doc, "Origin"), "EXTERNAL") != 0)
-    rc = bw_fail(call, "UnsupportedOperationException",
-                 "%s origin is %s which is not valid for this operation.", arn,
-                 bw_kms_doc_str(*key_doc, "Origin"));
-  else if (strcmp(bw_kms_doc_str(*key_doc, "KeyState"), "PendingDeletion") == 0)
-    rc = bw_fail(call, "KMSInvalidStateException", "%s is pending deletion.",
-                 arn);
-  else if (strcmp(bw_kms_doc_str(*key_doc, "KeyState"), "Disabled") == 0 &&
-           !json_object_get(*key_doc, "CurrentMaterialId"))
-    rc = bw_fail(call, "KMSInvalidStateException", "%s is disabled.", arn);
-  if (rc != 0) {
-    json_decref(*key_doc);
-    *key_doc = NULL;
-  }
-  return rc;
+static int s_external_key_or_fail(struct bw_call *call, const json_t *in, json_t **key_doc)
+{
+	if (bw_kms_resolve_key_or_fail(call, s_str(in, "KeyId"), key_doc) != 0)
+		return -1;
+	const char *arn = bw_kms_doc_str(*key_doc, "Arn");
+	int rc = 0;
+	if (strcmp(bw_kms_doc_str(*key_doc, "Origin"), "EXTERNAL") != 0)
+		rc = bw_fail(call, "UnsupportedOperationException",
+		             "%s origin is %s which is not valid for this operation.", arn,
+		             bw_kms_doc_str(*key_doc, "Origin"));
+	else if (strcmp(bw_kms_doc_str(*key_doc, "KeyState"), "PendingDeletion") == 0)
+		rc = bw_fail(call, "KMSInvalidStateException", "%s is pending deletion.", arn);
+	else if (strcmp(bw_kms_doc_str(*key_doc, "KeyState"), "Disabled") == 0 &&
+	         !json_object_get(*key_doc, "CurrentMaterialId"))
+		rc = bw_fail(call, "KMSInvalidStateException", "%s is disabled.", arn);
+	if (rc != 0) {
+		json_decref(*key_doc);
+		*key_doc = NULL;
+	}
+	return rc;
 }
 
-static int s_aad(const struct bw_call *call, const char *token_hex, char *out,
-                 size_t outlen) {
-  int n = snprintf(out, outlen, "%s|%s", call->account_id, token_hex);
-  return n < 0 || (size_t)n >= outlen ? -1 : 0;
+static int s_aad(const struct bw_call *call, const char *token_hex, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s|%s", call->account_id, token_hex);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
-int bw_kms_get_parameters_for_import(struct bw_call *call, const json_t *in,
-                                     json_t *out) {
-  const char *wspec = s_str(in, "WrappingKeySpec"),
-             *walg = s_str(in, "WrappingAlgorithm");
-  const struct bw_kms_spec *spec = bw_kms_spec_find(wspec);
-  struct bw_buf priv = {.secret = true}, pub = {0}, sealed = {0},
-                sealed64 = {0}, hex = {0};
-  json_t *key_doc = NULL, *doc = NULL;
-  uint8_t token[S_TOKEN_BYTES];
-  char aad[128];
-  int rc = -1;
-  if (!spec || spec->kind != BW_KMS_SPEC_RSA)
-    return bw_fail(
-        call, "ValidationException",
-        "1 validation error detected: Value '%s' at 'wrappingKeySpec' failed "
-        "to satisfy constraint: Member must satisfy enum value set: [RSA_2048, "
-        "RSA_3072, RSA_4096]",
-        wspec ? wspec : "null");
-  if (!walg || (strcmp(walg, "RSAES_OAEP_SHA_1") != 0 &&
-                strcmp(walg, "RSAES_OAEP_SHA_256") != 0 &&
-                strcmp(walg, "RSA_AES_KEY_WRAP_SHA_1") != 0 &&
-                strcmp(walg, "RSA_AES_KEY_WRAP_SHA_256") != 0))
-    return bw_fail(call, "UnsupportedOperationException",
-                   "Wrapping algorithm %s is not supported by bulwark.",
-                   walg ? walg : "null");
-  if (s_external_key_or_fail(call, in, &key_doc) != 0)
-    return -1;
-  if (!bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec")) ||
-      bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"))->kind ==
-          BW_KMS_SPEC_RSA ||
-      bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"))->kind ==
-          BW_KMS_SPEC_EC) {
-    bw_fail(call, "UnsupportedOperationException",
-            "Importing %s key material is not supported by bulwark.",
-            bw_kms_doc_str(key_doc, "KeySpec"));
-    goto done;
-  }
-  if (RAND_bytes(token, sizeof token) != 1 ||
-      bw_hex_encode(token, sizeof token, &hex) != 0 ||
-      s_aad(call, bw_buf_cstr(&hex), aad, sizeof aad) != 0) {
-    s_internal(call);
-    goto done;
-  }
-  if (bw_kms_keygen_asym(spec, &priv, &pub) != 0 ||
-      bw_seal(call->root_key, S_PURPOSE, bw_cur_str(aad),
-              bw_cur_from(priv.data, priv.len), &sealed) != 0 ||
-      bw_base64_encode(sealed.data, sealed.len, &sealed64) != 0) {
-    s_internal(call);
-    goto done;
-  }
-  double valid_to = call->now_s + S_VALID_S;
-  doc = json_pack("{s:s, s:s, s:s, s:s, s:f}", "KeyId",
-                  bw_kms_doc_str(key_doc, "KeyId"), "WrappingKeySpec", wspec,
-                  "WrappingAlgorithm", walg, "Sealed", bw_buf_cstr(&sealed64),
-                  "ParametersValidTo", valid_to);
-  if (!doc || bw_doc_create(call->store, BW_KMS_IMPORT, call->account_id,
-                            bw_buf_cstr(&hex), doc) != BW_STORE_OK) {
-    s_internal(call);
-    goto done;
-  }
-  if (bw_kms_arn_out_or_fail(call, out, "KeyId",
-                             bw_kms_doc_str(key_doc, "KeyId")) != 0 ||
-      bw_kms_blob_out_or_fail(call, out, "ImportToken", token, sizeof token,
-                              false) != 0 ||
-      bw_kms_blob_out_or_fail(call, out, "PublicKey", pub.data, pub.len,
-                              false) != 0)
-    goto done;
-  if (json_object_set_new(out, "ParametersValidTo", json_real(valid_to)) != 0) {
-    s_internal(call);
-    goto done;
-  }
-  rc = 0;
+int bw_kms_get_parameters_for_import(struct bw_call *call, const json_t *in, json_t *out)
+{
+	const char *wspec = s_str(in, "WrappingKeySpec"), *walg = s_str(in, "WrappingAlgorithm");
+	const struct bw_kms_spec *spec = bw_kms_spec_find(wspec);
+	struct bw_buf priv = {.secret = true}, pub = {0}, sealed = {0}, sealed64 = {0}, hex = {0};
+	json_t *key_doc = NULL, *doc = NULL;
+	uint8_t token[S_TOKEN_BYTES];
+	char aad[128];
+	int rc = -1;
+	if (!spec || spec->kind != BW_KMS_SPEC_RSA)
+		return bw_fail(
+		    call, "ValidationException",
+		    "1 validation error detected: Value '%s' at 'wrappingKeySpec' failed "
+		    "to satisfy constraint: Member must satisfy enum value set: [RSA_2048, "
+		    "RSA_3072, RSA_4096]",
+		    wspec ? wspec : "null");
+	if (!walg ||
+	    (strcmp(walg, "RSAES_OAEP_SHA_1") != 0 && strcmp(walg, "RSAES_OAEP_SHA_256") != 0 &&
+	     strcmp(walg, "RSA_AES_KEY_WRAP_SHA_1") != 0 &&
+	     strcmp(walg, "RSA_AES_KEY_WRAP_SHA_256") != 0))
+		return bw_fail(call, "UnsupportedOperationException",
+		               "Wrapping algorithm %s is not supported by bulwark.",
+		               walg ? walg : "null");
+	if (s_external_key_or_fail(call, in, &key_doc) != 0)
+		return -1;
+	if (!bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec")) ||
+	    bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"))->kind == BW_KMS_SPEC_RSA ||
+	    bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"))->kind == BW_KMS_SPEC_EC) {
+		bw_fail(call, "UnsupportedOperationException",
+		        "Importing %s key material is not supported by bulwark.",
+		        bw_kms_doc_str(key_doc, "KeySpec"));
+		goto done;
+	}
+	if (RAND_bytes(token, sizeof token) != 1 || bw_hex_encode(token, sizeof token, &hex) != 0 ||
+	    s_aad(call, bw_buf_cstr(&hex), aad, sizeof aad) != 0) {
+		s_internal(call);
+		goto done;
+	}
+	if (bw_kms_keygen_asym(spec, &priv, &pub) != 0 ||
+	    bw_seal(call->root_key, S_PURPOSE, bw_cur_str(aad), bw_cur_from(priv.data, priv.len),
+	            &sealed) != 0 ||
+	    bw_base64_encode(sealed.data, sealed.len, &sealed64) != 0) {
+		s_internal(call);
+		goto done;
+	}
+	double valid_to = call->now_s + S_VALID_S;
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:f}", "KeyId", bw_kms_doc_str(key_doc, "KeyId"),
+	                "WrappingKeySpec", wspec, "WrappingAlgorithm", walg, "Sealed",
+	                bw_buf_cstr(&sealed64), "ParametersValidTo", valid_to);
+	if (!doc || bw_doc_create(call->store, BW_KMS_IMPORT, call->account_id, bw_buf_cstr(&hex),
+	                          doc) != BW_STORE_OK) {
+		s_internal(call);
+		goto done;
+	}
+	if (bw_kms_arn_out_or_fail(call, out, "KeyId", bw_kms_doc_str(key_doc, "KeyId")) != 0 ||
+	    bw_kms_blob_out_or_fail(call, out, "ImportToken", token, sizeof token, false) != 0 ||
+	    bw_kms_blob_out_or_fail(call, out, "PublicKey", pub.data, pub.len, false) != 0)
+		goto done;
+	if (json_object_set_new(out, "ParametersValidTo", json_real(valid_to)) != 0) {
+		s_internal(call);
+		goto done;
+	}
+	rc = 0;
 done:
-  bw_buf_free(&priv);
-  bw_buf_free(&pub);
-  bw_buf_free(&sealed);
-  bw_buf_free(&sealed64);
-  bw_buf_free(&hex);
-  json_decref(doc);
-  json_decref(key_doc);
-  return rc;
+	bw_buf_free(&priv);
+	bw_buf_free(&pub);
+	bw_buf_free(&sealed);
+	bw_buf_free(&sealed64);
+	bw_buf_free(&hex);
+	json_decref(doc);
+	json_decref(key_doc);
+	return rc;
 }
 
 /* AES key wrap with padding (RFC 5649) unwrap under a 256-bit key. */
-static int s_kwp_unwrap(struct bw_cur kek, struct bw_cur in,
-                        struct bw_buf *out) {
-  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-  int len = 0, fin = 0, rc = -1;
-  if (!ctx || kek.len != 32 || in.len < 16 || in.len > 8192 ||
-      bw_buf_reserve(out, in.len) != 0)
-    goto done;
-  EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-  if (EVP_DecryptInit_ex(ctx, EVP_aes_256_wrap_pad(), NULL, kek.ptr, NULL) !=
-          1 ||
-      EVP_DecryptUpdate(ctx, out->data + out->len, &len, in.ptr, (int)in.len) !=
-          1 ||
-      EVP_DecryptFinal_ex(ctx, out->data + out->len + len, &fin) != 1)
-    goto done;
-  out->len += (size_t)len + (size_t)fin;
-  out->data[out->len] = 0;
-  rc = 0;
+static int s_kwp_unwrap(struct bw_cur kek, struct bw_cur in, struct bw_buf *out)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int len = 0, fin = 0, rc = -1;
+	if (!ctx || kek.len != 32 || in.len < 16 || in.len > 8192 ||
+	    bw_buf_reserve(out, in.len) != 0)
+		goto done;
+	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_wrap_pad(), NULL, kek.ptr, NULL) != 1 ||
+	    EVP_DecryptUpdate(ctx, out->data + out->len, &len, in.ptr, (int)in.len) != 1 ||
+	    EVP_DecryptFinal_ex(ctx, out->data + out->len + len, &fin) != 1)
+		goto done;
+	out->len += (size_t)len + (size_t)fin;
+	out->data[out->len] = 0;
+	rc = 0;
 done:
-  EVP_CIPHER_CTX_free(ctx);
-  return rc;
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
 }
 
 /* Unwrap the EncryptedKeyMaterial with the token's private key. */
-static int s_unwrap(EVP_PKEY *pkey, const char *walg, struct bw_cur in,
-                    struct bw_buf *material) {
-  bool sha1 = strstr(walg, "SHA_1") != NULL;
-  const char *md = sha1 ? "SHA1" : "SHA256";
-  if (strncmp(walg, "RSAES_OAEP_", 11) == 0)
-    return bw_kms_rsa_oaep(pkey, false, md, in, material);
-  size_t k = (size_t)EVP_PKEY_get_size(pkey);
-  if (in.len <= k)
-    return -1;
-  struct bw_buf kek = {.secret = true};
-  int rc = -1;
-  if (bw_kms_rsa_oaep(pkey, false, md, bw_cur_from(in.ptr, k), &kek) == 0)
-    rc = s_kwp_unwrap(bw_cur_from(kek.data, kek.len),
-                      bw_cur_from(in.ptr + k, in.len - k), material);
-  bw_buf_free(&kek);
-  return rc;
+static int s_unwrap(EVP_PKEY *pkey, const char *walg, struct bw_cur in, struct bw_buf *material)
+{
+	bool sha1 = strstr(walg, "SHA_1") != NULL;
+	const char *md = sha1 ? "SHA1" : "SHA256";
+	if (strncmp(walg, "RSAES_OAEP_", 11) == 0)
+		return bw_kms_rsa_oaep(pkey, false, md, in, material);
+	size_t k = (size_t)EVP_PKEY_get_size(pkey);
+	if (in.len <= k)
+		return -1;
+	struct bw_buf kek = {.secret = true};
+	int rc = -1;
+	if (bw_kms_rsa_oaep(pkey, false, md, bw_cur_from(in.ptr, k), &kek) == 0)
+		rc = s_kwp_unwrap(bw_cur_from(kek.data, kek.len),
+		                  bw_cur_from(in.ptr + k, in.len - k), material);
+	bw_buf_free(&kek);
+	return rc;
 }
 
 /* The import token document the request's ImportToken names, checked. */
-static int s_token_or_fail(struct bw_call *call, const json_t *in,
-                           const json_t *key_doc, json_t **token_doc,
-                           struct bw_buf *hex) {
-  struct bw_buf token = {0};
-  int rc = -1;
-  *token_doc = NULL;
-  if (bw_kms_blob_in_or_fail(call, in, "ImportToken", 6144, true, &token) != 0)
-    goto done;
-  if (token.len != S_TOKEN_BYTES ||
-      bw_hex_encode(token.data, token.len, hex) != 0 ||
-      bw_doc_get(call->store, BW_KMS_IMPORT, call->account_id, bw_buf_cstr(hex),
-                 token_doc) != BW_STORE_OK ||
-      strcmp(bw_kms_doc_str(*token_doc, "KeyId"),
-             bw_kms_doc_str(key_doc, "KeyId")) != 0) {
-    bw_fail(call, "InvalidImportTokenException",
-            "The import token is invalid or is not for this key.");
-    goto done;
-  }
-  if (call->now_s >=
-      json_number_value(json_object_get(*token_doc, "ParametersValidTo"))) {
-    bw_fail(call, "ExpiredImportTokenException",
-            "The import token has expired. Call GetParametersForImport for a "
-            "new one.");
-    goto done;
-  }
-  rc = 0;
+static int s_token_or_fail(struct bw_call *call, const json_t *in, const json_t *key_doc,
+                           json_t **token_doc, struct bw_buf *hex)
+{
+	struct bw_buf token = {0};
+	int rc = -1;
+	*token_doc = NULL;
+	if (bw_kms_blob_in_or_fail(call, in, "ImportToken", 6144, true, &token) != 0)
+		goto done;
+	if (token.len != S_TOKEN_BYTES || bw_hex_encode(token.data, token.len, hex) != 0 ||
+	    bw_doc_get(call->store, BW_KMS_IMPORT, call->account_id, bw_buf_cstr(hex), token_doc) !=
+	        BW_STORE_OK ||
+	    strcmp(bw_kms_doc_str(*token_doc, "KeyId"), bw_kms_doc_str(key_doc, "KeyId")) != 0) {
+		bw_fail(call, "InvalidImportTokenException",
+		        "The import token is invalid or is not for this key.");
+		goto done;
+	}
+	if (call->now_s >= json_number_value(json_object_get(*token_doc, "ParametersValidTo"))) {
+		bw_fail(call, "ExpiredImportTokenException",
+		        "The import token has expired. Call GetParametersForImport for a "
+		        "new one.");
+		goto done;
+	}
+	rc = 0;
 done:
-  if (rc != 0) {
-    json_decref(*token_doc);
-    *token_doc = NULL;
-  }
-  bw_buf_free(&token);
-  return rc;
+	if (rc != 0) {
+		json_decref(*token_doc);
+		*token_doc = NULL;
+	}
+	bw_buf_free(&token);
+	return rc;
 }
 
 /* ExpirationModel and ValidTo as KMS pairs them. */
-static int s_expiry_or_fail(struct bw_call *call, const json_t *in,
-                            const char **model, double *valid_to) {
-  const json_t *vt = json_object_get(in, "ValidTo");
-  *model = s_str(in, "ExpirationModel");
-  if (!*model)
-    *model = vt ? "KEY_MATERIAL_EXPIRES" : "KEY_MATERIAL_DOES_NOT_EXPIRE";
-  if (strcmp(*model, "KEY_MATERIAL_EXPIRES") == 0) {
-    if (!json_is_number(vt))
-      return bw_fail(call, "ValidationException",
-                     "A ValidTo date must be set if the ExpirationModel is "
-                     "KEY_MATERIAL_EXPIRES");
-    *valid_to = json_number_value(vt);
-    if (*valid_to <= call->now_s)
-      return bw_fail(call, "ValidationException",
-                     "ValidTo must be in the future.");
-    return 0;
-  }
-  if (strcmp(*model, "KEY_MATERIAL_DOES_NOT_EXPIRE") == 0) {
-    if (vt)
-      return bw_fail(call, "ValidationException",
-                     "A ValidTo date must not be set if the ExpirationModel is "
-                     "KEY_MATERIAL_DOES_NOT_EXPIRE");
-    return 0;
-  }
-  return bw_fail(call, "ValidationException",
-                 "ExpirationModel %s is not valid.", *model);
+static int s_expiry_or_fail(struct bw_call *call, const json_t *in, const char **model,
+                            double *valid_to)
+{
+	const json_t *vt = json_object_get(in, "ValidTo");
+	*model = s_str(in, "ExpirationModel");
+	if (!*model)
+		*model = vt ? "KEY_MATERIAL_EXPIRES" : "KEY_MATERIAL_DOES_NOT_EXPIRE";
+	if (strcmp(*model, "KEY_MATERIAL_EXPIRES") == 0) {
+		if (!json_is_number(vt))
+			return bw_fail(call, "ValidationException",
+			               "A ValidTo date must be set if the ExpirationModel is "
+			               "KEY_MATERIAL_EXPIRES");
+		*valid_to = json_number_value(vt);
+		if (*valid_to <= call->now_s)
+			return bw_fail(call, "ValidationException",
+			               "ValidTo must be in the future.");
+		return 0;
+	}
+	if (strcmp(*model, "KEY_MATERIAL_DOES_NOT_EXPIRE") == 0) {
+		if (vt)
+			return bw_fail(call, "ValidationException",
+			               "A ValidTo date must not be set if the ExpirationModel is "
+			               "KEY_MATERIAL_DOES_NOT_EXPIRE");
+		return 0;
+	}
+	return bw_fail(call, "ValidationException", "ExpirationModel %s is not valid.", *model);
 }
 
-int bw_kms_import_key_material(struct bw_call *call, const json_t *in,
-                               json_t *out) {
-  json_t *key_doc = NULL, *token_doc = NULL, *mdoc = NULL;
-  struct bw_buf hex = {0}, wrapped = {0}, material = {.secret = true},
-                sealed = {0}, priv = {.secret = true},
-                current = {.secret = true};
-  EVP_PKEY *pkey = NULL;
-  const char *model = NULL;
-  double valid_to = 0;
-  char aad[128], path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
-  int rc = -1;
-  if (s_str(in, "ImportType") &&
-      strcmp(s_str(in, "ImportType"), "EXISTING_KEY_MATERIAL") != 0)
-    return bw_fail(
-        call, "UnsupportedOperationException",
-        "ImportType %s (multiple key materials) is not supported by bulwark.",
-        s_str(in, "ImportType"));
-  if (s_expiry_or_fail(call, in, &model, &valid_to) != 0)
-    return -1;
-  if (s_external_key_or_fail(call, in, &key_doc) != 0)
-    return -1;
-  if (s_token_or_fail(call, in, key_doc, &token_doc, &hex) != 0 ||
-      bw_kms_blob_in_or_fail(call, in, "EncryptedKeyMaterial", 6144, true,
-                             &wrapped) != 0)
-    goto done;
-  const char *sealed64 = bw_kms_doc_str(token_doc, "Sealed");
-  if (s_aad(call, bw_buf_cstr(&hex), aad, sizeof aad) != 0 ||
-      bw_base64_decode(sealed64, strlen(sealed64), &sealed) != 0 ||
-      bw_unseal(call->root_key, S_PURPOSE, bw_cur_str(aad),
-                bw_cur_from(sealed.data, sealed.len), &priv) != 0 ||
-      !(pkey = bw_kms_pkey_private(bw_cur_from(priv.data, priv.len)))) {
-    s_internal(call);
-    goto done;
-  }
-  if (s_unwrap(pkey, bw_kms_doc_str(token_doc, "WrappingAlgorithm"),
-               bw_cur_from(wrapped.data, wrapped.len), &material) != 0) {
-    bw_fail(call, "InvalidCiphertextException",
-            "The EncryptedKeyMaterial could not be unwrapped with this import "
-            "token.");
-    goto done;
-  }
-  const struct bw_kms_spec *spec =
-      bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"));
-  if (!spec || spec->bytes == 0 || material.len != spec->bytes) {
-    bw_fail(call, "ValidationException",
-            "The key material must be %zu bytes for key spec %s.",
-            spec ? spec->bytes : 0, bw_kms_doc_str(key_doc, "KeySpec"));
-    goto done;
-  }
-  const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
-  const char *cur_mid = bw_kms_doc_str(key_doc, "CurrentMaterialId");
-  if (*cur_mid) {
-    /* re-import: the very same bytes, or nothing */
-    if (bw_kms_open_material_or_fail(
-            call, key_doc, NULL, "KMSInternalException", &current, NULL) != 0)
-      goto done;
-    if (current.len != material.len ||
-        !bw_ct_equal(current.data, material.data, material.len)) {
-      bw_fail(call, "IncorrectKeyMaterialException",
-              "The key material does not match the key material previously "
-              "imported "
-              "into this KMS key.");
-      goto done;
-    }
-    snprintf(mid, sizeof mid, "%s", cur_mid);
-  } else {
-    if (bw_kms_material_seal(call->root_key, call->account_id, key_id,
-                             bw_cur_from(material.data, material.len),
-                             bw_cur_from(NULL, 0), "EXTERNAL", &mdoc) != 0) {
-      s_internal(call);
-      goto done;
-    }
-    snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(mdoc, "MaterialId"));
-  }
-  int ok =
-      json_object_set_new(key_doc, "KeyState", json_string("Enabled")) == 0 &&
-      json_object_set_new(key_doc, "Enabled", json_true()) == 0 &&
-      json_object_set_new(key_doc, "CurrentMaterialId", json_string(mid)) ==
-          0 &&
-      json_object_set_new(key_doc, "ExpirationModel", json_string(model)) == 0;
-  if (ok &&
-      strcmp(bw_kms_doc_str(key_doc, "KeySpec"), "SYMMETRIC_DEFAULT") == 0)
-    ok = json_object_set_new(key_doc, "CurrentKeyMaterialId",
-                             json_string(mid)) == 0;
-  if (ok && strcmp(model, "KEY_MATERIAL_EXPIRES") == 0)
-    ok = json_object_set_new(key_doc, "ValidTo", json_real(valid_to)) == 0;
-  else if (ok)
-    json_object_del(key_doc, "ValidTo");
-  if (!ok || bw_store_begin(call->store) != BW_STORE_OK) {
-    s_internal(call);
-    goto done;
-  }
-  snprintf(path, sizeof path, "%s/%s", key_id, mid);
-  if ((mdoc && bw_doc_create(call->store, BW_KMS_MATERIAL, call->account_id,
-                             path, mdoc) != BW_STORE_OK) ||
-      bw_doc_update(call->store, BW_KMS_KEY, call->account_id, key_id,
-                    key_doc) != BW_STORE_OK ||
-      bw_doc_delete(call->store, BW_KMS_IMPORT, call->account_id,
-                    bw_buf_cstr(&hex)) != BW_STORE_OK ||
-      bw_store_commit(call->store) != BW_STORE_OK) {
-    bw_store_rollback(call->store);
-    s_internal(call);
-    goto done;
-  }
-  if (bw_kms_arn_out_or_fail(call, out, "KeyId", key_id) != 0 ||
-      json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
-    goto done;
-  rc = 0;
+int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *out)
+{
+	json_t *key_doc = NULL, *token_doc = NULL, *mdoc = NULL;
+	struct bw_buf hex = {0}, wrapped = {0}, material = {.secret = true}, sealed = {0},
+	              priv = {.secret = true}, current = {.secret = true};
+	EVP_PKEY *pkey = NULL;
+	const char *model = NULL;
+	double valid_to = 0;
+	char aad[128], path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	int rc = -1;
+	if (s_str(in, "ImportType") &&
+	    strcmp(s_str(in, "ImportType"), "EXISTING_KEY_MATERIAL") != 0)
+		return bw_fail(
+		    call, "UnsupportedOperationException",
+		    "ImportType %s (multiple key materials) is not supported by bulwark.",
+		    s_str(in, "ImportType"));
+	if (s_expiry_or_fail(call, in, &model, &valid_to) != 0)
+		return -1;
+	if (s_external_key_or_fail(call, in, &key_doc) != 0)
+		return -1;
+	if (s_token_or_fail(call, in, key_doc, &token_doc, &hex) != 0 ||
+	    bw_kms_blob_in_or_fail(call, in, "EncryptedKeyMaterial", 6144, true, &wrapped) != 0)
+		goto done;
+	const char *sealed64 = bw_kms_doc_str(token_doc, "Sealed");
+	if (s_aad(call, bw_buf_cstr(&hex), aad, sizeof aad) != 0 ||
+	    bw_base64_decode(sealed64, strlen(sealed64), &sealed) != 0 ||
+	    bw_unseal(call->root_key, S_PURPOSE, bw_cur_str(aad),
+	              bw_cur_from(sealed.data, sealed.len), &priv) != 0 ||
+	    !(pkey = bw_kms_pkey_private(bw_cur_from(priv.data, priv.len)))) {
+		s_internal(call);
+		goto done;
+	}
+	if (s_unwrap(pkey, bw_kms_doc_str(token_doc, "WrappingAlgorithm"),
+	             bw_cur_from(wrapped.data, wrapped.len), &material) != 0) {
+		bw_fail(call, "InvalidCiphertextException",
+		        "The EncryptedKeyMaterial could not be unwrapped with this import "
+		        "token.");
+		goto done;
+	}
+	const struct bw_kms_spec *spec = bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"));
+	if (!spec || spec->bytes == 0 || material.len != spec->bytes) {
+		bw_fail(call, "ValidationException",
+		        "The key material must be %zu bytes for key spec %s.",
+		        spec ? spec->bytes : 0, bw_kms_doc_str(key_doc, "KeySpec"));
+		goto done;
+	}
+	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
+	const char *cur_mid = bw_kms_doc_str(key_doc, "CurrentMaterialId");
+	if (*cur_mid) {
+		/* re-import: the very same bytes, or nothing */
+		if (bw_kms_open_material_or_fail(call, key_doc, NULL, "KMSInternalException",
+		                                 &current, NULL) != 0)
+			goto done;
+		if (current.len != material.len ||
+		    !bw_ct_equal(current.data, material.data, material.len)) {
+			bw_fail(call, "IncorrectKeyMaterialException",
+			        "The key material does not match the key material previously "
+			        "imported "
+			        "into this KMS key.");
+			goto done;
+		}
+		snprintf(mid, sizeof mid, "%s", cur_mid);
+	} else {
+		if (bw_kms_material_seal(call->root_key, call->account_id, key_id,
+		                         bw_cur_from(material.data, material.len),
+		                         bw_cur_from(NULL, 0), "EXTERNAL", &mdoc) != 0) {
+			s_internal(call);
+			goto done;
+		}
+		snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(mdoc, "MaterialId"));
+	}
+	int ok = json_object_set_new(key_doc, "KeyState", json_string("Enabled")) == 0 &&
+	         json_object_set_new(key_doc, "Enabled", json_true()) == 0 &&
+	         json_object_set_new(key_doc, "CurrentMaterialId", json_string(mid)) == 0 &&
+	         json_object_set_new(key_doc, "ExpirationModel", json_string(model)) == 0;
+	if (ok && strcmp(bw_kms_doc_str(key_doc, "KeySpec"), "SYMMETRIC_DEFAULT") == 0)
+		ok = json_object_set_new(key_doc, "CurrentKeyMaterialId", json_string(mid)) == 0;
+	if (ok && strcmp(model, "KEY_MATERIAL_EXPIRES") == 0)
+		ok = json_object_set_new(key_doc, "ValidTo", json_real(valid_to)) == 0;
+	else if (ok)
+		json_object_del(key_doc, "ValidTo");
+	if (!ok || bw_store_begin(call->store) != BW_STORE_OK) {
+		s_internal(call);
+		goto done;
+	}
+	snprintf(path, sizeof path, "%s/%s", key_id, mid);
+	if ((mdoc && bw_doc_create(call->store, BW_KMS_MATERIAL, call->account_id, path, mdoc) !=
+	                 BW_STORE_OK) ||
+	    bw_doc_update(call->store, BW_KMS_KEY, call->account_id, key_id, key_doc) !=
+	        BW_STORE_OK ||
+	    bw_doc_delete(call->store, BW_KMS_IMPORT, call->account_id, bw_buf_cstr(&hex)) !=
+	        BW_STORE_OK ||
+	    bw_store_commit(call->store) != BW_STORE_OK) {
+		bw_store_rollback(call->store);
+		s_internal(call);
+		goto done;
+	}
+	if (bw_kms_arn_out_or_fail(call, out, "KeyId", key_id) != 0 ||
+	    json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
+		goto done;
+	rc = 0;
 done:
-  EVP_PKEY_free(pkey);
-  bw_buf_free(&hex);
-  bw_buf_free(&wrapped);
-  bw_buf_free(&material);
-  bw_buf_free(&sealed);
-  bw_buf_free(&priv);
-  bw_buf_free(&current);
-  json_decref(mdoc);
-  json_decref(token_doc);
-  json_decref(key_doc);
-  return rc;
+	EVP_PKEY_free(pkey);
+	bw_buf_free(&hex);
+	bw_buf_free(&wrapped);
+	bw_buf_free(&material);
+	bw_buf_free(&sealed);
+	bw_buf_free(&priv);
+	bw_buf_free(&current);
+	json_decref(mdoc);
+	json_decref(token_doc);
+	json_decref(key_doc);
+	return rc;
 }
 
-int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in,
-                                        json_t *out) {
-  json_t *key_doc = NULL;
-  char prefix[64], mid[BW_KMS_MATERIAL_ID_LEN + 1];
-  int rc = -1;
-  if (s_external_key_or_fail(call, in, &key_doc) != 0)
-    return -1;
-  const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
-  snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(key_doc, "CurrentMaterialId"));
-  snprintf(prefix, sizeof prefix, "%s/", key_id);
-  if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingDeletion") != 0) {
-    json_object_set_new(key_doc, "KeyState", json_string("PendingImport"));
-    json_object_set_new(key_doc, "Enabled", json_false());
-  }
-  static const char *const drop[] = {"CurrentMaterialId",
-                                     "CurrentKeyMaterialId", "ValidTo",
-                                     "ExpirationModel"};
-  for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
-    json_object_del(key_doc, drop[i]);
-  if (bw_store_begin(call->store) != BW_STORE_OK) {
-    s_internal(call);
-    goto done;
-  }
-  if (bw_doc_delete_prefix(call->store, BW_KMS_MATERIAL, call->account_id,
-                           prefix) != BW_STORE_OK ||
-      bw_doc_update(call->store, BW_KMS_KEY, call->account_id, key_id,
-                    key_doc) != BW_STORE_OK ||
-      bw_store_commit(call->store) != BW_STORE_OK) {
-    bw_store_rollback(call->store);
-    s_internal(call);
-    goto done;
-  }
-  if (bw_kms_arn_out_or_fail(call, out, "KeyId", key_id) != 0)
-    goto done;
-  if (mid[0] &&
-      json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
-    goto done;
-  rc = 0;
+int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in, json_t *out)
+{
+	json_t *key_doc = NULL;
+	char prefix[64], mid[BW_KMS_MATERIAL_ID_LEN + 1];
+	int rc = -1;
+	if (s_external_key_or_fail(call, in, &key_doc) != 0)
+		return -1;
+	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
+	snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(key_doc, "CurrentMaterialId"));
+	snprintf(prefix, sizeof prefix, "%s/", key_id);
+	if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingDeletion") != 0) {
+		json_object_set_new(key_doc, "KeyState", json_string("PendingImport"));
+		json_object_set_new(key_doc, "Enabled", json_false());
+	}
+	static const char *const drop[] = {"CurrentMaterialId", "CurrentKeyMaterialId", "ValidTo",
+	                                   "ExpirationModel"};
+	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+		json_object_del(key_doc, drop[i]);
+	if (bw_store_begin(call->store) != BW_STORE_OK) {
+		s_internal(call);
+		goto done;
+	}
+	if (bw_doc_delete_prefix(call->store, BW_KMS_MATERIAL, call->account_id, prefix) !=
+	        BW_STORE_OK ||
+	    bw_doc_update(call->store, BW_KMS_KEY, call->account_id, key_id, key_doc) !=
+	        BW_STORE_OK ||
+	    bw_store_commit(call->store) != BW_STORE_OK) {
+		bw_store_rollback(call->store);
+		s_internal(call);
+		goto done;
+	}
+	if (bw_kms_arn_out_or_fail(call, out, "KeyId", key_id) != 0)
+		goto done;
+	if (mid[0] && json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
+		goto done;
+	rc = 0;
 done:
-  json_decref(key_doc);
-  return rc;
+	json_decref(key_doc);
+	return rc;
 }

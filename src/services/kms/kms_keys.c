@@ -17,6 +17,7 @@
 #include "core/encoding.h"
 #include "services/kms/kms_authz.h"
 #include "services/kms/kms_keys.h"
+#include "services/paging.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
 #include "store/doc.h"
@@ -72,8 +73,7 @@ int bw_kms_page_or_fail(struct bw_call *call, const json_t *in, size_t *limit, c
 		return 0;
 	struct bw_buf raw = {0};
 	int rc = 0;
-	if (bw_base64_decode(marker, strnlen(marker, 2048), &raw) != 0 || raw.len == 0 ||
-	    raw.len >= after_len || memchr(raw.data, 0, raw.len))
+	if (bw_paging_decode(marker, &raw) != 0 || raw.len >= after_len)
 		rc = bw_fail(call, "InvalidMarkerException",
 		             "The request was rejected because the marker that specifies where "
 		             "pagination should next begin is not valid.");
@@ -85,17 +85,7 @@ int bw_kms_page_or_fail(struct bw_call *call, const json_t *in, size_t *limit, c
 
 int bw_kms_set_paging(json_t *out, bool truncated, const char *last_key)
 {
-	if (json_object_set_new(out, "Truncated", json_boolean(truncated)) != 0)
-		return -1;
-	if (!truncated)
-		return 0;
-	struct bw_buf m = {0};
-	int rc = -1;
-	if (bw_base64_encode(last_key, strlen(last_key), &m) == 0 &&
-	    json_object_set_new(out, "NextMarker", json_string(bw_buf_cstr(&m))) == 0)
-		rc = 0;
-	bw_buf_free(&m);
-	return rc;
+	return bw_paging_set(out, "Truncated", "NextMarker", truncated, last_key);
 }
 
 int bw_kms_list_or_fail(struct bw_call *call, const char *kind, const char *after,

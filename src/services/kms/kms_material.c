@@ -36,154 +36,150 @@ static const struct bw_kms_spec s_specs[] = {
     {"ECC_SECG_P256K1", BW_KMS_SPEC_EC, 0, 256, "secp256k1"},
 };
 
-const struct bw_kms_spec *bw_kms_spec_find(const char *name) {
-  if (!name)
-    return NULL;
-  for (size_t i = 0; i < sizeof s_specs / sizeof s_specs[0]; i++)
-    if (strcmp(s_specs[i].name, name) == 0)
-      return &s_specs[i];
-  return NULL;
+const struct bw_kms_spec *bw_kms_spec_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < sizeof s_specs / sizeof s_specs[0]; i++)
+		if (strcmp(s_specs[i].name, name) == 0)
+			return &s_specs[i];
+	return NULL;
 }
 
-int bw_kms_material_aad(const char *account, const char *key_id,
-                        const char *material_id, char *out, size_t outlen) {
-  if (!account || !key_id || !material_id || !out)
-    return -1;
-  int n = snprintf(out, outlen, "%s|%s|%s", account, key_id, material_id);
-  return n < 0 || (size_t)n >= outlen ? -1 : 0;
+int bw_kms_material_aad(const char *account, const char *key_id, const char *material_id, char *out,
+                        size_t outlen)
+{
+	if (!account || !key_id || !material_id || !out)
+		return -1;
+	int n = snprintf(out, outlen, "%s|%s|%s", account, key_id, material_id);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
-static int s_new_material_id(char out[BW_KMS_MATERIAL_ID_LEN + 1]) {
-  static const char hex[] = "0123456789abcdef";
-  uint8_t raw[BW_KMS_MATERIAL_ID_LEN / 2];
-  if (RAND_bytes(raw, sizeof raw) != 1)
-    return -1;
-  for (size_t i = 0; i < sizeof raw; i++) {
-    out[2 * i] = hex[raw[i] >> 4];
-    out[2 * i + 1] = hex[raw[i] & 15];
-  }
-  out[BW_KMS_MATERIAL_ID_LEN] = 0;
-  return 0;
+static int s_new_material_id(char out[BW_KMS_MATERIAL_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[BW_KMS_MATERIAL_ID_LEN / 2];
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		return -1;
+	for (size_t i = 0; i < sizeof raw; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[BW_KMS_MATERIAL_ID_LEN] = 0;
+	return 0;
 }
 
-int bw_kms_material_seal(const struct bw_root_key *rk, const char *account,
-                         const char *key_id, struct bw_cur secret,
-                         struct bw_cur public_der, const char *origin,
-                         json_t **material_doc) {
-  char mid[BW_KMS_MATERIAL_ID_LEN + 1], aad[256];
-  struct bw_buf sealed = {0}, sealed64 = {0}, pub64 = {0};
-  json_t *doc = NULL;
-  int rc = -1;
-  *material_doc = NULL;
-  if (!rk || !rk->loaded || !origin || s_new_material_id(mid) != 0 ||
-      bw_kms_material_aad(account, key_id, mid, aad, sizeof aad) != 0)
-    return -1;
-  if (bw_seal(rk, BW_SEAL_PURPOSE_KMS_MATERIAL, bw_cur_str(aad), secret,
-              &sealed) != 0 ||
-      bw_base64_encode(sealed.data, sealed.len, &sealed64) != 0)
-    goto done;
-  doc = json_pack("{s:s, s:I, s:s, s:s}", "MaterialId", mid, "CreateDate",
-                  (json_int_t)time(NULL), "Sealed", bw_buf_cstr(&sealed64),
-                  "Origin", origin);
-  if (!doc)
-    goto done;
-  if (public_der.len) {
-    if (bw_base64_encode(public_der.ptr, public_der.len, &pub64) != 0 ||
-        json_object_set_new(doc, "PublicKey",
-                            json_string(bw_buf_cstr(&pub64))) != 0)
-      goto done;
-  }
-  *material_doc = doc;
-  doc = NULL;
-  rc = 0;
+int bw_kms_material_seal(const struct bw_root_key *rk, const char *account, const char *key_id,
+                         struct bw_cur secret, struct bw_cur public_der, const char *origin,
+                         json_t **material_doc)
+{
+	char mid[BW_KMS_MATERIAL_ID_LEN + 1], aad[256];
+	struct bw_buf sealed = {0}, sealed64 = {0}, pub64 = {0};
+	json_t *doc = NULL;
+	int rc = -1;
+	*material_doc = NULL;
+	if (!rk || !rk->loaded || !origin || s_new_material_id(mid) != 0 ||
+	    bw_kms_material_aad(account, key_id, mid, aad, sizeof aad) != 0)
+		return -1;
+	if (bw_seal(rk, BW_SEAL_PURPOSE_KMS_MATERIAL, bw_cur_str(aad), secret, &sealed) != 0 ||
+	    bw_base64_encode(sealed.data, sealed.len, &sealed64) != 0)
+		goto done;
+	doc = json_pack("{s:s, s:I, s:s, s:s}", "MaterialId", mid, "CreateDate",
+	                (json_int_t)time(NULL), "Sealed", bw_buf_cstr(&sealed64), "Origin", origin);
+	if (!doc)
+		goto done;
+	if (public_der.len) {
+		if (bw_base64_encode(public_der.ptr, public_der.len, &pub64) != 0 ||
+		    json_object_set_new(doc, "PublicKey", json_string(bw_buf_cstr(&pub64))) != 0)
+			goto done;
+	}
+	*material_doc = doc;
+	doc = NULL;
+	rc = 0;
 done:
-  json_decref(doc);
-  bw_buf_free(&sealed);
-  bw_buf_free(&sealed64);
-  bw_buf_free(&pub64);
-  return rc;
+	json_decref(doc);
+	bw_buf_free(&sealed);
+	bw_buf_free(&sealed64);
+	bw_buf_free(&pub64);
+	return rc;
 }
 
 /* Generate an RSA or EC key; its PKCS#8 DER into priv (secret) and its
  * SubjectPublicKeyInfo DER into pub. */
-int bw_kms_keygen_asym(const struct bw_kms_spec *spec, struct bw_buf *priv,
-                       struct bw_buf *pub) {
-  EVP_PKEY *pkey = NULL;
-  OSSL_ENCODER_CTX *ectx = NULL;
-  unsigned char *der = NULL, *pder = NULL;
-  size_t der_len = 0;
-  int rc = -1;
-  priv->secret = true;
-  if (spec->kind == BW_KMS_SPEC_RSA)
-    pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)spec->bits);
-  else
-    pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", spec->curve);
-  if (!pkey)
-    goto done;
-  ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_KEYPAIR, "DER",
-                                       "PrivateKeyInfo", NULL);
-  if (!ectx || OSSL_ENCODER_to_data(ectx, &der, &der_len) != 1 || !der)
-    goto done;
-  if (bw_buf_append(priv, der, der_len) != 0)
-    goto done;
-  int pub_len = i2d_PUBKEY(pkey, &pder);
-  if (pub_len <= 0 || bw_buf_append(pub, pder, (size_t)pub_len) != 0)
-    goto done;
-  rc = 0;
+int bw_kms_keygen_asym(const struct bw_kms_spec *spec, struct bw_buf *priv, struct bw_buf *pub)
+{
+	EVP_PKEY *pkey = NULL;
+	OSSL_ENCODER_CTX *ectx = NULL;
+	unsigned char *der = NULL, *pder = NULL;
+	size_t der_len = 0;
+	int rc = -1;
+	priv->secret = true;
+	if (spec->kind == BW_KMS_SPEC_RSA)
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)spec->bits);
+	else
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", spec->curve);
+	if (!pkey)
+		goto done;
+	ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_KEYPAIR, "DER", "PrivateKeyInfo", NULL);
+	if (!ectx || OSSL_ENCODER_to_data(ectx, &der, &der_len) != 1 || !der)
+		goto done;
+	if (bw_buf_append(priv, der, der_len) != 0)
+		goto done;
+	int pub_len = i2d_PUBKEY(pkey, &pder);
+	if (pub_len <= 0 || bw_buf_append(pub, pder, (size_t)pub_len) != 0)
+		goto done;
+	rc = 0;
 done:
-  if (der)
-    OPENSSL_clear_free(der, der_len);
-  OPENSSL_free(pder);
-  OSSL_ENCODER_CTX_free(ectx);
-  EVP_PKEY_free(pkey);
-  return rc;
+	if (der)
+		OPENSSL_clear_free(der, der_len);
+	OPENSSL_free(pder);
+	OSSL_ENCODER_CTX_free(ectx);
+	EVP_PKEY_free(pkey);
+	return rc;
 }
 
-int bw_kms_material_new(const struct bw_root_key *rk, const char *account,
-                        const char *key_id, const char *key_spec,
-                        json_t **material_doc) {
-  const struct bw_kms_spec *spec = bw_kms_spec_find(key_spec);
-  struct bw_buf secret = {.secret = true}, pub = {0};
-  int rc = -1;
-  *material_doc = NULL;
-  if (!spec)
-    return -1;
-  if (spec->kind == BW_KMS_SPEC_SYMMETRIC || spec->kind == BW_KMS_SPEC_HMAC) {
-    if (bw_buf_reserve(&secret, spec->bytes) != 0 ||
-        RAND_priv_bytes(secret.data, (int)spec->bytes) != 1)
-      goto done;
-    secret.len = spec->bytes;
-  } else if (bw_kms_keygen_asym(spec, &secret, &pub) != 0) {
-    goto done;
-  }
-  rc = bw_kms_material_seal(
-      rk, account, key_id, bw_cur_from(secret.data, secret.len),
-      bw_cur_from(pub.data, pub.len), "AWS_KMS", material_doc);
+int bw_kms_material_new(const struct bw_root_key *rk, const char *account, const char *key_id,
+                        const char *key_spec, json_t **material_doc)
+{
+	const struct bw_kms_spec *spec = bw_kms_spec_find(key_spec);
+	struct bw_buf secret = {.secret = true}, pub = {0};
+	int rc = -1;
+	*material_doc = NULL;
+	if (!spec)
+		return -1;
+	if (spec->kind == BW_KMS_SPEC_SYMMETRIC || spec->kind == BW_KMS_SPEC_HMAC) {
+		if (bw_buf_reserve(&secret, spec->bytes) != 0 ||
+		    RAND_priv_bytes(secret.data, (int)spec->bytes) != 1)
+			goto done;
+		secret.len = spec->bytes;
+	} else if (bw_kms_keygen_asym(spec, &secret, &pub) != 0) {
+		goto done;
+	}
+	rc = bw_kms_material_seal(rk, account, key_id, bw_cur_from(secret.data, secret.len),
+	                          bw_cur_from(pub.data, pub.len), "AWS_KMS", material_doc);
 done:
-  bw_buf_free(&secret);
-  bw_buf_free(&pub);
-  return rc;
+	bw_buf_free(&secret);
+	bw_buf_free(&pub);
+	return rc;
 }
 
-int bw_kms_material_open(const struct bw_root_key *rk, const char *account,
-                         const char *key_id, const json_t *material_doc,
-                         struct bw_buf *secret) {
-  const char *mid =
-      json_string_value(json_object_get(material_doc, "MaterialId"));
-  const char *sealed64 =
-      json_string_value(json_object_get(material_doc, "Sealed"));
-  char aad[256];
-  struct bw_buf sealed = {0};
-  secret->secret = true;
-  if (!rk || !rk->loaded || !mid || !sealed64 ||
-      bw_kms_material_aad(account, key_id, mid, aad, sizeof aad) != 0)
-    return -1;
-  if (bw_base64_decode(sealed64, strlen(sealed64), &sealed) != 0) {
-    bw_buf_free(&sealed);
-    return -1;
-  }
-  int rc = bw_unseal(rk, BW_SEAL_PURPOSE_KMS_MATERIAL, bw_cur_str(aad),
-                     bw_cur_from(sealed.data, sealed.len), secret);
-  bw_buf_free(&sealed);
-  return rc;
+int bw_kms_material_open(const struct bw_root_key *rk, const char *account, const char *key_id,
+                         const json_t *material_doc, struct bw_buf *secret)
+{
+	const char *mid = json_string_value(json_object_get(material_doc, "MaterialId"));
+	const char *sealed64 = json_string_value(json_object_get(material_doc, "Sealed"));
+	char aad[256];
+	struct bw_buf sealed = {0};
+	secret->secret = true;
+	if (!rk || !rk->loaded || !mid || !sealed64 ||
+	    bw_kms_material_aad(account, key_id, mid, aad, sizeof aad) != 0)
+		return -1;
+	if (bw_base64_decode(sealed64, strlen(sealed64), &sealed) != 0) {
+		bw_buf_free(&sealed);
+		return -1;
+	}
+	int rc = bw_unseal(rk, BW_SEAL_PURPOSE_KMS_MATERIAL, bw_cur_str(aad),
+	                   bw_cur_from(sealed.data, sealed.len), secret);
+	bw_buf_free(&sealed);
+	return rc;
 }

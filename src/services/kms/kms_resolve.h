@@ -8,9 +8,9 @@
  *   a key ARN       "arn:aws:kms:us-east-2:111122223333:key/1234abcd-..."
  *   an alias name   "alias/ExampleAlias"
  *   an alias ARN    "arn:aws:kms:us-east-2:111122223333:alias/ExampleAlias"
- * An ARN must name the caller's account and region (cross-account use goes
- * through key policies, which are not enforced yet), else the key is not
- * found.
+ * An ARN must name the caller's account and region, else the key is not
+ * found: an installation holds one account, so no other account's key
+ * exists here to be shared through its key policy.
  */
 #ifndef BW_SERVICES_KMS_RESOLVE_H
 #define BW_SERVICES_KMS_RESOLVE_H

@@ -18,10 +18,10 @@
 #include "store/doc.h"
 
 struct s_alg {
-  const char *name;
-  const char *md;
-  size_t digest_len;
-  int padding; /* RSA padding; 0 for ECDSA */
+	const char *name;
+	const char *md;
+	size_t digest_len;
+	int padding; /* RSA padding; 0 for ECDSA */
 };
 
 static const struct s_alg s_algs[] = {
@@ -36,182 +36,182 @@ static const struct s_alg s_algs[] = {
     {"ECDSA_SHA_512", "SHA512", 64, 0},
 };
 
-static const char *s_str(const json_t *in, const char *member) {
-  return json_string_value(json_object_get(in, member));
+static const char *s_str(const json_t *in, const char *member)
+{
+	return json_string_value(json_object_get(in, member));
 }
 
 /* Everything Sign and Verify share: the key, the algorithm, the digest. */
 struct s_req {
-  json_t *key_doc;
-  const struct s_alg *alg;
-  uint8_t digest[EVP_MAX_MD_SIZE];
-  size_t digest_len;
-  const char *message_type;
+	json_t *key_doc;
+	const struct s_alg *alg;
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	size_t digest_len;
+	const char *message_type;
 };
 
-static void s_req_clean(struct s_req *r) {
-  json_decref(r->key_doc);
-  bw_cleanse(r->digest, sizeof r->digest);
+static void s_req_clean(struct s_req *r)
+{
+	json_decref(r->key_doc);
+	bw_cleanse(r->digest, sizeof r->digest);
 }
 
-static int s_prepare_or_fail(struct bw_call *call, const json_t *in,
-                             const char *op, struct s_req *r) {
-  const char *alg = s_str(in, "SigningAlgorithm");
-  struct bw_buf msg = {.secret = true};
-  int rc = -1;
-  memset(r, 0, sizeof *r);
-  r->message_type = s_str(in, "MessageType");
-  if (!r->message_type)
-    r->message_type = "RAW";
-  for (size_t i = 0; alg && i < sizeof s_algs / sizeof s_algs[0]; i++)
-    if (strcmp(s_algs[i].name, alg) == 0)
-      r->alg = &s_algs[i];
-  if (!r->alg)
-    return bw_fail(
-        call, "ValidationException",
-        "1 validation error detected: Value '%s' at 'signingAlgorithm' failed "
-        "to satisfy constraint: Member must satisfy enum value set",
-        alg ? alg : "null");
-  if (strcmp(r->message_type, "RAW") != 0 &&
-      strcmp(r->message_type, "DIGEST") != 0)
-    return bw_fail(
-        call, "ValidationException",
-        "1 validation error detected: Value '%s' at 'messageType' failed to "
-        "satisfy constraint: Member must satisfy enum value set: [RAW, DIGEST]",
-        r->message_type);
-  if (bw_kms_blob_in_or_fail(call, in, "Message", 4096, true, &msg) != 0)
-    goto done;
-  if (bw_kms_use_key_or_fail(call, s_str(in, "KeyId"), "SIGN_VERIFY", op,
-                             &r->key_doc) != 0)
-    goto done;
-  if (!bw_kms_doc_has(r->key_doc, "SigningAlgorithms", alg)) {
-    bw_fail(call, "InvalidKeyUsageException",
-            "Signing algorithm %s is not valid for %s.", alg,
-            bw_kms_doc_str(r->key_doc, "Arn"));
-    goto done;
-  }
-  if (strcmp(r->message_type, "DIGEST") == 0) {
-    if (msg.len != r->alg->digest_len) {
-      bw_fail(call, "ValidationException",
-              "Digest is invalid length for algorithm %s.", alg);
-      goto done;
-    }
-    memcpy(r->digest, msg.data, msg.len);
-    r->digest_len = msg.len;
-  } else {
-    unsigned int dlen = 0;
-    if (EVP_Digest(msg.data, msg.len, r->digest, &dlen,
-                   EVP_get_digestbyname(r->alg->md), NULL) != 1) {
-      bw_fail_status(call, 500, "KMSInternalException", "Digest failed");
-      goto done;
-    }
-    r->digest_len = dlen;
-  }
-  rc = bw_kms_dry_run_or_fail(call, in);
+static int s_prepare_or_fail(struct bw_call *call, const json_t *in, const char *op,
+                             struct s_req *r)
+{
+	const char *alg = s_str(in, "SigningAlgorithm");
+	struct bw_buf msg = {.secret = true};
+	int rc = -1;
+	memset(r, 0, sizeof *r);
+	r->message_type = s_str(in, "MessageType");
+	if (!r->message_type)
+		r->message_type = "RAW";
+	for (size_t i = 0; alg && i < sizeof s_algs / sizeof s_algs[0]; i++)
+		if (strcmp(s_algs[i].name, alg) == 0)
+			r->alg = &s_algs[i];
+	if (!r->alg)
+		return bw_fail(
+		    call, "ValidationException",
+		    "1 validation error detected: Value '%s' at 'signingAlgorithm' failed "
+		    "to satisfy constraint: Member must satisfy enum value set",
+		    alg ? alg : "null");
+	if (strcmp(r->message_type, "RAW") != 0 && strcmp(r->message_type, "DIGEST") != 0)
+		return bw_fail(
+		    call, "ValidationException",
+		    "1 validation error detected: Value '%s' at 'messageType' failed to "
+		    "satisfy constraint: Member must satisfy enum value set: [RAW, DIGEST]",
+		    r->message_type);
+	if (bw_kms_blob_in_or_fail(call, in, "Message", 4096, true, &msg) != 0)
+		goto done;
+	if (bw_kms_use_key_or_fail(call, s_str(in, "KeyId"), "SIGN_VERIFY", op, &r->key_doc) != 0)
+		goto done;
+	if (!bw_kms_doc_has(r->key_doc, "SigningAlgorithms", alg)) {
+		bw_fail(call, "InvalidKeyUsageException",
+		        "Signing algorithm %s is not valid for %s.", alg,
+		        bw_kms_doc_str(r->key_doc, "Arn"));
+		goto done;
+	}
+	if (strcmp(r->message_type, "DIGEST") == 0) {
+		if (msg.len != r->alg->digest_len) {
+			bw_fail(call, "ValidationException",
+			        "Digest is invalid length for algorithm %s.", alg);
+			goto done;
+		}
+		memcpy(r->digest, msg.data, msg.len);
+		r->digest_len = msg.len;
+	} else {
+		unsigned int dlen = 0;
+		if (EVP_Digest(msg.data, msg.len, r->digest, &dlen,
+		               EVP_get_digestbyname(r->alg->md), NULL) != 1) {
+			bw_fail_status(call, 500, "KMSInternalException", "Digest failed");
+			goto done;
+		}
+		r->digest_len = dlen;
+	}
+	rc = bw_kms_dry_run_or_fail(call, in);
 done:
-  bw_buf_free(&msg);
-  return rc;
+	bw_buf_free(&msg);
+	return rc;
 }
 
-static EVP_PKEY_CTX *s_ctx(EVP_PKEY *pkey, const struct s_alg *alg, bool sign) {
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-  if (!ctx)
-    return NULL;
-  if ((sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) != 1 ||
-      EVP_PKEY_CTX_set_signature_md(ctx, EVP_get_digestbyname(alg->md)) != 1)
-    goto error;
-  if (alg->padding && EVP_PKEY_CTX_set_rsa_padding(ctx, alg->padding) != 1)
-    goto error;
-  if (alg->padding == RSA_PKCS1_PSS_PADDING &&
-      (EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-       EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_get_digestbyname(alg->md)) != 1))
-    goto error;
-  return ctx;
+static EVP_PKEY_CTX *s_ctx(EVP_PKEY *pkey, const struct s_alg *alg, bool sign)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	if (!ctx)
+		return NULL;
+	if ((sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_get_digestbyname(alg->md)) != 1)
+		goto error;
+	if (alg->padding && EVP_PKEY_CTX_set_rsa_padding(ctx, alg->padding) != 1)
+		goto error;
+	if (alg->padding == RSA_PKCS1_PSS_PADDING &&
+	    (EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_get_digestbyname(alg->md)) != 1))
+		goto error;
+	return ctx;
 error:
-  EVP_PKEY_CTX_free(ctx);
-  return NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return NULL;
 }
 
-static int s_common_out_or_fail(struct bw_call *call, json_t *out,
-                                const struct s_req *r) {
-  if (bw_kms_arn_out_or_fail(call, out, "KeyId",
-                             bw_kms_doc_str(r->key_doc, "KeyId")) != 0)
-    return -1;
-  if (json_object_set_new(out, "SigningAlgorithm", json_string(r->alg->name)) !=
-      0)
-    return bw_fail_status(call, 500, "KMSInternalException", "out of memory");
-  return 0;
+static int s_common_out_or_fail(struct bw_call *call, json_t *out, const struct s_req *r)
+{
+	if (bw_kms_arn_out_or_fail(call, out, "KeyId", bw_kms_doc_str(r->key_doc, "KeyId")) != 0)
+		return -1;
+	if (json_object_set_new(out, "SigningAlgorithm", json_string(r->alg->name)) != 0)
+		return bw_fail_status(call, 500, "KMSInternalException", "out of memory");
+	return 0;
 }
 
-int bw_kms_sign(struct bw_call *call, const json_t *in, json_t *out) {
-  struct s_req r;
-  struct bw_buf priv = {.secret = true};
-  EVP_PKEY *pkey = NULL;
-  EVP_PKEY_CTX *ctx = NULL;
-  uint8_t sig[1024];
-  size_t sig_len = sizeof sig;
-  int rc = -1;
-  if (s_prepare_or_fail(call, in, "Sign", &r) != 0)
-    goto done;
-  if (bw_kms_open_material_or_fail(call, r.key_doc, NULL,
-                                   "KMSInternalException", &priv, NULL) != 0)
-    goto done;
-  pkey = bw_kms_pkey_private(bw_cur_from(priv.data, priv.len));
-  ctx = pkey ? s_ctx(pkey, r.alg, true) : NULL;
-  if (!ctx || EVP_PKEY_sign(ctx, sig, &sig_len, r.digest, r.digest_len) != 1) {
-    bw_fail_status(call, 500, "KMSInternalException", "Signing failed");
-    goto done;
-  }
-  if (bw_kms_blob_out_or_fail(call, out, "Signature", sig, sig_len, false) !=
-          0 ||
-      s_common_out_or_fail(call, out, &r) != 0)
-    goto done;
-  rc = 0;
+int bw_kms_sign(struct bw_call *call, const json_t *in, json_t *out)
+{
+	struct s_req r;
+	struct bw_buf priv = {.secret = true};
+	EVP_PKEY *pkey = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	uint8_t sig[1024];
+	size_t sig_len = sizeof sig;
+	int rc = -1;
+	if (s_prepare_or_fail(call, in, "Sign", &r) != 0)
+		goto done;
+	if (bw_kms_open_material_or_fail(call, r.key_doc, NULL, "KMSInternalException", &priv,
+	                                 NULL) != 0)
+		goto done;
+	pkey = bw_kms_pkey_private(bw_cur_from(priv.data, priv.len));
+	ctx = pkey ? s_ctx(pkey, r.alg, true) : NULL;
+	if (!ctx || EVP_PKEY_sign(ctx, sig, &sig_len, r.digest, r.digest_len) != 1) {
+		bw_fail_status(call, 500, "KMSInternalException", "Signing failed");
+		goto done;
+	}
+	if (bw_kms_blob_out_or_fail(call, out, "Signature", sig, sig_len, false) != 0 ||
+	    s_common_out_or_fail(call, out, &r) != 0)
+		goto done;
+	rc = 0;
 done:
-  EVP_PKEY_CTX_free(ctx);
-  EVP_PKEY_free(pkey);
-  bw_buf_free(&priv);
-  s_req_clean(&r);
-  return rc;
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	bw_buf_free(&priv);
+	s_req_clean(&r);
+	return rc;
 }
 
-int bw_kms_verify(struct bw_call *call, const json_t *in, json_t *out) {
-  struct s_req r;
-  struct bw_buf sig = {0};
-  json_t *mdoc = NULL;
-  EVP_PKEY *pkey = NULL;
-  EVP_PKEY_CTX *ctx = NULL;
-  char path[128];
-  int rc = -1;
-  if (s_prepare_or_fail(call, in, "Verify", &r) != 0)
-    goto done;
-  if (bw_kms_blob_in_or_fail(call, in, "Signature", 6144, true, &sig) != 0)
-    goto done;
-  snprintf(path, sizeof path, "%s/%s", bw_kms_doc_str(r.key_doc, "KeyId"),
-           bw_kms_doc_str(r.key_doc, "CurrentMaterialId"));
-  if (bw_doc_get(call->store, BW_KMS_MATERIAL, call->account_id, path, &mdoc) !=
-          BW_STORE_OK ||
-      !(pkey = bw_kms_pkey_public(mdoc)) ||
-      !(ctx = s_ctx(pkey, r.alg, false))) {
-    bw_fail_status(call, 500, "KMSInternalException",
-                   "The public key could not be read");
-    goto done;
-  }
-  /* 1 valid; 0 or a negative value (a malformed DER signature): not valid */
-  if (EVP_PKEY_verify(ctx, sig.data, sig.len, r.digest, r.digest_len) != 1) {
-    bw_fail(call, "KMSInvalidSignatureException",
-            "The signature is not valid for this message and key.");
-    goto done;
-  }
-  if (json_object_set_new(out, "SignatureValid", json_true()) != 0 ||
-      s_common_out_or_fail(call, out, &r) != 0)
-    goto done;
-  rc = 0;
+int bw_kms_verify(struct bw_call *call, const json_t *in, json_t *out)
+{
+	struct s_req r;
+	struct bw_buf sig = {0};
+	json_t *mdoc = NULL;
+	EVP_PKEY *pkey = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	char path[128];
+	int rc = -1;
+	if (s_prepare_or_fail(call, in, "Verify", &r) != 0)
+		goto done;
+	if (bw_kms_blob_in_or_fail(call, in, "Signature", 6144, true, &sig) != 0)
+		goto done;
+	snprintf(path, sizeof path, "%s/%s", bw_kms_doc_str(r.key_doc, "KeyId"),
+	         bw_kms_doc_str(r.key_doc, "CurrentMaterialId"));
+	if (bw_doc_get(call->store, BW_KMS_MATERIAL, call->account_id, path, &mdoc) !=
+	        BW_STORE_OK ||
+	    !(pkey = bw_kms_pkey_public(mdoc)) || !(ctx = s_ctx(pkey, r.alg, false))) {
+		bw_fail_status(call, 500, "KMSInternalException",
+		               "The public key could not be read");
+		goto done;
+	}
+	/* 1 valid; 0 or a negative value (a malformed DER signature): not valid */
+	if (EVP_PKEY_verify(ctx, sig.data, sig.len, r.digest, r.digest_len) != 1) {
+		bw_fail(call, "KMSInvalidSignatureException",
+		        "The signature is not valid for this message and key.");
+		goto done;
+	}
+	if (json_object_set_new(out, "SignatureValid", json_true()) != 0 ||
+	    s_common_out_or_fail(call, out, &r) != 0)
+		goto done;
+	rc = 0;
 done:
-  EVP_PKEY_CTX_free(ctx);
-  EVP_PKEY_free(pkey);
-  json_decref(mdoc);
-  bw_buf_free(&sig);
-  s_req_clean(&r);
-  return rc;
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	json_decref(mdoc);
+	bw_buf_free(&sig);
+	s_req_clean(&r);
+	return rc;
 }

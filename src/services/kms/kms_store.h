@@ -30,7 +30,9 @@
  *                                                 "CreationDate", "LastUpdatedDate"}
  *   kms/import        <import token id>           {"KeyId", "WrappingKeySpec", "WrappingAlgorithm",
  *                                                 "Sealed" (the wrapping private key), "ParametersValidTo"}
- *   kms/grant         <key id>/<grant id>         the GrantListEntry shape + "Token" hash
+ *   kms/grant         <key id>/<grant id>         the GrantListEntry shape + "Tokens": the
+ *                                                 SHA-256 (hex) of each token issued for it
+ *                                                 (a retried CreateGrant adds one; at most 64)
  *
  * Material ids are 32 lower-case hex characters (random); a key's first
  * material is made with it and every rotation adds one; "CurrentMaterialId"
