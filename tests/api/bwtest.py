@@ -132,6 +132,18 @@ class Server:
         return self.proc.returncode
 
 
+def require_api(test, client, operation, member=None):
+    """Skip when the installed botocore predates an operation or member (Debian 12
+    ships botocore 1.29, before KMS's RotateKeyOnDemand and RotationPeriodInDays)."""
+    import botocore
+    model = client.meta.service_model
+    if operation not in model.operation_names:
+        test.skipTest(f"botocore {botocore.__version__} has no {operation}")
+    if member and member not in model.operation_model(operation).output_shape.members and \
+            member not in getattr(model.operation_model(operation).input_shape, "members", {}):
+        test.skipTest(f"botocore {botocore.__version__} has no {operation}.{member}")
+
+
 class ServerTestCase(unittest.TestCase):
     """A test class sharing one server; it must shut down cleanly (no leak
     reports from the sanitizers, exit status 0)."""

@@ -15,7 +15,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from bwtest import ServerTestCase
+from bwtest import ServerTestCase, require_api
 
 
 def _days_ahead(when):
@@ -286,6 +286,7 @@ class KmsKeysTest(ServerTestCase):
     # --- rotation ----------------------------------------------------------
 
     def test_rotation_settings(self):
+        require_api(self, self.kms, "GetKeyRotationStatus", "RotationPeriodInDays")
         key_id = self._key()["KeyId"]
         st = self.kms.get_key_rotation_status(KeyId=key_id)
         self.assertFalse(st["KeyRotationEnabled"])
@@ -310,6 +311,7 @@ class KmsKeysTest(ServerTestCase):
         self.assertClientError(ctx, "UnsupportedOperationException")
 
     def test_rotate_on_demand(self):
+        require_api(self, self.kms, "RotateKeyOnDemand")
         key_id = self._key()["KeyId"]
         first = self.kms.describe_key(KeyId=key_id)["KeyMetadata"].get("CurrentKeyMaterialId")
         self.assertEqual(self.kms.rotate_key_on_demand(KeyId=key_id)["KeyId"], key_id)
@@ -335,6 +337,7 @@ class KmsKeysTest(ServerTestCase):
         self.assertClientError(ctx, "DisabledException")
 
     def test_old_ciphertext_decrypts_after_rotation(self):
+        require_api(self, self.kms, "RotateKeyOnDemand")
         key_id = self._key()["KeyId"]
         try:
             before = self.kms.encrypt(KeyId=key_id, Plaintext=b"before")["CiphertextBlob"]
