@@ -20,10 +20,13 @@
 #include "core/timeutil.h"
 #include "gateway/account.h"
 #include "gateway/gateway.h"
+#include "gateway/recorder.h"
 #include "services/service.h"
 #include "http/server.h"
 #include "kmsfile/kmsfile.h"
+#include "store/events.h"
 #include "store/store.h"
+#include "trail/trail.h"
 
 static void s_usage(FILE *out)
 {
@@ -40,6 +43,12 @@ static void s_usage(FILE *out)
 	      "  kms decrypt-file --in F --out F [--context K=V ...] [--endpoint-url URL]\n"
 	      "             envelope encryption of files under a KMS key (a data key from\n"
 	      "             GenerateDataKey; format: docs/kms-file-format.md)\n"
+	      "  trail verify-chain [--data-dir DIR]\n"
+	      "             recompute the event log's hash chain; prints {\"events\": n,\n"
+	      "             \"ok\": true|false[, \"bad_seq\": n]}, exits 1 when it is broken\n"
+	      "  trail validate --trail NAME [--data-dir DIR] [--start-time T] [--end-time T] [--json]\n"
+	      "             check a trail's delivered log files against its signed digests\n"
+	      "             (like aws cloudtrail validate-logs); exits 1 on any problem\n"
 	      "  version    print the version\n"
 	      "\n"
 	      "serve options:\n"
@@ -52,6 +61,9 @@ static void s_usage(FILE *out)
 	      "  --max-connections N      concurrent connections (default 1024)\n"
 	      "  --log-level LEVEL        debug, info, warn or error (default info)\n"
 	      "  --no-access-log          no log line per request\n"
+	      "  --trail-retention-days N keep recorded events N days (default 90; 0: forever)\n"
+	      "  --trail-delivery-interval-s N  how often trails deliver log files (default 300)\n"
+	      "  --trail-digest-interval-s N    how often trails write signed digests (default 3600)\n"
 	      "  --passphrase-file F      the root key's passphrase (or BULWARK_PASSPHRASE)\n",
 	      out);
 }
@@ -259,7 +271,7 @@ static int s_parse_size(const char *s, size_t *out)
 static int s_serve(int argc, char **argv)
 {
 	enum { OPT_LISTEN = 1, OPT_DATA, OPT_THREADS, OPT_REGION, OPT_BODY, OPT_CONNS, OPT_LEVEL,
-	       OPT_NO_ACCESS_LOG, OPT_PASSPHRASE, OPT_HELP };
+	       OPT_NO_ACCESS_LOG, OPT_PASSPHRASE, OPT_RETENTION, OPT_DELIVERY, OPT_DIGEST, OPT_HELP };
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"data-dir", required_argument, NULL, OPT_DATA},
@@ -270,6 +282,9 @@ static int s_serve(int argc, char **argv)
 		{"log-level", required_argument, NULL, OPT_LEVEL},
 		{"no-access-log", no_argument, NULL, OPT_NO_ACCESS_LOG},
 		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE},
+		{"trail-retention-days", required_argument, NULL, OPT_RETENTION},
+		{"trail-delivery-interval-s", required_argument, NULL, OPT_DELIVERY},
+		{"trail-digest-interval-s", required_argument, NULL, OPT_DIGEST},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
@@ -324,6 +339,23 @@ static int s_serve(int argc, char **argv)
 		case OPT_PASSPHRASE:
 			passphrase_file = optarg;
 			break;
+		case OPT_DELIVERY:
+			if (s_parse_size(optarg, &v) != 0 || v > 86400)
+				goto usage;
+			bw_trail_set_delivery_interval_s((double)v);
+			break;
+		case OPT_DIGEST:
+			if (s_parse_size(optarg, &v) != 0 || v > 86400)
+				goto usage;
+			bw_trail_set_digest_interval_s((double)v);
+			break;
+		case OPT_RETENTION:
+			if (strcmp(optarg, "0") == 0)
+				v = 0;
+			else if (s_parse_size(optarg, &v) != 0 || v > 100000)
+				goto usage;
+			bw_events_set_retention_days((int)v);
+			break;
 		case OPT_HELP:
 			s_usage(stdout);
 			return 0;
@@ -358,7 +390,10 @@ static int s_serve(int argc, char **argv)
 	}
 	gw.authz.policies = bw_policy_cache_new(4096);
 	gw.authz.sets = bw_gencache_new(4096);
-	if (!gw.authz.policies || !gw.authz.sets || bw_services_check() != 0) {
+	/* every call is recorded before it is answered: no recorder, no serve */
+	gw.recorder = bw_recorder_start(gw.store);
+	if (!gw.authz.policies || !gw.authz.sets || !gw.recorder || bw_services_check() != 0) {
+		bw_recorder_stop(gw.recorder);
 		bw_policy_cache_free(gw.authz.policies);
 		bw_gencache_free(gw.authz.sets);
 		bw_store_close(gw.store);
@@ -376,6 +411,7 @@ static int s_serve(int argc, char **argv)
 		.handler = bw_gateway_handle,
 		.ctx = &gw,
 	};
+	bw_trail_set_data_dir(data_dir); /* where trails deliver until S3 exists */
 	struct s_ticker ticker = {.lock = PTHREAD_MUTEX_INITIALIZER,
 	                          .wake = PTHREAD_COND_INITIALIZER, .gw = &gw};
 	bool ticking = pthread_create(&ticker.thread, NULL, s_ticker_main, &ticker) == 0;
@@ -385,6 +421,7 @@ static int s_serve(int argc, char **argv)
 	int rc = bw_http_serve(&cfg);
 	if (ticking)
 		s_ticker_stop(&ticker);
+	bw_recorder_stop(gw.recorder);
 	bw_policy_cache_free(gw.authz.policies);
 	bw_gencache_free(gw.authz.sets);
 	bw_store_close(gw.store);
@@ -462,6 +499,57 @@ static int s_kms_file(int argc, char **argv, bool encrypt)
 	return rc;
 }
 
+/* `bulwark trail verify-chain`: recompute the event log's hash chain. */
+static int s_trail_verify_chain(int argc, char **argv)
+{
+	enum { OPT_DATA = 1, OPT_HELP };
+	static const struct option opts[] = {
+		{"data-dir", required_argument, NULL, OPT_DATA},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	const char *data_dir = "./data";
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DATA: data_dir = optarg; break;
+		case OPT_HELP: s_usage(stdout); return 0;
+		default: s_usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		s_usage(stderr);
+		return 2;
+	}
+	bw_log_init(stderr, BW_LOG_WARN);
+	struct bw_store *store;
+	if (bw_store_open(data_dir, &store) != 0)
+		return 1;
+	uint64_t bad = 0;
+	bool ok = bw_events_verify_chain(store, &bad) == 0;
+	json_t *j = json_pack("{s:I, s:b}", "events", (json_int_t)bw_events_count(store), "ok", ok);
+	if (j && !ok)
+		json_object_set_new(j, "bad_seq", json_integer((json_int_t)bad));
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(j);
+	bw_store_close(store);
+	return ok && text ? 0 : 1;
+}
+
+static int s_trail(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "verify-chain") == 0)
+		return s_trail_verify_chain(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "validate") == 0)
+		return bw_trail_validate_main(argc - 1, argv + 1);
+	fprintf(stderr, "bulwark: trail: expected verify-chain or validate\n");
+	s_usage(stderr);
+	return 2;
+}
+
 static int s_kms(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "encrypt-file") == 0)
@@ -486,6 +574,8 @@ int main(int argc, char **argv)
 		return s_init(argc - 1, argv + 1);
 	if (strcmp(argv[1], "kms") == 0)
 		return s_kms(argc - 1, argv + 1);
+	if (strcmp(argv[1], "trail") == 0)
+		return s_trail(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("bulwark %s\n", BW_VERSION);
 		return 0;

@@ -16,6 +16,8 @@
 #include "gateway/authn.h"
 #include "gateway/authz.h"
 #include "gateway/call.h"
+#include "gateway/record.h"
+#include "gateway/recorder.h"
 #include "gateway/route.h"
 #include "protocol/codec.h"
 #include "services/service.h"
@@ -67,8 +69,9 @@ static int s_not_implemented(struct bw_call *call)
 	                      call->op->name);
 }
 
-/* Authenticate, decode, authorize, handle: DESIGN.md's steps 3 to 5. */
-static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **out)
+/* Authenticate, decode, authorize, handle: DESIGN.md's steps 3 to 5. *in
+ * keeps the decoded input for the trail (the caller releases it). */
+static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **in_out, json_t **out)
 {
 	json_t *in = NULL;
 	if (bw_authenticate(call, gw->authz.sets) != 0)
@@ -76,6 +79,7 @@ static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **out)
 	const struct bw_codec *codec = bw_codec_for(call->model->protocol);
 	if (codec->decode(call, &in) != 0)
 		return -1;
+	*in_out = in;
 	call->service = bw_service_find(call->model->name);
 	call->impl = call->service ? bw_service_op(call->service, call->op->name) : NULL;
 	int rc = -1;
@@ -94,8 +98,32 @@ static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **out)
 	if (rc != 0 && !call->failed)
 		bw_fail_status(call, 500, "InternalFailure", "The handler failed without a reason");
 done:
-	json_decref(in);
 	return rc != 0 ? -1 : 0;
+}
+
+/*
+ * DESIGN.md's step 7: the call's record, durable before its response goes
+ * out. When it cannot be stored the call is answered 500 InternalFailure
+ * instead: a client never sees a result the trail does not hold (whatever
+ * the handler changed stays changed, and the failed answer says so).
+ */
+static void s_record(struct bw_gateway *gw, struct bw_call *call, const json_t *in,
+                     const json_t *out, struct bw_http_response *resp)
+{
+	struct bw_record rec;
+	int rc = bw_record_build(call, in, out, &rec);
+	if (rc == 0)
+		rc = bw_recorder_record(gw->recorder, rec.json, &rec.row);
+	bw_record_clean_up(&rec);
+	if (rc == 0)
+		return;
+	bw_logf(BW_LOG_ERROR, "request %s could not be recorded in the trail; answering "
+	        "InternalFailure", call->request_id);
+	bw_resp_free(resp);
+	*resp = (struct bw_http_response){0};
+	bw_fail_status(call, 500, "InternalFailure",
+	               "The request could not be recorded in the trail");
+	bw_codec_for(call->model->protocol)->encode_error(call, resp);
 }
 
 static void s_access_log(const struct bw_call *call, const struct bw_http_request *req,
@@ -135,7 +163,7 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 	                       .authz = &gw->authz,
 	                       .now_s = (double)bw_now_ms() / 1000.0};
 	struct bw_buf path_buf = {0};
-	json_t *out = NULL;
+	json_t *in = NULL, *out = NULL;
 	bw_request_id(call.request_id);
 	snprintf(call.account_id, sizeof call.account_id, "%s", gw->account_id);
 	snprintf(call.region, sizeof call.region, "%s", gw->region);
@@ -149,8 +177,10 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 	}
 
 	int rc = bw_route(&call, &path_buf);
+	/* recorded: every call whose service and operation were recognized */
+	bool recordable = call.model && call.op;
 	if (rc == 0)
-		rc = s_dispatch(gw, &call, &out);
+		rc = s_dispatch(gw, &call, &in, &out);
 	if (!call.model)
 		call.model = s_model_of_protocol(bw_route_guess_protocol(req));
 	const struct bw_codec *codec = bw_codec_for(call.model->protocol);
@@ -162,11 +192,14 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 		*resp = (struct bw_http_response){0};
 		codec->encode_error(&call, resp);
 	}
+	if (gw->recorder && recordable)
+		s_record(gw, &call, in, out, resp);
 done:
 	if (s_add_request_id(&call, resp) != 0)
 		resp->status = 500;
 	if (gw->access_log)
 		s_access_log(&call, req, resp);
+	json_decref(in);
 	json_decref(out);
 	json_decref(call.uri_labels);
 	bw_principal_clear(&call.principal);

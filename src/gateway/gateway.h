@@ -16,6 +16,7 @@
 struct bw_store;
 struct bw_policy_cache;
 struct bw_gencache;
+struct bw_recorder;
 
 struct bw_gateway {
 	/* compiled policies, and credentials and policy sets by generation,
@@ -27,6 +28,10 @@ struct bw_gateway {
 	char region[32];      /* default region when the request names none */
 	int64_t started_ms;   /* for the health endpoint's uptime */
 	bool access_log;      /* one JSON line per request */
+	/* The trail's writer (recorder.h): every call's record is durable before
+	 * its response is sent. NULL turns recording off, which only unit tests
+	 * and fuzzers do; serve always records. */
+	struct bw_recorder *recorder;
 };
 
 /* Matches bw_http_handler_fn: ctx is the struct bw_gateway. */

@@ -7,11 +7,13 @@
 #include "core/log.h"
 #include "protocol/model.h"
 
+extern const struct bw_service bw_service_cloudtrail;
 extern const struct bw_service bw_service_iam;
 extern const struct bw_service bw_service_kms;
 extern const struct bw_service bw_service_sts;
 
 const struct bw_service *const bw_services[] = {
+	&bw_service_cloudtrail,
 	&bw_service_iam,
 	&bw_service_kms,
 	&bw_service_sts,

@@ -31,6 +31,25 @@ static const char *const s_migrations[] = {
 	"CREATE TABLE docs (kind TEXT NOT NULL, account TEXT NOT NULL, key TEXT NOT NULL,"
 	" doc TEXT NOT NULL, updated_ms INTEGER NOT NULL,"
 	" PRIMARY KEY (kind, account, key)) STRICT, WITHOUT ROWID;",
+	/* 3: the CloudTrail event log (events.c): hash-chained records, the
+	 * columns LookupEvents filters on, each with an index ending in seq so
+	 * a filter reads newest first without sorting */
+	"CREATE TABLE events (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL,"
+	" event_time_ms INTEGER NOT NULL, event_name TEXT NOT NULL, event_source TEXT NOT NULL,"
+	" username TEXT, access_key_id TEXT, read_only INTEGER NOT NULL, record TEXT NOT NULL,"
+	" prev_digest BLOB NOT NULL, digest BLOB NOT NULL) STRICT;"
+	"CREATE INDEX events_by_time ON events (event_time_ms, seq);"
+	"CREATE INDEX events_by_id ON events (event_id, seq);"
+	"CREATE INDEX events_by_name ON events (event_name, seq);"
+	"CREATE INDEX events_by_source ON events (event_source, seq);"
+	"CREATE INDEX events_by_user ON events (username, seq);"
+	"CREATE INDEX events_by_akid ON events (access_key_id, seq);"
+	"CREATE INDEX events_by_ro ON events (read_only, seq);"
+	"CREATE TABLE event_resources (seq INTEGER NOT NULL, type TEXT NOT NULL,"
+	" name TEXT NOT NULL) STRICT;"
+	"CREATE INDEX event_resources_by_type ON event_resources (type, seq);"
+	"CREATE INDEX event_resources_by_name ON event_resources (name, seq);"
+	"CREATE INDEX event_resources_by_seq ON event_resources (seq);",
 };
 
 static int s_exec(sqlite3 *db, const char *sql)

@@ -89,7 +89,8 @@ class NotImplementedTest(ServerTestCase):
          ["iam", "list-open-id-connect-providers"]),
         ("guardduty", "list_detectors", {}, "ListDetectors", ["guardduty", "list-detectors"]),
         ("s3", "list_buckets", {}, "ListBuckets", ["s3api", "list-buckets"]),
-        ("cloudtrail", "describe_trails", {}, "DescribeTrails", ["cloudtrail", "describe-trails"]),
+        ("config", "describe_config_rules", {}, "DescribeConfigRules",
+         ["configservice", "describe-config-rules"]),
         ("securityhub", "get_findings", {}, "GetFindings", ["securityhub", "get-findings"]),
     ]
 

@@ -1,0 +1,51 @@
+/*
+ * recorder.h: the trail's writer — one thread that appends the records of
+ * every call to the event log (store/events.h) in batches (group commit).
+ *
+ * The contract (DESIGN.md, step 7; issue 5): a response is never sent for
+ * an unrecorded call. bw_recorder_record() returns only once the batch
+ * holding the record is committed to the store (WAL: it survives a kill -9
+ * of the process), or with -1 when it could not be; the gateway then answers
+ * 500 InternalFailure instead of the call's result, so nothing the client
+ * saw succeed is missing from the trail.
+ *
+ * The queue is bounded: when it is full, submitters wait (backpressure);
+ * nothing is ever dropped. bw_recorder_stop() drains what is queued.
+ */
+#ifndef BW_GATEWAY_RECORDER_H
+#define BW_GATEWAY_RECORDER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "store/events.h"
+
+struct bw_store;
+struct bw_recorder;
+
+#define BW_RECORDER_QUEUE_MAX 4096 /* records waiting before submitters block */
+#define BW_RECORDER_BATCH_MAX 1024 /* records per transaction */
+
+/* Start the thread; NULL on failure (logged). */
+struct bw_recorder *bw_recorder_start(struct bw_store *store);
+
+/*
+ * Append one record and wait until it is durable. row holds the LookupEvents
+ * columns (its strings must live until this returns); row->record is
+ * ignored: the record is serialized here, on the caller's thread. 0 once
+ * committed, -1 if the record could not be stored (the recorder is
+ * stopping, serialization or the store failed).
+ */
+BW_MUST_CHECK int bw_recorder_record(struct bw_recorder *r, const json_t *record,
+                                     const struct bw_event_row *row);
+
+/* Records appended since start, and batches (transactions) used: for tests
+ * and the benchmark. */
+void bw_recorder_stats(struct bw_recorder *r, uint64_t *records, uint64_t *batches);
+
+/* Refuse new records, drain the queue, join the thread, free. NULL is fine. */
+void bw_recorder_stop(struct bw_recorder *r);
+
+#endif
