@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "../fixture.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +98,7 @@ static int teardown(void **state)
 	bw_store_close(s_gw.store);
 	bw_policy_cache_free(s_gw.authz.policies);
 	bw_root_key_clear(&s_gw.root_key);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bw_test_store_close(s_dir, NULL);
 }
 
 static void test_health(void **state)

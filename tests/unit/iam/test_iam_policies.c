@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "../fixture.h"
 /* clang-format on */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,19 +46,13 @@ static int setup(void **state)
 {
 	(void)state;
 	bw_log_init(stderr, BW_LOG_ERROR);
-	snprintf(s_dir, sizeof s_dir, "/tmp/bw-iampol-XXXXXX");
-	if (!mkdtemp(s_dir))
-		return -1;
-	return bw_store_open(s_dir, &s_store);
+	return bw_test_store_open(s_dir, sizeof s_dir, "iampol", &s_store);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	bw_store_close(s_store);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bw_test_store_close(s_dir, s_store);
 }
 
 /* Run an operation of the table; *out (may be NULL) gets the output. The

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "../fixture.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +47,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	bw_principal_clear(&s_call.principal);
-	bw_store_close(s_store);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bw_test_store_close(s_dir, s_store);
 }
 
 /* Run one operation through the service table as the root; returns the

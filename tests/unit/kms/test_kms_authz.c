@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "../fixture.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,9 +174,7 @@ static int teardown(void **state)
 	bw_store_close(s_store);
 	bw_policy_cache_free(s_authz.policies);
 	bw_gencache_free(s_authz.sets);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bw_test_store_close(s_dir, NULL);
 }
 
 /* A new symmetric key (default policy); its id into id (37 bytes). */

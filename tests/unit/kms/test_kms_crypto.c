@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "../fixture.h"
 /* clang-format on */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -42,19 +44,13 @@ static int setup(void **state)
 	(void)state;
 	bw_log_init(stderr, BW_LOG_ERROR);
 	memset(s_rk.key, 0x5a, sizeof s_rk.key);
-	snprintf(s_dir, sizeof s_dir, "/tmp/bw-kmsc-XXXXXX");
-	if (!mkdtemp(s_dir))
-		return -1;
-	return bw_store_open(s_dir, &s_store);
+	return bw_test_store_open(s_dir, sizeof s_dir, "kmsc", &s_store);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	bw_store_close(s_store);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bw_test_store_close(s_dir, s_store);
 }
 
 /* ---- helpers ---- */

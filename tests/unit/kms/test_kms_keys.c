@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "../fixture.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,10 +51,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	bw_principal_clear(&s_call.principal);
-	bw_store_close(s_store);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bw_test_store_close(s_dir, s_store);
 }
 
 static void s_init_call(const char *op, const char *region)

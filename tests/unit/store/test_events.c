@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "../fixture.h"
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -25,19 +27,13 @@ static int setup(void **state)
 {
 	(void)state;
 	bw_log_init(stderr, BW_LOG_ERROR);
-	snprintf(s_dir, sizeof s_dir, "/tmp/bw-events-XXXXXX");
-	if (!mkdtemp(s_dir))
-		return -1;
-	return bw_store_open(s_dir, &s_store);
+	return bw_test_store_open(s_dir, sizeof s_dir, "events", &s_store);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	bw_store_close(s_store);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bw_test_store_close(s_dir, s_store);
 }
 
 /* Run SQL on the database file with a second connection: an attacker. */

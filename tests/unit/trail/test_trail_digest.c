@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "../fixture.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,9 +93,7 @@ static int teardown(void **state)
 	(void)state;
 	bw_store_close(s_store);
 	json_decref(s_events);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bw_test_store_close(s_dir, NULL);
 }
 
 static void s_put_trail(const char *name, const char *prefix)
