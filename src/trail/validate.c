@@ -457,7 +457,11 @@ int bw_trail_validate(struct bw_store *store, const char *account,
 		fprintf(err, "bulwark trail validate: no trail named %s\n", name);
 		return 2;
 	}
-	(void)bw_doc_get(store, BW_CT_TRAIL_STATE, account, name, &state);
+	/* no state yet means nothing was delivered; an unreadable one must not pass */
+	if (bw_doc_get(store, BW_CT_TRAIL_STATE, account, name, &state) == BW_STORE_ERROR) {
+		fprintf(err, "bulwark trail validate: cannot read the state of trail %s\n", name);
+		goto done;
+	}
 	c.digests = json_array();
 	c.logs = json_array();
 	c.listed = json_object();

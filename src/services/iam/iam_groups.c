@@ -106,7 +106,10 @@ int bw_iam_get_group(struct bw_call *call, const json_t *in, json_t *out)
 	if (s_keys_or_fail(call, name, key, NULL, NULL) != 0 ||
 	    bw_iam_page_or_fail(call, in, &page) != 0)
 		return -1;
-	snprintf(prefix, sizeof prefix, "%s/", key);
+	if (bw_iam_keyf(prefix, sizeof prefix, "%s/", key) != 0) {
+		bw_iam_page_free(&page);
+		return bw_iam_internal(call);
+	}
 	int rc = -1;
 	if (bw_iam_group_load_or_fail(call, name, &group) == 0 &&
 	    bw_iam_list_or_fail(call, BW_IAM_GROUP_MEMBER, prefix, &page, NULL, NULL, &users, out) ==
@@ -129,8 +132,10 @@ static int s_move_group_relations(struct bw_call *call, const json_t *group, con
 	json_t *rows = NULL, *row;
 	size_t i;
 
-	snprintf(op, sizeof op, "%s/", old_key);
-	snprintf(np, sizeof np, "%s/", new_key);
+	if (bw_iam_keyf(op, sizeof op, "%s/", old_key) != 0)
+		goto error;
+	if (bw_iam_keyf(np, sizeof np, "%s/", new_key) != 0)
+		goto error;
 	if (bw_iam_list_all(call, BW_IAM_GROUP_MEMBER, op, &rows) != 0)
 		return -1;
 	json_array_foreach(rows, i, row) {
@@ -138,8 +143,10 @@ static int s_move_group_relations(struct bw_call *call, const json_t *group, con
 		char ukey[BW_IAM_KEY_MAX];
 		if (!user || bw_iam_key(user, ukey, sizeof ukey) != 0)
 			continue;
-		snprintf(ok, sizeof ok, "%s/%s", ukey, old_key);
-		snprintf(nk, sizeof nk, "%s/%s", ukey, new_key);
+		if (bw_iam_keyf(ok, sizeof ok, "%s/%s", ukey, old_key) != 0)
+			goto error;
+		if (bw_iam_keyf(nk, sizeof nk, "%s/%s", ukey, new_key) != 0)
+			goto error;
 		if (bw_iam_move_doc(call, BW_IAM_USER_GROUP, ok, nk, "GroupName", new_name) != 0)
 			goto error;
 	}
@@ -148,16 +155,20 @@ static int s_move_group_relations(struct bw_call *call, const json_t *group, con
 	if (bw_iam_move_prefix(call, BW_IAM_GROUP_MEMBER, op, np, "GroupName", new_name) != 0)
 		return -1;
 
-	snprintf(op, sizeof op, "group/%s/", old_key);
-	snprintf(np, sizeof np, "group/%s/", new_key);
+	if (bw_iam_keyf(op, sizeof op, "group/%s/", old_key) != 0)
+		goto error;
+	if (bw_iam_keyf(np, sizeof np, "group/%s/", new_key) != 0)
+		goto error;
 	if (bw_iam_list_all(call, BW_IAM_ATTACHED, op, &rows) != 0)
 		return -1;
 	json_array_foreach(rows, i, row) {
 		const char *parn = bw_iam_str(json_object_get(row, "doc"), "PolicyArn");
 		if (!parn)
 			continue;
-		snprintf(ok, sizeof ok, "%s/group/%s", parn, old_key);
-		snprintf(nk, sizeof nk, "%s/group/%s", parn, new_key);
+		if (bw_iam_keyf(ok, sizeof ok, "%s/group/%s", parn, old_key) != 0)
+			goto error;
+		if (bw_iam_keyf(nk, sizeof nk, "%s/group/%s", parn, new_key) != 0)
+			goto error;
 		if (bw_iam_move_doc(call, BW_IAM_POLICY_ENTITY, ok, nk, "EntityName", new_name) != 0)
 			goto error;
 	}
@@ -262,7 +273,8 @@ int bw_iam_delete_group(struct bw_call *call, const json_t *in, json_t *out)
 	if (bw_iam_group_load_or_fail(call, name, &doc) != 0)
 		goto error;
 	for (size_t i = 0; i < sizeof s_blockers / sizeof s_blockers[0]; i++) {
-		snprintf(prefix, sizeof prefix, "%s%s/", s_blockers[i].scope, key);
+		if (bw_iam_keyf(prefix, sizeof prefix, "%s%s/", s_blockers[i].scope, key) != 0)
+			goto error;
 		if (bw_doc_count(call->store, s_blockers[i].kind, call->account_id, prefix, &n) !=
 		    BW_STORE_OK)
 			goto internal;
@@ -354,7 +366,8 @@ int bw_iam_add_user_to_group(struct bw_call *call, const json_t *in, json_t *out
 	if (rc != BW_STORE_NOT_FOUND)
 		goto internal;
 	char prefix[BW_IAM_KEY_MAX + 1];
-	snprintf(prefix, sizeof prefix, "%s/", ukey);
+	if (bw_iam_keyf(prefix, sizeof prefix, "%s/", ukey) != 0)
+		goto error;
 	if (bw_doc_count(call->store, BW_IAM_USER_GROUP, call->account_id, prefix, &n) !=
 	    BW_STORE_OK)
 		goto internal;
@@ -417,7 +430,10 @@ int bw_iam_list_groups_for_user(struct bw_call *call, const json_t *in, json_t *
 	if (s_keys_or_fail(call, name, key, NULL, NULL) != 0 ||
 	    bw_iam_page_or_fail(call, in, &page) != 0)
 		return -1;
-	snprintf(prefix, sizeof prefix, "%s/", key);
+	if (bw_iam_keyf(prefix, sizeof prefix, "%s/", key) != 0) {
+		bw_iam_page_free(&page);
+		return bw_iam_internal(call);
+	}
 	int rc = -1;
 	if (bw_iam_user_load_or_fail(call, name, &user) == 0 &&
 	    bw_iam_list_or_fail(call, BW_IAM_USER_GROUP, prefix, &page, NULL, NULL, &groups, out) ==

@@ -185,7 +185,8 @@ static int s_move_user_relations(struct bw_call *call, const json_t *user, const
 	json_t *row;
 
 	/* group memberships: iam/group-member <group>/<user>, by the user's groups */
-	snprintf(op, sizeof op, "%s/", old_key);
+	if (bw_iam_keyf(op, sizeof op, "%s/", old_key) != 0)
+		goto error;
 	if (bw_iam_list_all(call, BW_IAM_USER_GROUP, op, &rows) != 0)
 		return -1;
 	json_array_foreach(rows, i, row) {
@@ -193,14 +194,17 @@ static int s_move_user_relations(struct bw_call *call, const json_t *user, const
 		char gkey[BW_IAM_KEY_MAX];
 		if (!group || bw_iam_key(group, gkey, sizeof gkey) != 0)
 			continue;
-		snprintf(ok, sizeof ok, "%s/%s", gkey, old_key);
-		snprintf(nk, sizeof nk, "%s/%s", gkey, new_key);
+		if (bw_iam_keyf(ok, sizeof ok, "%s/%s", gkey, old_key) != 0)
+			goto error;
+		if (bw_iam_keyf(nk, sizeof nk, "%s/%s", gkey, new_key) != 0)
+			goto error;
 		if (bw_iam_move_doc(call, BW_IAM_GROUP_MEMBER, ok, nk, "UserName", new_name) != 0)
 			goto error;
 	}
 	json_decref(rows);
 	rows = NULL;
-	snprintf(np, sizeof np, "%s/", new_key);
+	if (bw_iam_keyf(np, sizeof np, "%s/", new_key) != 0)
+		goto error;
 	if (bw_iam_move_prefix(call, BW_IAM_USER_GROUP, op, np, "UserName", new_name) != 0)
 		return -1;
 
@@ -219,16 +223,20 @@ static int s_move_user_relations(struct bw_call *call, const json_t *user, const
 		return -1;
 
 	/* attached managed policies, both directions */
-	snprintf(op, sizeof op, "user/%s/", old_key);
-	snprintf(np, sizeof np, "user/%s/", new_key);
+	if (bw_iam_keyf(op, sizeof op, "user/%s/", old_key) != 0)
+		goto error;
+	if (bw_iam_keyf(np, sizeof np, "user/%s/", new_key) != 0)
+		goto error;
 	if (bw_iam_list_all(call, BW_IAM_ATTACHED, op, &rows) != 0)
 		return -1;
 	json_array_foreach(rows, i, row) {
 		const char *parn = bw_iam_str(json_object_get(row, "doc"), "PolicyArn");
 		if (!parn)
 			continue;
-		snprintf(ok, sizeof ok, "%s/user/%s", parn, old_key);
-		snprintf(nk, sizeof nk, "%s/user/%s", parn, new_key);
+		if (bw_iam_keyf(ok, sizeof ok, "%s/user/%s", parn, old_key) != 0)
+			goto error;
+		if (bw_iam_keyf(nk, sizeof nk, "%s/user/%s", parn, new_key) != 0)
+			goto error;
 		if (bw_iam_move_doc(call, BW_IAM_POLICY_ENTITY, ok, nk, "EntityName", new_name) != 0)
 			goto error;
 	}
@@ -346,7 +354,8 @@ int bw_iam_delete_user(struct bw_call *call, const json_t *in, json_t *out)
 		{BW_IAM_ATTACHED, "user/", "must detach all policies first"},
 	};
 	for (size_t i = 0; i < sizeof s_blockers / sizeof s_blockers[0]; i++) {
-		snprintf(prefix, sizeof prefix, "%s%s/", s_blockers[i].scope, key);
+		if (bw_iam_keyf(prefix, sizeof prefix, "%s%s/", s_blockers[i].scope, key) != 0)
+			goto error;
 		if (s_count_or_fail(call, s_blockers[i].kind, prefix, &n) != 0)
 			goto error;
 		if (n > 0) {

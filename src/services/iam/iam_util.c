@@ -5,6 +5,7 @@
 #include "services/iam/iam_util.h"
 #include "services/paging.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -278,4 +279,13 @@ error:
 	json_decref(*items);
 	*items = NULL;
 	return bw_iam_internal(call);
+}
+
+int bw_iam_keyf(char *out, size_t outlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, outlen, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < outlen ? 0 : -1;
 }

@@ -77,4 +77,8 @@ int bw_iam_set_paging(json_t *out, bool truncated, const char *last_key);
 /* 500 InternalFailure (store or memory trouble); returns -1. */
 int bw_iam_internal(struct bw_call *call);
 
+/* snprintf into a key buffer, refusing truncation: -1 if the key does not
+ * fit (a truncated key could name another record). */
+int bw_iam_keyf(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif
