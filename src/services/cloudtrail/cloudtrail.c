@@ -5,6 +5,7 @@
  * (trails_table.c) — and its tick: prune events past retention, then the
  * trails' deliveries (trails.h).
  */
+#include "services/cloudtrail/lake.h"
 #include "services/cloudtrail/lookup.h"
 #include "services/cloudtrail/trails.h"
 #include "services/service.h"
@@ -15,8 +16,8 @@ static void s_tick(struct bw_store *store, const struct bw_root_key *rk, double 
 	bw_trail_tick(store, rk, now_s);
 }
 
-static const struct bw_op_table *const s_tables[] = {&bw_cloudtrail_lookup_ops,
-                                                     &bw_cloudtrail_trail_ops};
+static const struct bw_op_table *const s_tables[] = {
+	&bw_cloudtrail_lookup_ops, &bw_cloudtrail_trail_ops, &bw_cloudtrail_lake_ops};
 
 const struct bw_service bw_service_cloudtrail = {
 	.model_name = "cloudtrail",
