@@ -4,6 +4,12 @@
  * Authentication and authorization arrive with the identity issue; until
  * then every call runs as the account root and the server refuses to listen
  * beyond loopback (main.c).
+ *
+ * With a recorder, the response of a recorded call is deferred (http/
+ * server.h) while its record waits for its batch's commit: the loop serves
+ * other requests meanwhile, so batches fill up (group commit) instead of
+ * holding one record per loop. The recorder thread's callback sends the
+ * response, or InternalFailure in its place when the record failed.
  */
 #include "gateway/gateway.h"
 
@@ -19,6 +25,7 @@
 #include "gateway/record.h"
 #include "gateway/recorder.h"
 #include "gateway/route.h"
+#include "http/server.h"
 #include "protocol/codec.h"
 #include "services/service.h"
 #include "store/store.h"
@@ -101,22 +108,18 @@ done:
 	return rc != 0 ? -1 : 0;
 }
 
-/*
- * DESIGN.md's step 7: the call's record, durable before its response goes
- * out. When it cannot be stored the call is answered 500 InternalFailure
- * instead: a client never sees a result the trail does not hold (whatever
- * the handler changed stays changed, and the failed answer says so).
- */
-static void s_record(struct bw_gateway *gw, struct bw_call *call, const json_t *in,
-                     const json_t *out, struct bw_http_response *resp)
+/* Every response names its request. The codecs of query and S3 set their
+ * own request-id headers (S3's x-amz-request-id and x-amz-id-2 too). */
+static int s_add_request_id(const struct bw_call *call, struct bw_http_response *resp)
 {
-	struct bw_record rec;
-	int rc = bw_record_build(call, in, out, &rec);
-	if (rc == 0)
-		rc = bw_recorder_record(gw->recorder, rec.json, &rec.row);
-	bw_record_clean_up(&rec);
-	if (rc == 0)
-		return;
+	if (bw_resp_header_get(resp, "x-amzn-RequestId"))
+		return 0;
+	return bw_resp_header(resp, "x-amzn-RequestId", call->request_id);
+}
+
+/* The call could not be recorded: its answer becomes InternalFailure. */
+static void s_unrecorded(struct bw_call *call, struct bw_http_response *resp)
+{
 	bw_logf(BW_LOG_ERROR, "request %s could not be recorded in the trail; answering "
 	        "InternalFailure", call->request_id);
 	bw_resp_free(resp);
@@ -124,6 +127,84 @@ static void s_record(struct bw_gateway *gw, struct bw_call *call, const json_t *
 	bw_fail_status(call, 500, "InternalFailure",
 	               "The request could not be recorded in the trail");
 	bw_codec_for(call->model->protocol)->encode_error(call, resp);
+}
+
+/* What the recorder's callback needs once the handler's frame is gone: a
+ * call holding only what encoding an error and the access log read (its
+ * req is the deferred request, alive until resume). */
+struct s_pending {
+	struct bw_http_deferred *d;
+	struct bw_call call;
+	bool access_log;
+};
+
+static void s_access_log(const struct bw_call *call, const struct bw_http_request *req,
+                         const struct bw_http_response *resp);
+
+/* On the recorder thread: the record's batch is committed (rc 0) or not. */
+static void s_recorded(void *arg, int rc)
+{
+	struct s_pending *p = arg;
+	struct bw_http_response *resp = bw_http_deferred_response(p->d);
+	if (rc != 0) {
+		s_unrecorded(&p->call, resp);
+		if (s_add_request_id(&p->call, resp) != 0)
+			resp->status = 500;
+	}
+	if (p->access_log)
+		s_access_log(&p->call, p->call.req, resp);
+	bw_http_resume(p->d);
+	free(p);
+}
+
+/*
+ * DESIGN.md's step 7: the call's record, durable before its response goes
+ * out. When it cannot be stored the call is answered 500 InternalFailure
+ * instead: a client never sees a result the trail does not hold (whatever
+ * the handler changed stays changed, and the failed answer says so).
+ *
+ * The response is deferred and the recorder's callback sends it: 0, the
+ * response (and its access log line) is on its way. -1: it was settled
+ * here, synchronously (the record could not be built, or the response not
+ * deferred and the record was waited for): the caller sends resp.
+ */
+static int s_record(struct bw_gateway *gw, struct bw_call *call, const json_t *in,
+                    const json_t *out, struct bw_http_response *resp)
+{
+	struct bw_record rec;
+	if (bw_record_build(call, in, out, &rec) != 0) {
+		bw_record_clean_up(&rec);
+		s_unrecorded(call, resp);
+		return -1;
+	}
+	/* the deferred response goes out as it stands: name its request now */
+	if (s_add_request_id(call, resp) != 0)
+		resp->status = 500;
+	struct s_pending *p = calloc(1, sizeof *p);
+	if (p)
+		p->d = bw_http_defer(resp);
+	if (!p || !p->d) {
+		/* out of memory, or not under the HTTP server: record and wait */
+		free(p);
+		int rc = bw_recorder_record(gw->recorder, rec.json, &rec.row);
+		bw_record_clean_up(&rec);
+		if (rc != 0)
+			s_unrecorded(call, resp);
+		return -1;
+	}
+	p->access_log = gw->access_log;
+	p->call = (struct bw_call){.model = call->model, .op = call->op,
+	                           .req = bw_http_deferred_request(p->d), .store = call->store,
+	                           .root_key = call->root_key, .authz = call->authz,
+	                           .now_s = call->now_s, .failed = call->failed, .err = call->err};
+	memcpy(p->call.request_id, call->request_id, sizeof p->call.request_id);
+	memcpy(p->call.account_id, call->account_id, sizeof p->call.account_id);
+	memcpy(p->call.region, call->region, sizeof p->call.region);
+	int rc = bw_recorder_submit(gw->recorder, rec.json, &rec.row, s_recorded, p);
+	bw_record_clean_up(&rec);
+	if (rc != 0)
+		s_recorded(p, -1); /* refused: InternalFailure, sent from here */
+	return 0;
 }
 
 static void s_access_log(const struct bw_call *call, const struct bw_http_request *req,
@@ -144,15 +225,6 @@ static void s_access_log(const struct bw_call *call, const struct bw_http_reques
 	if (call->failed)
 		json_object_set_new(f, "error", json_string(call->err.code));
 	bw_log(BW_LOG_INFO, "request", f);
-}
-
-/* Every response names its request. The codecs of query and S3 set their
- * own request-id headers (S3's x-amz-request-id and x-amz-id-2 too). */
-static int s_add_request_id(const struct bw_call *call, struct bw_http_response *resp)
-{
-	if (bw_resp_header_get(resp, "x-amzn-RequestId"))
-		return 0;
-	return bw_resp_header(resp, "x-amzn-RequestId", call->request_id);
 }
 
 void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
@@ -192,13 +264,14 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 		*resp = (struct bw_http_response){0};
 		codec->encode_error(&call, resp);
 	}
-	if (gw->recorder && recordable)
-		s_record(gw, &call, in, out, resp);
+	if (gw->recorder && recordable && s_record(gw, &call, in, out, resp) == 0)
+		goto deferred; /* req and resp are the recorder callback's now */
 done:
 	if (s_add_request_id(&call, resp) != 0)
 		resp->status = 500;
 	if (gw->access_log)
 		s_access_log(&call, req, resp);
+deferred:
 	json_decref(in);
 	json_decref(out);
 	json_decref(call.uri_labels);

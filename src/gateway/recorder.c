@@ -1,8 +1,10 @@
 /*
  * recorder.c: the recorder thread of recorder.h.
  *
- * Each submitter's entry lives on its own stack (it waits until the entry
- * is done), so queueing allocates nothing. The thread takes everything
+ * A waiting submitter's entry lives on its own stack (it waits until the
+ * entry is done), so queueing allocates nothing. An asynchronous entry
+ * (bw_recorder_submit) is allocated with copies of its row's strings and
+ * resources, and freed on the recorder thread after its callback. The thread takes everything
  * queued (up to a batch), appends it in one bw_events_append (one
  * transaction, one WAL commit), then marks each entry done and wakes the
  * waiters: the more requests arrive together, the bigger the batch, and the
@@ -13,6 +15,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/log.h"
 
@@ -21,6 +24,10 @@ struct s_entry {
 	struct s_entry *next;
 	int rc;
 	bool done;
+	/* asynchronous entries only: the callback; the entry, its strings and
+	 * row.record are one allocation each, row.resources a deep copy */
+	bw_recorder_done_fn done_fn;
+	void *arg;
 };
 
 struct bw_recorder {
@@ -36,6 +43,23 @@ struct bw_recorder {
 	uint64_t records, batches;
 	struct bw_event_row rows[BW_RECORDER_BATCH_MAX];
 };
+
+static void s_entry_free(struct s_entry *e)
+{
+	free((char *)e->row.record);
+	json_decref((json_t *)e->row.resources);
+	free(e);
+}
+
+static void s_run_callbacks(struct s_entry *e)
+{
+	while (e) {
+		struct s_entry *next = e->next;
+		e->done_fn(e->arg, e->rc);
+		s_entry_free(e);
+		e = next;
+	}
+}
 
 static void *s_main(void *arg)
 {
@@ -68,10 +92,16 @@ static void *s_main(void *arg)
 			        "their calls are answered with InternalFailure", n);
 
 		pthread_mutex_lock(&r->lock);
+		struct s_entry *async = NULL;
 		for (e = batch; e;) {
 			struct s_entry *next = e->next; /* e may be gone once done is seen */
 			e->rc = rc;
-			e->done = true;
+			if (e->done_fn) {
+				e->next = async;
+				async = e;
+			} else {
+				e->done = true;
+			}
 			e = next;
 		}
 		if (rc == 0) {
@@ -79,6 +109,13 @@ static void *s_main(void *arg)
 			r->batches++;
 		}
 		pthread_cond_broadcast(&r->done);
+		if (async) {
+			/* callbacks run unlocked: they may take other locks (the HTTP
+			 * loops' hubs) and must not hold up submitters */
+			pthread_mutex_unlock(&r->lock);
+			s_run_callbacks(async);
+			pthread_mutex_lock(&r->lock);
+		}
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -143,6 +180,74 @@ int bw_recorder_record(struct bw_recorder *r, const json_t *record,
 	pthread_mutex_unlock(&r->lock);
 	free(text);
 	return e.rc;
+}
+
+static size_t s_len(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* Copy s into *pool (sized by s_len); NULL stays NULL. */
+static const char *s_copy(char **pool, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = *pool;
+	memcpy(d, s, n);
+	*pool += n;
+	return d;
+}
+
+int bw_recorder_submit(struct bw_recorder *r, const json_t *record,
+                       const struct bw_event_row *row, bw_recorder_done_fn done, void *arg)
+{
+	if (!r || !record || !row || !done)
+		return -1;
+	size_t strings = s_len(row->event_id) + s_len(row->event_name) + s_len(row->event_source) +
+	                 s_len(row->username) + s_len(row->access_key_id);
+	struct s_entry *e = calloc(1, sizeof *e + strings);
+	if (!e)
+		return -1;
+	char *pool = (char *)(e + 1);
+	e->row = *row;
+	e->row.event_id = s_copy(&pool, row->event_id);
+	e->row.event_name = s_copy(&pool, row->event_name);
+	e->row.event_source = s_copy(&pool, row->event_source);
+	e->row.username = s_copy(&pool, row->username);
+	e->row.access_key_id = s_copy(&pool, row->access_key_id);
+	e->row.record = NULL;
+	e->row.resources = NULL;
+	e->done_fn = done;
+	e->arg = arg;
+	/* a deep copy: jansson's refcounts are not to be shared across threads */
+	if (row->resources) {
+		e->row.resources = json_deep_copy(row->resources);
+		if (!e->row.resources)
+			goto error;
+	}
+	e->row.record = json_dumps(record, JSON_COMPACT);
+	if (!e->row.record)
+		goto error;
+	pthread_mutex_lock(&r->lock);
+	while (r->queued >= BW_RECORDER_QUEUE_MAX && !r->stopping)
+		pthread_cond_wait(&r->space, &r->lock);
+	if (r->stopping) {
+		pthread_mutex_unlock(&r->lock);
+		goto error;
+	}
+	if (r->tail)
+		r->tail->next = e;
+	else
+		r->head = e;
+	r->tail = e;
+	r->queued++;
+	pthread_cond_signal(&r->work);
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+error:
+	s_entry_free(e);
+	return -1;
 }
 
 void bw_recorder_stats(struct bw_recorder *r, uint64_t *records, uint64_t *batches)

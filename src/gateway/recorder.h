@@ -10,7 +10,8 @@
  * saw succeed is missing from the trail.
  *
  * The queue is bounded: when it is full, submitters wait (backpressure);
- * nothing is ever dropped. bw_recorder_stop() drains what is queued.
+ * nothing is ever dropped. bw_recorder_stop() drains what is queued (the
+ * callbacks of bw_recorder_submit included).
  */
 #ifndef BW_GATEWAY_RECORDER_H
 #define BW_GATEWAY_RECORDER_H
@@ -40,6 +41,20 @@ struct bw_recorder *bw_recorder_start(struct bw_store *store);
  */
 BW_MUST_CHECK int bw_recorder_record(struct bw_recorder *r, const json_t *record,
                                      const struct bw_event_row *row);
+
+/*
+ * The same, without waiting: the record is serialized and row copied here
+ * (row's strings and resources need not outlive the call); done(arg, rc)
+ * then runs once, on the recorder thread, after the batch holding it is
+ * committed (rc 0) or failed (rc -1). Blocks only while the queue is full
+ * (backpressure, nothing is dropped). 0 when queued; -1 when refused (out
+ * of memory, serialization failed, or the recorder is stopping): done is
+ * then never called.
+ */
+typedef void (*bw_recorder_done_fn)(void *arg, int rc);
+BW_MUST_CHECK int bw_recorder_submit(struct bw_recorder *r, const json_t *record,
+                                     const struct bw_event_row *row, bw_recorder_done_fn done,
+                                     void *arg);
 
 /* Records appended since start, and batches (transactions) used: for tests
  * and the benchmark. */

@@ -20,6 +20,18 @@
  * flushed, the write side shut down, and what the client still sends is
  * read and discarded for a moment (a "lingering close"), so the client
  * reads the error instead of a reset.
+ *
+ * Deferred responses (bw_http_defer / bw_http_resume): the handler's
+ * request and response move into a heap handle, the connection stops
+ * parsing (pipelined requests wait, so responses stay in order) and runs no
+ * timer. bw_http_resume, from any thread, queues the handle on its loop's
+ * hub (a mutex-protected list plus an event made active); the loop writes
+ * the response as it would have and goes on with the connection. A client
+ * that leaves meanwhile leaves a "gone" connection behind (socket closed,
+ * still listed, so a drain waits for it) that is freed when its handle
+ * comes back. The hub is refcounted by the handles: one resumed after the
+ * server gave up on it (grace period over, server returned) finds the hub
+ * dead and only frees itself.
  */
 #include "http/server.h"
 
@@ -70,6 +82,36 @@ enum s_timer {
 };
 
 struct s_server;
+struct s_conn;
+
+/* Where resumed handles come back to a loop from any thread. */
+struct s_hub {
+	pthread_mutex_t lock;
+	struct event *ev; /* on the loop; made active when ready gets one */
+	struct bw_http_deferred *ready, *ready_tail;
+	unsigned refs;    /* the loop's own, plus one per outstanding handle */
+	bool dead;        /* the loop is gone: handles just free themselves */
+};
+
+struct bw_http_deferred {
+	struct s_hub *hub;
+	struct s_conn *conn; /* only touched on the loop, while the hub lives */
+	struct bw_http_deferred *next;
+	struct bw_http_request req;
+	struct bw_http_response resp;
+	bool keep_alive;
+};
+
+/* The request the loop thread is handing to the handler right now: what
+ * bw_http_defer() needs to find its connection. */
+struct s_current {
+	struct s_conn *c;
+	struct bw_http_request *req;
+	struct bw_http_response *resp;
+	bool keep_alive;
+	struct bw_http_deferred *d;
+};
+static _Thread_local struct s_current *t_cur;
 
 struct s_conn {
 	struct s_loop *loop;
@@ -82,6 +124,8 @@ struct s_conn {
 	bool linger;   /* lingering close once flushed */
 	bool counted;  /* holds a slot of max_connections */
 	bool paused;   /* reading stopped until output drains */
+	bool gone;     /* closed while deferred: freed when the handle returns */
+	struct bw_http_deferred *deferred; /* the response being waited for */
 	int armed;     /* enum s_timer the timer runs for */
 	uint64_t armed_seq;
 	uint64_t seq;  /* requests taken so far */
@@ -95,6 +139,7 @@ struct s_loop {
 	struct evconnlistener *listener;
 	struct event *drain_ev; /* made active from any thread to start draining */
 	struct event *grace_ev;
+	struct s_hub *hub;
 	struct s_conn *conns;
 	pthread_t thread;
 	bool thread_started;
@@ -152,7 +197,10 @@ static void s_loop_maybe_done(struct s_loop *loop)
 		event_base_loopexit(loop->base, NULL);
 }
 
-static void s_conn_free(struct s_conn *c)
+/* Free a connection outright (the grace period is over, or nothing of it is
+ * outstanding). A handle still out for it never touches it again: the hub
+ * is dead by then, or the handle is already back. */
+static void s_conn_destroy(struct s_conn *c)
 {
 	struct s_loop *loop = c->loop;
 	if (c->prev)
@@ -171,6 +219,25 @@ static void s_conn_free(struct s_conn *c)
 	bw_buf_free(&c->scratch);
 	free(c);
 	s_loop_maybe_done(loop);
+}
+
+/* Close a connection; one whose response is deferred keeps its struct
+ * (the handle points to it) until the handle comes back. */
+static void s_conn_free(struct s_conn *c)
+{
+	if (!c->deferred) {
+		s_conn_destroy(c);
+		return;
+	}
+	if (c->timer) {
+		event_free(c->timer);
+		c->timer = NULL;
+	}
+	if (c->bev) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
+	c->gone = true;
 }
 
 static void s_arm(struct s_conn *c, int kind, uint64_t ms)
@@ -192,6 +259,10 @@ static void s_disarm(struct s_conn *c)
 static void s_conn_rearm(struct s_conn *c)
 {
 	const struct bw_http_limits *lim = &c->loop->srv->lim;
+	if (c->deferred) {
+		s_disarm(c); /* the handler owns the pace now */
+		return;
+	}
 	if (c->mode != S_OPEN || c->paused) {
 		if (c->mode == S_CLOSING || c->paused)
 			s_disarm(c); /* the bufferevent's write timeout watches the flush */
@@ -318,6 +389,29 @@ static int s_write_response(struct s_conn *c, const struct bw_http_request *req,
 	return evbuffer_add(out, resp->body.data, resp->body.len);
 }
 
+/* Queue the handler's response; the last one (the client or a drain asked
+ * for it, or the client stopped sending) closes the connection. */
+static void s_answer(struct s_conn *c, const struct bw_http_request *req,
+                     struct bw_http_response *resp, bool keep_alive)
+{
+	bool last = !keep_alive || c->loop->draining || c->mode != S_OPEN;
+	if (s_write_response(c, req, resp, last) != 0) {
+		bw_log(BW_LOG_ERROR, "could not queue a response", NULL);
+		s_send_error(c, 500, "internal error");
+		return;
+	}
+	if (last) {
+		c->mode = S_CLOSING;
+		bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > S_OUT_HIGH) {
+		/* a client that pipelines but does not read waits for us */
+		c->paused = true;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+}
+
 static void s_handle(struct s_conn *c)
 {
 	struct s_server *srv = c->loop->srv;
@@ -329,17 +423,142 @@ static void s_handle(struct s_conn *c)
 	req.peer_port = c->peer_port;
 
 	struct bw_http_response resp = {.status = 200};
+	struct s_current cur = {.c = c, .req = &req, .resp = &resp, .keep_alive = keep_alive};
+	t_cur = &cur;
 	srv->cfg->handler(srv->cfg->ctx, &req, &resp);
-	bool last = !keep_alive || c->loop->draining;
-	if (s_write_response(c, &req, &resp, last) != 0) {
-		bw_log(BW_LOG_ERROR, "could not queue a response", NULL);
-		s_send_error(c, 500, "internal error");
-	} else if (last) {
-		c->mode = S_CLOSING;
-		bufferevent_disable(c->bev, EV_READ);
+	t_cur = NULL;
+	if (cur.d) {
+		/* req and resp moved into the handle; bw_http_resume answers */
+		s_disarm(c);
+		return;
 	}
+	s_answer(c, &req, &resp, keep_alive);
 	bw_resp_free(&resp);
 	bw_req_free(&req);
+}
+
+/* ---- deferred responses ------------------------------------------------- */
+
+static void s_hub_release(struct s_hub *hub)
+{
+	pthread_mutex_lock(&hub->lock);
+	bool last = --hub->refs == 0;
+	pthread_mutex_unlock(&hub->lock);
+	if (!last)
+		return;
+	pthread_mutex_destroy(&hub->lock);
+	free(hub);
+}
+
+static void s_deferred_free(struct bw_http_deferred *d)
+{
+	struct s_hub *hub = d->hub;
+	bw_resp_free(&d->resp);
+	bw_req_free(&d->req);
+	free(d);
+	s_hub_release(hub);
+}
+
+struct bw_http_deferred *bw_http_defer(struct bw_http_response *resp)
+{
+	struct s_current *cur = t_cur;
+	if (!cur || !resp || cur->resp != resp || cur->d)
+		return NULL;
+	struct s_hub *hub = cur->c->loop->hub;
+	struct bw_http_deferred *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	pthread_mutex_lock(&hub->lock);
+	hub->refs++;
+	pthread_mutex_unlock(&hub->lock);
+	d->hub = hub;
+	d->conn = cur->c;
+	d->keep_alive = cur->keep_alive;
+	d->req = *cur->req;
+	d->resp = *cur->resp;
+	/* a stale use of the handler's own pointers finds nothing to free */
+	*cur->req = (struct bw_http_request){0};
+	*cur->resp = (struct bw_http_response){0};
+	cur->d = d;
+	cur->c->deferred = d;
+	return d;
+}
+
+const struct bw_http_request *bw_http_deferred_request(const struct bw_http_deferred *d)
+{
+	return &d->req;
+}
+
+struct bw_http_response *bw_http_deferred_response(struct bw_http_deferred *d)
+{
+	return &d->resp;
+}
+
+void bw_http_resume(struct bw_http_deferred *d)
+{
+	if (!d)
+		return;
+	struct s_hub *hub = d->hub;
+	pthread_mutex_lock(&hub->lock);
+	if (!hub->dead) {
+		/* under the lock: the loop frees ev only after marking dead */
+		d->next = NULL;
+		if (hub->ready_tail)
+			hub->ready_tail->next = d;
+		else
+			hub->ready = d;
+		hub->ready_tail = d;
+		event_active(hub->ev, EV_TIMEOUT, 0);
+		pthread_mutex_unlock(&hub->lock);
+		return;
+	}
+	pthread_mutex_unlock(&hub->lock);
+	s_deferred_free(d);
+}
+
+/* On the loop: the loop is going away; handles still out free themselves
+ * when they come back, those already back are dropped now. */
+static void s_hub_kill(struct s_hub *hub)
+{
+	if (!hub)
+		return;
+	pthread_mutex_lock(&hub->lock);
+	hub->dead = true;
+	struct bw_http_deferred *d = hub->ready;
+	hub->ready = hub->ready_tail = NULL;
+	pthread_mutex_unlock(&hub->lock);
+	while (d) {
+		struct bw_http_deferred *next = d->next;
+		s_deferred_free(d);
+		d = next;
+	}
+}
+
+static void s_conn_process(struct s_conn *c);
+
+static void s_hub_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct s_hub *hub = arg;
+	pthread_mutex_lock(&hub->lock);
+	struct bw_http_deferred *d = hub->dead ? NULL : hub->ready;
+	if (d)
+		hub->ready = hub->ready_tail = NULL;
+	pthread_mutex_unlock(&hub->lock);
+	while (d) {
+		struct bw_http_deferred *next = d->next;
+		struct s_conn *c = d->conn;
+		c->deferred = NULL;
+		if (c->gone) {
+			s_conn_destroy(c);
+		} else {
+			s_answer(c, &d->req, &d->resp, d->keep_alive);
+			s_conn_process(c); /* pipelined requests held back, or the close */
+		}
+		s_deferred_free(d);
+		d = next;
+	}
 }
 
 /* Once the last response is flushed: close, or linger first. */
@@ -364,7 +583,7 @@ static void s_conn_process(struct s_conn *c)
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	uint64_t now = bw_mono_ns();
-	while (c->mode == S_OPEN && !c->paused && evbuffer_get_length(in) > 0) {
+	while (c->mode == S_OPEN && !c->paused && !c->deferred && evbuffer_get_length(in) > 0) {
 		struct evbuffer_iovec v;
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
@@ -379,18 +598,18 @@ static void s_conn_process(struct s_conn *c)
 			break;
 		case BW_HTTP_PARSE_REQUEST:
 			s_handle(c);
-			if (c->mode == S_OPEN && evbuffer_get_length(out) > S_OUT_HIGH) {
-				/* a client that pipelines but does not read waits for us */
-				c->paused = true;
-				bufferevent_disable(c->bev, EV_READ);
-			}
 			break;
 		case BW_HTTP_PARSE_ERROR:
 			s_send_error(c, c->parser.error_status, c->parser.error_msg);
 			break;
 		}
 	}
-	if (c->mode == S_CLOSING && evbuffer_get_length(out) == 0) {
+	if (c->deferred && c->mode == S_OPEN && !c->paused && evbuffer_get_length(in) > S_OUT_HIGH) {
+		/* pipelined requests pile up behind a deferred one: stop reading */
+		c->paused = true;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+	if (c->mode == S_CLOSING && !c->deferred && evbuffer_get_length(out) == 0) {
 		s_conn_finish(c);
 		return;
 	}
@@ -413,6 +632,8 @@ static void s_write_cb(struct bufferevent *bev, void *arg)
 	struct s_conn *c = arg;
 	if (evbuffer_get_length(bufferevent_get_output(bev)) != 0)
 		return;
+	if (c->deferred)
+		return; /* its response is still to come: resuming goes on from here */
 	if (c->mode == S_CLOSING) {
 		s_conn_finish(c);
 		return;
@@ -428,7 +649,7 @@ static void s_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct s_conn *c = arg;
 	if ((what & BEV_EVENT_EOF) && c->mode != S_LINGER &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+	    (c->deferred || evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
 		/* the client finished sending; let it read what it asked for */
 		c->mode = S_CLOSING;
 		c->linger = false;
@@ -532,8 +753,9 @@ static void s_grace_cb(evutil_socket_t fd, short what, void *arg)
 	struct s_loop *loop = arg;
 	if (loop->conns)
 		bw_log(BW_LOG_WARN, "shutdown grace period over; closing connections", NULL);
+	s_hub_kill(loop->hub);
 	while (loop->conns)
-		s_conn_free(loop->conns);
+		s_conn_destroy(loop->conns);
 	event_base_loopexit(loop->base, NULL);
 }
 
@@ -554,6 +776,11 @@ static void s_drain_cb(evutil_socket_t fd, short what, void *arg)
 	struct s_conn *c = loop->conns;
 	while (c) {
 		struct s_conn *next = c->next;
+		if (c->deferred) {
+			/* answered with Connection: close when it resumes */
+			c = next;
+			continue;
+		}
 		bool idle = bw_http_parser_phase(&c->parser) == BW_HTTP_PHASE_IDLE;
 		bool flushing = evbuffer_get_length(bufferevent_get_output(c->bev)) > 0;
 		if (c->mode == S_OPEN && idle) {
@@ -685,8 +912,15 @@ static void s_server_free(struct s_server *srv)
 {
 	for (int i = 0; i < srv->nloops && srv->loops; i++) {
 		struct s_loop *loop = &srv->loops[i];
+		s_hub_kill(loop->hub);
 		while (loop->conns)
-			s_conn_free(loop->conns);
+			s_conn_destroy(loop->conns);
+		if (loop->hub) {
+			if (loop->hub->ev)
+				event_free(loop->hub->ev);
+			loop->hub->ev = NULL;
+			s_hub_release(loop->hub);
+		}
 		if (loop->listener)
 			evconnlistener_free(loop->listener);
 		if (loop->drain_ev)
@@ -723,6 +957,18 @@ static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bou
 		loop->drain_ev = event_new(loop->base, -1, 0, s_drain_cb, loop);
 		loop->grace_ev = evtimer_new(loop->base, s_grace_cb, loop);
 		if (!loop->drain_ev || !loop->grace_ev)
+			return -1;
+		loop->hub = calloc(1, sizeof *loop->hub);
+		if (!loop->hub)
+			return -1;
+		if (pthread_mutex_init(&loop->hub->lock, NULL) != 0) {
+			free(loop->hub);
+			loop->hub = NULL;
+			return -1;
+		}
+		loop->hub->refs = 1;
+		loop->hub->ev = event_new(loop->base, -1, 0, s_hub_cb, loop->hub);
+		if (!loop->hub->ev)
 			return -1;
 		evutil_socket_t fd = s_bind(&ss, sl);
 		if (fd < 0) {

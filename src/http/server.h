@@ -13,6 +13,13 @@
  * its leniencies are described in http/parser.h; at most
  * BW_HTTP_DEFAULT_MAX_HEADERS header fields. A connection that has sent
  * nothing yet gets header_timeout_ms to start its first request.
+ *
+ * Deferred responses: a handler may fill resp and call bw_http_defer(resp)
+ * instead of having it written at once; the loop then goes on serving other
+ * connections and holds back further pipelined requests of that connection
+ * (responses stay in order) until some thread calls bw_http_resume(). No
+ * timeout fires for a connection waiting on its deferred response, and a
+ * drain (SIGTERM, bw_http_stop) waits for it within the grace period.
  */
 #ifndef BW_HTTP_SERVER_H
 #define BW_HTTP_SERVER_H
@@ -40,6 +47,28 @@ struct bw_http_limits bw_http_default_limits(void);
  * 200 with an empty body; the handler sets status, headers and body. */
 typedef void (*bw_http_handler_fn)(void *ctx, const struct bw_http_request *req,
                                    struct bw_http_response *resp);
+
+/*
+ * Defer the response the handler is filling. Call it only on the loop
+ * thread, from inside the handler, with the resp the handler was given.
+ * From then on req and resp belong to the returned handle: the handler's
+ * own req and resp pointers must not be used again; reach them through
+ * bw_http_deferred_request()/_response() (both valid until resume). NULL
+ * when the response cannot be deferred (out of memory, or resp is not the
+ * one being handled): the handler then answers synchronously as usual.
+ */
+struct bw_http_deferred;
+BW_MUST_CHECK struct bw_http_deferred *bw_http_defer(struct bw_http_response *resp);
+const struct bw_http_request *bw_http_deferred_request(const struct bw_http_deferred *d);
+struct bw_http_response *bw_http_deferred_response(struct bw_http_deferred *d);
+
+/*
+ * Send the deferred response (as it stands now) on its connection. From
+ * any thread, exactly once per handle; d is gone when it returns. If the
+ * client left meanwhile, or the server already gave up on it (grace period
+ * over), the response is dropped.
+ */
+void bw_http_resume(struct bw_http_deferred *d);
 
 struct bw_http_server_config {
 	const char *listen; /* "127.0.0.1:4566", "[::1]:4566"; port 0 picks one */

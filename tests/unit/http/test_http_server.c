@@ -1,7 +1,11 @@
 /*
  * test_http_server.c: bw_http_serve over real loopback sockets: keep-alive,
  * pipelining, limits (413, 431, 408, 503), 100-continue, HEAD, HTTP/1.0,
- * and a drain on stop that still answers the request in flight.
+ * and a drain on stop that still answers the request in flight. Deferred
+ * responses (bw_http_defer / bw_http_resume from other threads): the loop
+ * keeps serving, pipelined responses stay in order, a client leaving while
+ * deferred, and shutdown with deferred responses in flight (answered within
+ * the grace period, dropped safely after it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,11 +19,13 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -438,6 +444,290 @@ static void test_sigterm(void **state)
 	assert_int_equal(s_serve_rc, 0);
 }
 
+/* ---- deferred responses ------------------------------------------------- */
+
+static atomic_int s_resumers;   /* resumer threads not finished yet */
+static atomic_int s_resumed;    /* responses resumed */
+
+struct job {
+	struct bw_http_deferred *d;
+	unsigned ms;
+};
+
+static void *resumer_main(void *arg)
+{
+	struct job *j = arg;
+	usleep(j->ms * 1000u);
+	/* the handle owns the response now: finish it from this thread */
+	struct bw_http_response *resp = bw_http_deferred_response(j->d);
+	if (bw_buf_append_str(&resp->body, "resumed") != 0)
+		resp->status = 500;
+	bw_http_resume(j->d);
+	free(j);
+	atomic_fetch_add(&s_resumed, 1);
+	atomic_fetch_sub(&s_resumers, 1);
+	return NULL;
+}
+
+/* "/defer/<ms>": the echo body, then deferred and resumed <ms> later by
+ * another thread, which appends "resumed". Anything else: echo. */
+static void deferring(void *ctx, const struct bw_http_request *req, struct bw_http_response *resp)
+{
+	echo(ctx, req, resp);
+	if (strncmp(req->path, "/defer/", 7) != 0)
+		return;
+	struct job *j = calloc(1, sizeof *j);
+	if (!j) {
+		resp->status = 500;
+		return;
+	}
+	j->ms = (unsigned)atoi(req->path + 7);
+	j->d = bw_http_defer(resp);
+	if (!j->d) {
+		free(j);
+		resp->status = 500;
+		return;
+	}
+	/* a second defer of the same response is refused */
+	if (bw_http_defer(resp) != NULL)
+		bw_http_deferred_response(j->d)->status = 599;
+	atomic_fetch_add(&s_resumers, 1);
+	pthread_t t;
+	if (pthread_create(&t, NULL, resumer_main, j) != 0) {
+		atomic_fetch_sub(&s_resumers, 1);
+		bw_http_resume(j->d);
+		free(j);
+		return;
+	}
+	pthread_detach(t);
+}
+
+static void wait_resumers(void)
+{
+	for (int i = 0; i < 500 && atomic_load(&s_resumers) > 0; i++)
+		usleep(10 * 1000);
+	assert_int_equal(atomic_load(&s_resumers), 0);
+}
+
+static void start_deferring(unsigned max_connections, unsigned grace_ms)
+{
+	assert_false(s_running);
+	pthread_mutex_lock(&s_lock);
+	s_listening = false;
+	pthread_mutex_unlock(&s_lock);
+	s_cfg.listen = "127.0.0.1:0";
+	s_cfg.threads = 2;
+	s_cfg.handler = deferring;
+	s_cfg.limits.max_connections = max_connections;
+	s_cfg.limits.shutdown_grace_ms = grace_ms;
+	s_serve_rc = -99;
+	assert_int_equal(pthread_create(&s_thread, NULL, serve_main, NULL), 0);
+	s_running = true;
+	pthread_mutex_lock(&s_lock);
+	while (!s_listening)
+		pthread_cond_wait(&s_cond, &s_lock);
+	pthread_mutex_unlock(&s_lock);
+}
+
+static void stop_server(void)
+{
+	bw_http_stop();
+	pthread_join(s_thread, NULL);
+	s_running = false;
+	assert_int_equal(s_serve_rc, 0);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Resumed from another thread after a delay; the loop serves others (and
+ * no timeout fires: the delay is past header and idle timeouts) meanwhile. */
+static void test_defer_resume(void **state)
+{
+	(void)state;
+	start_deferring(64, 2000);
+	struct rd r = {.fd = conn()};
+	uint64_t t0 = now_ms();
+	say(r.fd, "GET /defer/1200 HTTP/1.1\r\nHost: x\r\n\r\n");
+	for (int i = 0; i < 6; i++) {
+		/* six connections over two loops: one at least shares the loop */
+		struct rd o = {.fd = conn()};
+		struct resp q;
+		say(o.fd, "GET /other HTTP/1.1\r\nHost: x\r\n\r\n");
+		assert_true(read_resp(&o, &q, false));
+		assert_string_equal(q.body, "GET /other? ");
+		close(o.fd);
+	}
+	assert_true(now_ms() - t0 < 1000);
+	struct resp p;
+	assert_true(read_resp(&r, &p, false));
+	assert_true(now_ms() - t0 >= 1200);
+	assert_int_equal(p.status, 200);
+	assert_string_equal(p.body, "GET /defer/1200? resumed");
+	assert_null(strcasestr(p.head, "Connection: close"));
+	/* the connection goes on as before */
+	say(r.fd, "GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(read_resp(&r, &p, false));
+	assert_string_equal(p.body, "GET /after? ");
+	close(r.fd);
+	wait_resumers();
+	stop_server();
+}
+
+/* Many deferred requests at once, on many connections and both loops. */
+static void test_defer_many(void **state)
+{
+	(void)state;
+	start_deferring(64, 2000);
+	enum { NCONN = 24, ROUNDS = 5 };
+	static struct rd r[NCONN];
+	int before = atomic_load(&s_resumed);
+	for (int i = 0; i < NCONN; i++)
+		r[i] = (struct rd){.fd = conn()};
+	uint64_t t0 = now_ms();
+	for (int round = 0; round < ROUNDS; round++) {
+		char req[128], want[128];
+		for (int i = 0; i < NCONN; i++) {
+			snprintf(req, sizeof req, "GET /defer/%d HTTP/1.1\r\nHost: x\r\n\r\n", 50 + i);
+			say(r[i].fd, req);
+		}
+		for (int i = 0; i < NCONN; i++) {
+			struct resp p;
+			assert_true(read_resp(&r[i], &p, false));
+			assert_int_equal(p.status, 200);
+			snprintf(want, sizeof want, "GET /defer/%d? resumed", 50 + i);
+			assert_string_equal(p.body, want);
+		}
+	}
+	/* concurrent: far less than the 24 * 5 * ~60 ms of one at a time */
+	assert_true(now_ms() - t0 < 3000);
+	for (int i = 0; i < NCONN; i++)
+		close(r[i].fd);
+	wait_resumers();
+	assert_int_equal(atomic_load(&s_resumed) - before, NCONN * ROUNDS);
+	stop_server();
+}
+
+/* Pipelined requests behind a deferred one wait: answers stay in order. */
+static void test_defer_pipelined(void **state)
+{
+	(void)state;
+	start_deferring(64, 2000);
+	struct rd r = {.fd = conn()};
+	say(r.fd, "GET /defer/200 HTTP/1.1\r\nHost: x\r\n\r\n"
+	          "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"
+	          "POST /defer/10 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+	          "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	struct resp p;
+	assert_true(read_resp(&r, &p, false));
+	assert_string_equal(p.body, "GET /defer/200? resumed");
+	assert_true(read_resp(&r, &p, false));
+	assert_string_equal(p.body, "GET /fast? ");
+	assert_true(read_resp(&r, &p, false));
+	assert_string_equal(p.body, "POST /defer/10? abcresumed");
+	assert_true(read_resp(&r, &p, false));
+	assert_string_equal(p.body, "GET /last? ");
+	assert_non_null(strstr(p.head, "Connection: close\r\n"));
+	assert_true(closed(&r));
+	close(r.fd);
+	wait_resumers();
+	stop_server();
+}
+
+/* The client leaves while its response is deferred: the connection is kept
+ * until the handle comes back, then dropped (ASan watches the frees). A
+ * client that only half-closes still gets its answer. */
+static void test_defer_client_gone(void **state)
+{
+	(void)state;
+	start_deferring(10, 2000);
+	for (int i = 0; i < 8; i++) {
+		int fd = conn();
+		say(fd, "GET /defer/150 HTTP/1.1\r\nHost: x\r\n\r\n");
+		if (i % 2) {
+			/* an abortive close: RST */
+			struct linger lg = {.l_onoff = 1, .l_linger = 0};
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		}
+		close(fd);
+	}
+	struct rd h = {.fd = conn()};
+	say(h.fd, "GET /defer/100 HTTP/1.1\r\nHost: x\r\n\r\n");
+	shutdown(h.fd, SHUT_WR);
+	struct resp p;
+	assert_true(read_resp(&h, &p, false));
+	assert_string_equal(p.body, "GET /defer/100? resumed");
+	assert_non_null(strstr(p.head, "Connection: close\r\n"));
+	assert_true(closed(&h));
+	close(h.fd);
+	wait_resumers();
+	usleep(50 * 1000);
+	/* the server is fine, and every gone connection's slot is free again:
+	 * with a cap of 10, ten new connections are served */
+	struct rd r[10];
+	for (int i = 0; i < 10; i++) {
+		r[i] = (struct rd){.fd = conn()};
+		say(r[i].fd, "GET /defer/5 HTTP/1.1\r\nHost: x\r\n\r\n");
+	}
+	for (int i = 0; i < 10; i++) {
+		assert_true(read_resp(&r[i], &p, false));
+		assert_int_equal(p.status, 200);
+		close(r[i].fd);
+	}
+	wait_resumers();
+	stop_server();
+}
+
+/* A drain waits for deferred responses (answered with Connection: close);
+ * after the grace period the server returns, and a handle resumed later
+ * is dropped without touching the freed server. */
+static void test_defer_shutdown(void **state)
+{
+	(void)state;
+	start_deferring(64, 2000);
+	struct rd r[3];
+	for (int i = 0; i < 3; i++) {
+		r[i] = (struct rd){.fd = conn()};
+		say(r[i].fd, "GET /defer/300 HTTP/1.1\r\nHost: x\r\n\r\n");
+	}
+	usleep(50 * 1000);
+	uint64_t t0 = now_ms();
+	bw_http_stop();
+	struct resp p;
+	for (int i = 0; i < 3; i++) {
+		assert_true(read_resp(&r[i], &p, false));
+		assert_int_equal(p.status, 200);
+		assert_string_equal(p.body, "GET /defer/300? resumed");
+		assert_non_null(strstr(p.head, "Connection: close\r\n"));
+		assert_true(closed(&r[i]));
+		close(r[i].fd);
+	}
+	pthread_join(s_thread, NULL);
+	s_running = false;
+	assert_int_equal(s_serve_rc, 0);
+	assert_true(now_ms() - t0 < 1500); /* not the whole grace period */
+	wait_resumers();
+
+	/* grace period over before the resume */
+	start_deferring(64, 200);
+	struct rd late = {.fd = conn()};
+	say(late.fd, "GET /defer/800 HTTP/1.1\r\nHost: x\r\n\r\n");
+	usleep(50 * 1000);
+	t0 = now_ms();
+	bw_http_stop();
+	pthread_join(s_thread, NULL);
+	s_running = false;
+	assert_int_equal(s_serve_rc, 0);
+	assert_true(now_ms() - t0 < 700);
+	assert_true(closed(&late));
+	close(late.fd);
+	wait_resumers(); /* resumed into a server that is gone */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +741,11 @@ int main(void)
 		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_stop_answers_in_flight),
 		cmocka_unit_test(test_sigterm),
+		cmocka_unit_test(test_defer_resume),
+		cmocka_unit_test(test_defer_many),
+		cmocka_unit_test(test_defer_pipelined),
+		cmocka_unit_test(test_defer_client_gone),
+		cmocka_unit_test(test_defer_shutdown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
