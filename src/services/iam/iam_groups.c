@@ -155,32 +155,8 @@ static int s_move_group_relations(struct bw_call *call, const json_t *group, con
 	if (bw_iam_move_prefix(call, BW_IAM_GROUP_MEMBER, op, np, "GroupName", new_name) != 0)
 		return -1;
 
-	if (bw_iam_keyf(op, sizeof op, "group/%s/", old_key) != 0)
-		goto error;
-	if (bw_iam_keyf(np, sizeof np, "group/%s/", new_key) != 0)
-		goto error;
-	if (bw_iam_list_all(call, BW_IAM_ATTACHED, op, &rows) != 0)
-		return -1;
-	json_array_foreach(rows, i, row) {
-		const char *parn = bw_iam_str(json_object_get(row, "doc"), "PolicyArn");
-		if (!parn)
-			continue;
-		if (bw_iam_keyf(ok, sizeof ok, "%s/group/%s", parn, old_key) != 0)
-			goto error;
-		if (bw_iam_keyf(nk, sizeof nk, "%s/group/%s", parn, new_key) != 0)
-			goto error;
-		if (bw_iam_move_doc(call, BW_IAM_POLICY_ENTITY, ok, nk, "EntityName", new_name) != 0)
-			goto error;
-	}
-	json_decref(rows);
-	rows = NULL;
-	if (bw_iam_move_prefix(call, BW_IAM_ATTACHED, op, np, NULL, NULL) != 0 ||
-	    bw_iam_move_prefix(call, BW_IAM_INLINE, op, np, NULL, NULL) != 0)
-		return -1;
-	const char *id = bw_iam_str(group, "GroupId");
-	if (id && bw_iam_move_doc(call, BW_IAM_ID, id, id, "Name", new_name) != 0)
-		return -1;
-	return 0;
+	return bw_iam_move_entity_policies(call, "group", group, "GroupId", old_key, new_key,
+	                                   new_name);
 error:
 	json_decref(rows);
 	return -1;

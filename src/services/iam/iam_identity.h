@@ -57,6 +57,16 @@ int bw_iam_move_prefix(struct bw_call *call, const char *kind, const char *old_p
 int bw_iam_move_doc(struct bw_call *call, const char *kind, const char *old_key,
                     const char *new_key, const char *field, const char *value);
 
+/*
+ * On a rename of a user or group (entity "user" or "group"): move the
+ * records of its managed and inline policies, both directions of each
+ * attachment, and its unique-id record (id_member names the id in doc).
+ * Run inside the caller's transaction.
+ */
+int bw_iam_move_entity_policies(struct bw_call *call, const char *entity, const json_t *doc,
+                                const char *id_member, const char *old_key,
+                                const char *new_key, const char *new_name);
+
 /* Users, user tags */
 int bw_iam_create_user(struct bw_call *call, const json_t *in, json_t *out);
 int bw_iam_get_user(struct bw_call *call, const json_t *in, json_t *out);

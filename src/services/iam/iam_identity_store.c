@@ -112,3 +112,40 @@ int bw_iam_move_prefix(struct bw_call *call, const char *kind, const char *old_p
 	json_decref(rows);
 	return 0;
 }
+
+int bw_iam_move_entity_policies(struct bw_call *call, const char *entity, const json_t *doc,
+                                const char *id_member, const char *old_key,
+                                const char *new_key, const char *new_name)
+{
+	char op[BW_IAM_KEY_MAX], np[BW_IAM_KEY_MAX], ok[BW_IAM_KEY_MAX], nk[BW_IAM_KEY_MAX];
+	json_t *rows = NULL;
+	size_t i;
+	json_t *row;
+	if (bw_iam_keyf(op, sizeof op, "%s/%s/", entity, old_key) != 0 ||
+	    bw_iam_keyf(np, sizeof np, "%s/%s/", entity, new_key) != 0)
+		return -1;
+	/* attached managed policies, both directions */
+	if (bw_iam_list_all(call, BW_IAM_ATTACHED, op, &rows) != 0)
+		return -1;
+	json_array_foreach(rows, i, row) {
+		const char *parn = bw_iam_str(json_object_get(row, "doc"), "PolicyArn");
+		if (!parn)
+			continue;
+		if (bw_iam_keyf(ok, sizeof ok, "%s/%s/%s", parn, entity, old_key) != 0 ||
+		    bw_iam_keyf(nk, sizeof nk, "%s/%s/%s", parn, entity, new_key) != 0 ||
+		    bw_iam_move_doc(call, BW_IAM_POLICY_ENTITY, ok, nk, "EntityName", new_name) != 0)
+			goto error;
+	}
+	json_decref(rows);
+	rows = NULL;
+	if (bw_iam_move_prefix(call, BW_IAM_ATTACHED, op, np, NULL, NULL) != 0 ||
+	    bw_iam_move_prefix(call, BW_IAM_INLINE, op, np, NULL, NULL) != 0)
+		return -1;
+	const char *id = bw_iam_str(doc, id_member);
+	if (id && bw_iam_move_doc(call, BW_IAM_ID, id, id, "Name", new_name) != 0)
+		return -1;
+	return 0;
+error:
+	json_decref(rows);
+	return -1;
+}

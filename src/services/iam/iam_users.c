@@ -222,34 +222,8 @@ static int s_move_user_relations(struct bw_call *call, const json_t *user, const
 	if (bw_iam_move_prefix(call, BW_IAM_USER_ACCESS_KEY, op, np, NULL, NULL) != 0)
 		return -1;
 
-	/* attached managed policies, both directions */
-	if (bw_iam_keyf(op, sizeof op, "user/%s/", old_key) != 0)
-		goto error;
-	if (bw_iam_keyf(np, sizeof np, "user/%s/", new_key) != 0)
-		goto error;
-	if (bw_iam_list_all(call, BW_IAM_ATTACHED, op, &rows) != 0)
-		return -1;
-	json_array_foreach(rows, i, row) {
-		const char *parn = bw_iam_str(json_object_get(row, "doc"), "PolicyArn");
-		if (!parn)
-			continue;
-		if (bw_iam_keyf(ok, sizeof ok, "%s/user/%s", parn, old_key) != 0)
-			goto error;
-		if (bw_iam_keyf(nk, sizeof nk, "%s/user/%s", parn, new_key) != 0)
-			goto error;
-		if (bw_iam_move_doc(call, BW_IAM_POLICY_ENTITY, ok, nk, "EntityName", new_name) != 0)
-			goto error;
-	}
-	json_decref(rows);
-	rows = NULL;
-	if (bw_iam_move_prefix(call, BW_IAM_ATTACHED, op, np, NULL, NULL) != 0 ||
-	    bw_iam_move_prefix(call, BW_IAM_INLINE, op, np, NULL, NULL) != 0)
-		return -1;
-
-	const char *id = bw_iam_str(user, "UserId");
-	if (id && bw_iam_move_doc(call, BW_IAM_ID, id, id, "Name", new_name) != 0)
-		return -1;
-	return 0;
+	return bw_iam_move_entity_policies(call, "user", user, "UserId", old_key, new_key,
+	                                   new_name);
 error:
 	json_decref(rows);
 	return -1;
