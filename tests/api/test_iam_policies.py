@@ -180,6 +180,28 @@ class IamPoliciesTest(ServerTestCase):
         self.iam.detach_user_policy(UserName="pat",
                                     PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
 
+    def test_user_boundary_follows_create_rename_delete(self):
+        doc = json.dumps({"Version": "2012-10-17",
+                          "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+        arn = self.iam.create_policy(PolicyName="edge-boundary", PolicyDocument=doc)["Policy"]["Arn"]
+
+        def bounded():
+            out = self.iam.list_entities_for_policy(PolicyArn=arn,
+                                                    PolicyUsageFilter="PermissionsBoundary")
+            return sorted(u["UserName"] for u in out["PolicyUsers"])
+
+        def usage():
+            return self.iam.get_policy(PolicyArn=arn)["Policy"]["PermissionsBoundaryUsageCount"]
+
+        self.iam.create_user(UserName="edge-user", PermissionsBoundary=arn)
+        self.assertEqual(bounded(), ["edge-user"])
+        self.assertEqual(usage(), 1)
+        self.iam.update_user(UserName="edge-user", NewUserName="edge-renamed")
+        self.assertEqual(bounded(), ["edge-renamed"])
+        self.iam.delete_user(UserName="edge-renamed")
+        self.assertEqual(bounded(), [])
+        self.assertEqual(usage(), 0)
+
     def test_attach_limit(self):
         self.iam.create_role(RoleName="Crowded", AssumeRolePolicyDocument=json.dumps(TRUST))
         for i in range(10):

@@ -60,7 +60,7 @@ int bw_iam_move_doc(struct bw_call *call, const char *kind, const char *old_key,
 /*
  * On a rename of a user or group (entity "user" or "group"): move the
  * records of its managed and inline policies, both directions of each
- * attachment, and its unique-id record (id_member names the id in doc).
+ * attachment, its permissions boundary's entity record, and its unique-id record (id_member names the id in doc).
  * Run inside the caller's transaction.
  */
 int bw_iam_move_entity_policies(struct bw_call *call, const char *entity, const json_t *doc,

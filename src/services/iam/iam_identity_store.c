@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "services/iam/iam_identity.h"
+#include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
 
@@ -140,6 +141,14 @@ int bw_iam_move_entity_policies(struct bw_call *call, const char *entity, const 
 	rows = NULL;
 	if (bw_iam_move_prefix(call, BW_IAM_ATTACHED, op, np, NULL, NULL) != 0 ||
 	    bw_iam_move_prefix(call, BW_IAM_INLINE, op, np, NULL, NULL) != 0)
+		return -1;
+	/* the permissions boundary's record names the entity too */
+	const char *boundary =
+		bw_iam_str(json_object_get(doc, "PermissionsBoundary"), "PermissionsBoundaryArn");
+	if (boundary &&
+	    (bw_iam_keyf(ok, sizeof ok, "%s/%s/%s", boundary, entity, old_key) != 0 ||
+	     bw_iam_keyf(nk, sizeof nk, "%s/%s/%s", boundary, entity, new_key) != 0 ||
+	     bw_iam_move_doc(call, BW_IAM_BOUNDARY_ENTITY, ok, nk, "EntityName", new_name) != 0))
 		return -1;
 	const char *id = bw_iam_str(doc, id_member);
 	if (id && bw_iam_move_doc(call, BW_IAM_ID, id, id, "Name", new_name) != 0)

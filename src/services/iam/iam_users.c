@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "services/iam/iam_identity.h"
+#include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
 #include "store/store.h"
@@ -113,14 +114,13 @@ int bw_iam_create_user(struct bw_call *call, const json_t *in, json_t *out)
 		goto error;
 	doc = s_user_doc(call, name, path, id);
 	if (!doc || (tags && json_array_size(tags) &&
-	             json_object_set_new(doc, "Tags", json_deep_copy(tags)) != 0) ||
-	    (boundary && json_object_set_new(doc, "PermissionsBoundary",
-	                                     json_pack("{s:s, s:s}", "PermissionsBoundaryType",
-	                                               "Policy", "PermissionsBoundaryArn",
-	                                               boundary)) != 0)) {
+	             json_object_set_new(doc, "Tags", json_deep_copy(tags)) != 0)) {
 		bw_iam_internal(call);
 		goto error;
 	}
+	/* as CreateRole does: the boundary's usage count and its entity record */
+	if (boundary && bw_iamp_set_boundary(call, BW_IAMP_USER, doc, key, boundary) != 0)
+		goto error;
 	int rc = bw_doc_create(call->store, BW_IAM_USER, call->account_id, key, doc);
 	if (rc == BW_STORE_EXISTS) {
 		bw_fail(call, "EntityAlreadyExistsException", "User with name %s already exists.", name);
@@ -338,6 +338,10 @@ int bw_iam_delete_user(struct bw_call *call, const json_t *in, json_t *out)
 			goto error;
 		}
 	}
+	/* a boundary does not block the deletion (AWS lists it nowhere among
+	 * what must go first); release it so its usage count stays true */
+	if (bw_iamp_set_boundary(call, BW_IAMP_USER, doc, key, NULL) != 0)
+		goto error;
 	const char *id = bw_iam_str(doc, "UserId");
 	if (bw_doc_delete(call->store, BW_IAM_USER, call->account_id, key) != BW_STORE_OK ||
 	    (id && bw_doc_delete(call->store, BW_IAM_ID, call->account_id, id) == BW_STORE_ERROR)) {
