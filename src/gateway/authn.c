@@ -100,22 +100,16 @@ not_found:
 }
 
 /* The IAM user behind a key (owner "user"), from its stored document. */
-static int s_user_principal(struct bw_call *call, struct bw_gencache *cache,
-                            const json_t *key_doc)
+/* (the store's read cache serves the user document without SQLite) */
+static int s_user_principal(struct bw_call *call, const json_t *key_doc)
 {
 	struct bw_principal *p = &call->principal;
 	const char *name = json_string_value(json_object_get(key_doc, "UserName"));
-	char key[160], ckey[200];
+	char key[160];
 	json_t *user = NULL;
-	if (!name || bw_iam_key(name, key, sizeof key) != 0)
+	if (!name || bw_iam_key(name, key, sizeof key) != 0 ||
+	    bw_doc_get(call->store, BW_IAM_USER, call->account_id, key, &user) != BW_STORE_OK)
 		return -1;
-	snprintf(ckey, sizeof ckey, "user:%s:%s", call->account_id, key);
-	unsigned long gen = bw_store_generation(call->store);
-	if (!bw_gencache_get(cache, ckey, gen, &user, NULL)) {
-		if (bw_doc_get(call->store, BW_IAM_USER, call->account_id, key, &user) != BW_STORE_OK)
-			return -1;
-		bw_gencache_put(cache, ckey, gen, user, bw_cur_from(NULL, 0));
-	}
 	bw_principal_clear(p);
 	p->type = BW_PT_IAM_USER;
 	snprintf(p->account, sizeof p->account, "%s", call->account_id);
@@ -140,7 +134,7 @@ static int s_user_principal(struct bw_call *call, struct bw_gencache *cache,
 	return p->arn[0] && p->principal_id[0] ? 0 : -1;
 }
 
-static int s_principal_of(struct bw_call *call, struct bw_gencache *cache, const json_t *key_doc)
+static int s_principal_of(struct bw_call *call, const json_t *key_doc)
 {
 	const char *owner = json_string_value(json_object_get(key_doc, "Owner"));
 	int rc = -1;
@@ -148,7 +142,7 @@ static int s_principal_of(struct bw_call *call, struct bw_gencache *cache, const
 		bw_principal_root(&call->principal, call->account_id);
 		rc = 0;
 	} else if (strcmp(owner, "user") == 0) {
-		rc = s_user_principal(call, cache, key_doc);
+		rc = s_user_principal(call, key_doc);
 	} else if (strcmp(owner, "session") == 0) {
 		rc = bw_sts_session_principal(key_doc, call->account_id, &call->principal);
 	}
@@ -235,7 +229,7 @@ int bw_authenticate(struct bw_call *call, struct bw_gencache *cache)
 	enum bw_sigv4_reason reason = bw_sigv4_verify(call->req, &params, &res);
 	int rc = -1;
 	if (reason == BW_SIGV4_OK) {
-		if (s_principal_of(call, cache, lk.doc) == 0) {
+		if (s_principal_of(call, lk.doc) == 0) {
 			if (res.region[0])
 				snprintf(call->region, sizeof call->region, "%s", res.region);
 			s_note_last_used(call, lk.doc);
