@@ -9,11 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "auth/sigv4_internal.h"
 #include "core/encoding.h"
+#include "crypto/digest.h"
 
 /* ---- shared helpers -------------------------------------------------- */
 
@@ -71,11 +70,7 @@ bool bw_sigv4_copy(char *dst, size_t cap, struct bw_cur src)
 
 bool bw_sigv4_sha256(struct bw_cur data, uint8_t out[32])
 {
-	static const uint8_t empty = 0;
-	unsigned int len = 0;
-	return EVP_Digest(data.len ? data.ptr : &empty, data.len, out, &len, EVP_sha256(), NULL) ==
-	               1 &&
-	       len == 32;
+	return bw_sha256_digest(data.ptr, data.len, out);
 }
 
 static enum bw_sigv4_reason s_oom(int rc)
@@ -468,11 +463,7 @@ enum bw_sigv4_reason bw_sigv4_string_to_sign(const char *amz_date, struct bw_cur
 
 static bool s_hmac(const void *key, size_t key_len, struct bw_cur data, uint8_t out[32])
 {
-	static const uint8_t empty = 0;
-	unsigned int len = 0;
-	return HMAC(EVP_sha256(), key, (int)key_len, data.len ? data.ptr : &empty, data.len, out,
-	            &len) != NULL &&
-	       len == 32;
+	return bw_hmac_sha256(key, key_len, data.ptr, data.len, out);
 }
 
 enum bw_sigv4_reason bw_sigv4_hmac(const uint8_t key[32], struct bw_cur data, uint8_t mac_out[32])

@@ -427,7 +427,7 @@ int bw_record_build(struct bw_call *call, const json_t *in, const json_t *out,
 	if (s_iso8601_s(call->now_s, when, sizeof when) != 0)
 		return -1;
 	snprintf(source, sizeof source, "%s.amazonaws.com", call->model->endpoint_prefix);
-	bw_request_id(event_id);
+	bw_time_ordered_id(event_id, (int64_t)(call->now_s * 1000.0));
 	const char *agent = bw_req_header(call->req, "User-Agent");
 	char agent_buf[S_USER_AGENT_MAX + 1];
 	snprintf(agent_buf, sizeof agent_buf, "%s", agent ? agent : "");

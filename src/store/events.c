@@ -1,25 +1,26 @@
 /*
  * events.c: the CloudTrail event log of events.h on SQLite.
  *
- * Tables (migration 3 in sqlite.c): `events` holds one row per record with
- * the LookupEvents columns, each indexed together with seq so that a filter
- * reads newest first straight off its index; `event_resources` holds the
- * (type, name) pairs of each record's resources for the ResourceType and
+ * Tables (events_db.c, in <data>/events.db): `events` holds one row per
+ * record with the LookupEvents columns, indexed so that a filter reads
+ * newest first straight off its index; `event_resources` holds the (type,
+ * name) pairs of each record's resources for the ResourceType and
  * ResourceName filters.
  *
  * The chain: digest(n) = SHA-256(digest(n-1) || record(n)), digest(0) = 32
- * zero bytes, and each row stores its predecessor's digest too. Two meta
+ * zero bytes, and each row stores its predecessor's digest too. Two events_meta
  * entries bound the chain so that removing rows at either end shows:
  * "events.anchor" = "<seq> <hex prev digest>" of the oldest row that must
  * exist (moved forward only by pruning), "events.head" = "<seq> <hex digest>"
  * of the newest, written in the same transaction as the rows.
  *
- * Appends do not bump the store generation: no document cache depends on
- * the event log, and a bump per batch would empty every cache per request.
+ * Appends take only the event log's writer lock, never the store lock:
+ * recording does not wait for document reads and writes, nor they for it.
  */
 #include "store/events.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +28,11 @@
 
 #include "core/encoding.h"
 #include "core/log.h"
+#include "crypto/digest.h"
 #include "store/sqlite_internal.h"
 
-#define S_DIGEST_LEN 32
-#define S_PRUNE_BATCH 20000
+#define S_DIGEST_LEN BW_EVENTS_DIGEST_LEN
+#define S_PRUNE_BATCH 5000
 
 /* Days to keep; 0 keeps forever. Set by serve (--trail-retention-days). */
 static _Atomic int s_retention_days = 90;
@@ -70,7 +72,7 @@ static int s_chain(const uint8_t prev[S_DIGEST_LEN], const char *record, size_t 
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned int n = 0;
-	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	int ok = md && EVP_DigestInit_ex(md, bw_sha256(), NULL) == 1 &&
 	         EVP_DigestUpdate(md, prev, S_DIGEST_LEN) == 1 &&
 	         EVP_DigestUpdate(md, record, len) == 1 && EVP_DigestFinal_ex(md, out, &n) == 1 &&
 	         n == S_DIGEST_LEN;
@@ -78,28 +80,25 @@ static int s_chain(const uint8_t prev[S_DIGEST_LEN], const char *record, size_t 
 	return ok ? 0 : -1;
 }
 
-/* ---- the chain's ends in meta ---------------------------------------- */
+/* ---- the chain's ends in events_meta ------------------------------- */
 
-static int s_meta_write_end(sqlite3 *db, const char *key, uint64_t seq,
-                            const uint8_t digest[S_DIGEST_LEN])
+static int s_write_end(struct bw_events_db *ev, const char *key, uint64_t seq,
+                       const uint8_t digest[S_DIGEST_LEN])
 {
 	struct bw_buf hex = {0};
 	char value[128];
-	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	if (bw_hex_encode(digest, S_DIGEST_LEN, &hex) != 0)
 		goto done;
 	snprintf(value, sizeof value, "%" PRIu64 " %s", seq, bw_buf_cstr(&hex));
-	if (s_prepare(db,
-	              "INSERT INTO meta (key, value) VALUES (?1, ?2) "
-	              "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-	              &st) != 0)
-		goto done;
+	sqlite3_stmt *st = ev->write_end;
+	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 done:
-	sqlite3_finalize(st);
 	bw_buf_free(&hex);
 	return rc;
 }
@@ -116,11 +115,10 @@ static int s_unhex(const char *hex, uint8_t out[S_DIGEST_LEN])
 }
 
 /* 1 found, 0 absent, -1 error or malformed. */
-static int s_meta_read_end(sqlite3 *db, const char *key, uint64_t *seq,
-                           uint8_t digest[S_DIGEST_LEN])
+static int s_read_end(sqlite3 *db, const char *key, uint64_t *seq, uint8_t digest[S_DIGEST_LEN])
 {
 	sqlite3_stmt *st = NULL;
-	if (s_prepare(db, "SELECT value FROM meta WHERE key = ?1", &st) != 0)
+	if (s_prepare(db, "SELECT value FROM events_meta WHERE key = ?1", &st) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
@@ -141,31 +139,40 @@ static int s_meta_read_end(sqlite3 *db, const char *key, uint64_t *seq,
 	return found;
 }
 
-/* The newest row's seq and digest; seq 0 and zeros when the log is empty
- * (after a prune of everything, the head in meta carries on the chain). */
-static int s_last(sqlite3 *db, uint64_t *seq, uint8_t digest[S_DIGEST_LEN])
+/*
+ * Where the next append chains from: the head committed with the last
+ * batch. Only if there is none (a new log, or its entry removed behind the
+ * store's back) the newest row, or the start of a chain.
+ */
+static int s_load_head(struct bw_events_db *ev)
 {
 	sqlite3_stmt *st = NULL;
-	*seq = 0;
-	memset(digest, 0, S_DIGEST_LEN);
-	if (s_prepare(db, "SELECT seq, digest FROM events ORDER BY seq DESC LIMIT 1", &st) != 0)
+	int found = s_read_end(ev->writer, "events.head", &ev->head_seq, ev->head_digest);
+	if (found < 0)
 		return -1;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == S_DIGEST_LEN) {
-		*seq = (uint64_t)sqlite3_column_int64(st, 0);
-		memcpy(digest, sqlite3_column_blob(st, 1), S_DIGEST_LEN);
+	if (found == 0) {
+		ev->head_seq = 0;
+		memset(ev->head_digest, 0, S_DIGEST_LEN);
+		if (s_prepare(ev->writer, "SELECT seq, digest FROM events ORDER BY seq DESC LIMIT 1",
+		              &st) != 0)
+			return -1;
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == S_DIGEST_LEN) {
+			ev->head_seq = (uint64_t)sqlite3_column_int64(st, 0);
+			memcpy(ev->head_digest, sqlite3_column_blob(st, 1), S_DIGEST_LEN);
+		}
 		sqlite3_finalize(st);
-		return 0;
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return -1;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return -1;
-	return s_meta_read_end(db, "events.head", seq, digest) < 0 ? -1 : 0;
+	ev->head_known = true;
+	return 0;
 }
 
 /* ---- append ----------------------------------------------------------- */
 
-static int s_insert_resources(sqlite3_stmt *st, uint64_t seq, const json_t *resources)
+static int s_insert_resources(sqlite3_stmt *st, uint64_t seq, int64_t time_ms,
+                              const json_t *resources)
 {
 	size_t i;
 	const json_t *r;
@@ -178,93 +185,101 @@ static int s_insert_resources(sqlite3_stmt *st, uint64_t seq, const json_t *reso
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 		sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, time_ms);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return -1;
 	}
 	return 0;
 }
 
-static int s_append_rows(sqlite3 *db, const struct bw_event_row *rows, size_t n,
-                         uint64_t *last_seq)
+static void s_bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 {
-	sqlite3_stmt *ins = NULL, *res = NULL;
-	uint64_t seq;
-	uint8_t prev[S_DIGEST_LEN], digest[S_DIGEST_LEN];
-	int rc = -1;
-	if (s_last(db, &seq, prev) != 0 ||
-	    s_prepare(db,
-	              "INSERT INTO events (seq, event_id, event_time_ms, event_name, event_source,"
-	              " username, access_key_id, read_only, record, prev_digest, digest)"
-	              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	              &ins) != 0 ||
-	    s_prepare(db, "INSERT INTO event_resources (seq, type, name) VALUES (?1, ?2, ?3)",
-	              &res) != 0)
-		goto done;
+	if (v && v[0])
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Insert the rows after the head; on success *seq and digest are the new head. */
+static int s_append_rows(struct bw_events_db *ev, const struct bw_event_row *rows, size_t n,
+                         uint64_t *seq, uint8_t digest[S_DIGEST_LEN])
+{
+	sqlite3_stmt *ins = ev->insert_event;
+	uint8_t prev[S_DIGEST_LEN];
+	memcpy(prev, ev->head_digest, S_DIGEST_LEN);
+	*seq = ev->head_seq;
 	for (size_t i = 0; i < n; i++) {
 		const struct bw_event_row *r = &rows[i];
 		if (!r->record || !r->event_id || !r->event_name || !r->event_source)
-			goto done;
+			return -1;
 		size_t len = strlen(r->record);
-		if (s_chain(prev, r->record, len, digest) != 0)
-			goto done;
-		seq++;
+		if (len > INT_MAX || s_chain(prev, r->record, len, digest) != 0)
+			return -1;
+		++*seq;
 		sqlite3_reset(ins);
-		sqlite3_bind_int64(ins, 1, (sqlite3_int64)seq);
+		sqlite3_bind_int64(ins, 1, (sqlite3_int64)*seq);
 		sqlite3_bind_text(ins, 2, r->event_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(ins, 3, r->event_time_ms);
 		sqlite3_bind_text(ins, 4, r->event_name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 5, r->event_source, -1, SQLITE_STATIC);
-		if (r->username)
-			sqlite3_bind_text(ins, 6, r->username, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(ins, 6);
-		if (r->access_key_id && r->access_key_id[0])
-			sqlite3_bind_text(ins, 7, r->access_key_id, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(ins, 7);
+		s_bind_text_or_null(ins, 6, r->username);
+		s_bind_text_or_null(ins, 7, r->access_key_id);
 		sqlite3_bind_int(ins, 8, r->read_only ? 1 : 0);
 		sqlite3_bind_text(ins, 9, r->record, (int)len, SQLITE_STATIC);
 		sqlite3_bind_blob(ins, 10, prev, S_DIGEST_LEN, SQLITE_STATIC);
 		sqlite3_bind_blob(ins, 11, digest, S_DIGEST_LEN, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE) {
-			bw_logf(BW_LOG_ERROR, "events: append: %s", sqlite3_errmsg(db));
-			goto done;
+			bw_logf(BW_LOG_ERROR, "events: append: %s", sqlite3_errmsg(ev->writer));
+			return -1;
 		}
-		if (r->resources && s_insert_resources(res, seq, r->resources) != 0)
-			goto done;
+		if (r->resources &&
+		    s_insert_resources(ev->insert_resource, *seq, r->event_time_ms, r->resources) != 0)
+			return -1;
 		memcpy(prev, digest, S_DIGEST_LEN);
 	}
-	if (n && s_meta_write_end(db, "events.head", seq, prev) != 0)
-		goto done;
-	*last_seq = seq;
-	rc = 0;
-done:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(res);
-	return rc;
+	return n ? s_write_end(ev, "events.head", *seq, digest) : 0;
+}
+
+/* Statements bind the caller's strings: let go of them before returning. */
+static void s_release(struct bw_events_db *ev)
+{
+	sqlite3_stmt *sts[] = {ev->insert_event, ev->insert_resource, ev->write_end};
+	for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++) {
+		sqlite3_reset(sts[i]);
+		sqlite3_clear_bindings(sts[i]);
+	}
 }
 
 int bw_events_append(struct bw_store *s, const struct bw_event_row *rows, size_t n,
                      uint64_t *last_seq)
 {
-	bw_store_lock(s);
-	/* a document transaction of this thread would swallow ours */
-	if (s->tx_depth > 0 || s_exec(s->db, "BEGIN IMMEDIATE;") != 0) {
-		bw_store_unlock(s);
-		return -1;
+	struct bw_events_db *ev = &s->events;
+	pthread_mutex_lock(&ev->write_lock);
+	uint64_t seq = 0;
+	uint8_t digest[S_DIGEST_LEN];
+	int rc = -1;
+	if ((ev->head_known || s_load_head(ev) == 0) && s_exec(ev->writer, "BEGIN IMMEDIATE;") == 0) {
+		rc = s_append_rows(ev, rows, n, &seq, digest);
+		if (rc == 0)
+			rc = s_exec(ev->writer, "COMMIT;");
+		if (rc != 0)
+			s_exec(ev->writer, "ROLLBACK;");
 	}
-	int rc = s_append_rows(s->db, rows, n, last_seq);
-	if (rc == 0)
-		rc = s_exec(s->db, "COMMIT;");
-	if (rc != 0)
-		s_exec(s->db, "ROLLBACK;");
-	bw_store_unlock(s);
+	s_release(ev);
+	if (rc == 0 && n) {
+		ev->head_seq = seq;
+		memcpy(ev->head_digest, digest, S_DIGEST_LEN);
+	} else if (rc != 0) {
+		ev->head_known = false; /* read again from what was committed */
+	}
+	*last_seq = ev->head_seq;
+	pthread_mutex_unlock(&ev->write_lock);
 	return rc;
 }
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* Parse a stored record into {"seq", "record"} and add it to arr. */
+/* A stored record as {"seq", "time_ms", "record"} appended to arr. */
 static int s_add_result(json_t *arr, sqlite3_stmt *st)
 {
 	const char *text = (const char *)sqlite3_column_text(st, 1);
@@ -272,8 +287,10 @@ static int s_add_result(json_t *arr, sqlite3_stmt *st)
 	json_t *rec = text ? json_loadb(text, (size_t)len, 0, NULL) : NULL;
 	if (!rec)
 		return -1;
-	return json_array_append_new(arr, json_pack("{s:I, s:o}", "seq",
+	return json_array_append_new(arr, json_pack("{s:I, s:I, s:o}", "seq",
 	                                            (json_int_t)sqlite3_column_int64(st, 0),
+	                                            "time_ms",
+	                                            (json_int_t)sqlite3_column_int64(st, 2),
 	                                            "record", rec));
 }
 
@@ -294,27 +311,32 @@ static const char *s_attr_column(enum bw_event_attr a)
 }
 
 /*
- * One statement per query shape. Bound: ?1 before_seq (or max), ?2 start,
- * ?3 end, ?4 the attribute value, ?5 how many rows to read. A record with
- * two resources of the same type comes twice from the resource join: the
- * caller skips repeated seqs, so it asks for a few more rows than it needs.
+ * One statement per query shape, newest first by (event time, seq), which
+ * every index serves in order. Bound: ?1 ?6 resume below (time, seq), ?2
+ * start, ?3 end, ?4 the attribute value, ?5 how many rows to read. A record
+ * with two resources of the same type comes twice from the resource join:
+ * the caller skips repeated seqs, so it asks for a few more rows than it
+ * needs.
  */
 static int s_build_sql(const struct bw_event_query *q, struct bw_buf *sql)
 {
 	bool res = q->attr == BW_EVENT_ATTR_RESOURCE_TYPE || q->attr == BW_EVENT_ATTR_RESOURCE_NAME;
 	const char *col = s_attr_column(q->attr);
-	const char *seq = res ? "r.seq" : "e.seq";
-	if (bw_buf_appendf(sql, "SELECT e.seq, e.record FROM %s WHERE %s < ?1",
-	                   res ? "event_resources r JOIN events e ON e.seq = r.seq" : "events e",
-	                   seq) != 0)
+	const char *t = res ? "r" : "e"; /* whose time and seq the index has */
+	if (bw_buf_appendf(sql, "SELECT e.seq, e.record, e.event_time_ms FROM %s WHERE 1",
+	                   res ? "event_resources r JOIN events e ON e.seq = r.seq" : "events e") !=
+	    0)
 		return -1;
-	if (q->start_ms && bw_buf_append_str(sql, " AND e.event_time_ms >= ?2") != 0)
+	if (q->before_seq &&
+	    bw_buf_appendf(sql, " AND (%s.event_time_ms, %s.seq) < (?6, ?1)", t, t) != 0)
 		return -1;
-	if (q->end_ms && bw_buf_append_str(sql, " AND e.event_time_ms <= ?3") != 0)
+	if (q->start_ms && bw_buf_appendf(sql, " AND %s.event_time_ms >= ?2", t) != 0)
+		return -1;
+	if (q->end_ms && bw_buf_appendf(sql, " AND %s.event_time_ms <= ?3", t) != 0)
 		return -1;
 	if (col && bw_buf_appendf(sql, " AND %s = ?4", col) != 0)
 		return -1;
-	return bw_buf_appendf(sql, " ORDER BY %s DESC LIMIT ?5", seq);
+	return bw_buf_appendf(sql, " ORDER BY %s.event_time_ms DESC, %s.seq DESC LIMIT ?5", t, t);
 }
 
 int bw_events_lookup(struct bw_store *s, const struct bw_event_query *q, json_t **records,
@@ -324,18 +346,20 @@ int bw_events_lookup(struct bw_store *s, const struct bw_event_query *q, json_t 
 	*more = false;
 	if (!q || q->limit < 1 || q->limit > 1000 || (q->attr != BW_EVENT_ATTR_NONE && !q->value))
 		return -1;
+	struct bw_events_db *ev = &s->events;
 	struct bw_buf sql = {0};
 	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array();
 	int rc = -1;
 	if (!arr || s_build_sql(q, &sql) != 0)
 		goto done;
-	bw_store_lock(s);
-	if (s_prepare(s->db, bw_buf_cstr(&sql), &st) != 0) {
-		bw_store_unlock(s);
+	pthread_mutex_lock(&ev->read_lock);
+	if (s_prepare(ev->reader, bw_buf_cstr(&sql), &st) != 0) {
+		pthread_mutex_unlock(&ev->read_lock);
 		goto done;
 	}
-	sqlite3_bind_int64(st, 1, q->before_seq ? (sqlite3_int64)q->before_seq : INT64_MAX);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)q->before_seq);
+	sqlite3_bind_int64(st, 6, q->before_time_ms);
 	sqlite3_bind_int64(st, 2, q->start_ms);
 	sqlite3_bind_int64(st, 3, q->end_ms);
 	if (q->attr == BW_EVENT_ATTR_READ_ONLY)
@@ -365,11 +389,11 @@ int bw_events_lookup(struct bw_store *s, const struct bw_event_query *q, json_t 
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = -1;
 	/* the slack may have been used up by repeats: then say "more" so the
-	 * next page (resuming below the last seq) finds the rest, if any */
+	 * next page (resuming below the last row) finds the rest, if any */
 	if (rc == 0 && step == SQLITE_ROW && !*more)
 		*more = true;
 	sqlite3_finalize(st);
-	bw_store_unlock(s);
+	pthread_mutex_unlock(&ev->read_lock);
 done:
 	bw_buf_free(&sql);
 	if (rc != 0) {
@@ -382,14 +406,17 @@ done:
 
 int bw_events_range(struct bw_store *s, uint64_t after_seq, size_t limit, json_t **records)
 {
+	struct bw_events_db *ev = &s->events;
 	*records = NULL;
 	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array();
 	if (!arr)
 		return -1;
-	bw_store_lock(s);
-	int rc = s_prepare(s->db,
-	                   "SELECT seq, record FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2", &st);
+	pthread_mutex_lock(&ev->read_lock);
+	int rc = s_prepare(ev->reader,
+	                   "SELECT seq, record, event_time_ms FROM events WHERE seq > ?1"
+	                   " ORDER BY seq LIMIT ?2",
+	                   &st);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)after_seq);
 		sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit);
@@ -400,7 +427,7 @@ int bw_events_range(struct bw_store *s, uint64_t after_seq, size_t limit, json_t
 		rc = step == SQLITE_DONE ? 0 : -1;
 	}
 	sqlite3_finalize(st);
-	bw_store_unlock(s);
+	pthread_mutex_unlock(&ev->read_lock);
 	if (rc != 0) {
 		json_decref(arr);
 		return -1;
@@ -419,16 +446,22 @@ int bw_events_range(struct bw_store *s, uint64_t after_seq, size_t limit, json_t
  */
 int bw_events_verify_chain(struct bw_store *s, uint64_t *bad_seq)
 {
+	struct bw_events_db *ev = &s->events;
 	sqlite3_stmt *st = NULL;
 	uint8_t prev[S_DIGEST_LEN] = {0}, calc[S_DIGEST_LEN], head_digest[S_DIGEST_LEN];
 	uint64_t expect = 1, head_seq = 0;
 	*bad_seq = 0;
-	bw_store_lock(s);
-	int anchor = s_meta_read_end(s->db, "events.anchor", &expect, prev);
-	int head = s_meta_read_end(s->db, "events.head", &head_seq, head_digest);
+	pthread_mutex_lock(&ev->read_lock);
+	/* one read transaction: the ends and the rows from the same snapshot */
 	int rc = -1;
+	if (s_exec(ev->reader, "BEGIN;") != 0) {
+		pthread_mutex_unlock(&ev->read_lock);
+		return -1;
+	}
+	int anchor = s_read_end(ev->reader, "events.anchor", &expect, prev);
+	int head = s_read_end(ev->reader, "events.head", &head_seq, head_digest);
 	if (anchor < 0 || head < 0 ||
-	    s_prepare(s->db, "SELECT seq, record, prev_digest, digest FROM events ORDER BY seq",
+	    s_prepare(ev->reader, "SELECT seq, record, prev_digest, digest FROM events ORDER BY seq",
 	              &st) != 0)
 		goto done;
 	if (anchor == 0) {
@@ -463,46 +496,49 @@ int bw_events_verify_chain(struct bw_store *s, uint64_t *bad_seq)
 	rc = 0;
 done:
 	sqlite3_finalize(st);
-	bw_store_unlock(s);
+	s_exec(ev->reader, "COMMIT;");
+	pthread_mutex_unlock(&ev->read_lock);
 	return rc;
 }
 
 /* ---- retention -------------------------------------------------------- */
 
 /*
- * Delete a prefix of the log: everything before the oldest row that is not
+ * Delete a prefix of the log: the oldest rows up to the first that is not
  * expired (times may interleave by a few ms between loops; a row is never
  * deleted while an older-seq one is kept, so the chain stays one piece).
- * At most S_PRUNE_BATCH rows per call, so the store is not held long; the
- * timer calls again.
+ * At most S_PRUNE_BATCH rows per call, found by seq (the rowid; the unary +
+ * keeps SQLite off the time index, which would walk every kept row), so a
+ * tick with nothing to prune costs a few lookups; the caller calls again.
  */
-static int s_prune_batch(sqlite3 *db, int64_t older_than_ms, size_t *deleted)
+static int s_prune_batch(struct bw_events_db *ev, int64_t older_than_ms, size_t *deleted)
 {
+	sqlite3 *db = ev->writer;
 	sqlite3_stmt *st = NULL;
-	int64_t first = 0, keep = 0;
 	int rc = -1;
 	if (s_prepare(db,
-	              "SELECT (SELECT min(seq) FROM events),"
-	              " (SELECT min(seq) FROM events WHERE event_time_ms >= ?1),"
-	              " (SELECT max(seq) FROM events)",
+	              "SELECT f.seq, (SELECT min(seq) FROM events WHERE seq >= f.seq"
+	              "  AND seq < f.seq + ?2 AND +event_time_ms >= ?1),"
+	              " (SELECT max(seq) FROM events WHERE seq < f.seq + ?2)"
+	              " FROM (SELECT seq FROM events ORDER BY seq LIMIT 1) f",
 	              &st) != 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, older_than_ms);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		goto done;
-	if (sqlite3_column_type(st, 0) == SQLITE_NULL) { /* empty log */
-		rc = 0;
-		goto done;
+	sqlite3_bind_int64(st, 2, S_PRUNE_BATCH);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_DONE) { /* empty log */
+		sqlite3_finalize(st);
+		return 0;
 	}
-	first = sqlite3_column_int64(st, 0);
-	keep = sqlite3_column_type(st, 1) == SQLITE_NULL ? sqlite3_column_int64(st, 2) + 1
-	                                                  : sqlite3_column_int64(st, 1);
+	if (step != SQLITE_ROW)
+		goto done;
+	int64_t first = sqlite3_column_int64(st, 0);
+	int64_t keep = sqlite3_column_type(st, 1) == SQLITE_NULL ? sqlite3_column_int64(st, 2) + 1
+	                                                          : sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (keep <= first)
 		return 0;
-	if (keep - first > S_PRUNE_BATCH)
-		keep = first + S_PRUNE_BATCH;
 	/* the new anchor: the digest of the last deleted row */
 	uint8_t anchor[S_DIGEST_LEN];
 	if (s_prepare(db, "SELECT digest FROM events WHERE seq = ?1", &st) != 0)
@@ -519,26 +555,27 @@ static int s_prune_batch(sqlite3 *db, int64_t older_than_ms, size_t *deleted)
 	if (s_exec(db, sql) != 0)
 		return -1;
 	*deleted = (size_t)(keep - first);
-	rc = s_meta_write_end(db, "events.anchor", (uint64_t)keep, anchor);
+	rc = s_write_end(ev, "events.anchor", (uint64_t)keep, anchor);
 done:
 	sqlite3_finalize(st);
 	return rc;
 }
 
-/* One batch in its own transaction; the store is free between batches. */
+/* One batch in its own transaction; the recorder may append between batches. */
 static int s_prune_once(struct bw_store *s, int64_t older_than_ms, size_t *deleted)
 {
-	bw_store_lock(s);
-	if (s->tx_depth > 0 || s_exec(s->db, "BEGIN IMMEDIATE;") != 0) {
-		bw_store_unlock(s);
-		return -1;
+	struct bw_events_db *ev = &s->events;
+	pthread_mutex_lock(&ev->write_lock);
+	int rc = s_exec(ev->writer, "BEGIN IMMEDIATE;");
+	if (rc == 0) {
+		rc = s_prune_batch(ev, older_than_ms, deleted);
+		if (rc == 0)
+			rc = s_exec(ev->writer, "COMMIT;");
+		if (rc != 0)
+			s_exec(ev->writer, "ROLLBACK;");
 	}
-	int rc = s_prune_batch(s->db, older_than_ms, deleted);
-	if (rc == 0)
-		rc = s_exec(s->db, "COMMIT;");
-	if (rc != 0)
-		s_exec(s->db, "ROLLBACK;");
-	bw_store_unlock(s);
+	s_release(ev);
+	pthread_mutex_unlock(&ev->write_lock);
 	return rc;
 }
 
@@ -557,13 +594,19 @@ int bw_events_prune(struct bw_store *s, int64_t older_than_ms, size_t *deleted)
 
 uint64_t bw_events_count(struct bw_store *s)
 {
+	struct bw_events_db *ev = &s->events;
 	sqlite3_stmt *st = NULL;
 	uint64_t n = 0;
-	bw_store_lock(s);
-	if (s_prepare(s->db, "SELECT count(*) FROM events", &st) == 0 &&
+	pthread_mutex_lock(&ev->read_lock);
+	if (s_prepare(ev->reader, "SELECT count(*) FROM events", &st) == 0 &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	bw_store_unlock(s);
+	pthread_mutex_unlock(&ev->read_lock);
 	return n;
+}
+
+const char *bw_events_db_path(struct bw_store *s)
+{
+	return s->events.path;
 }

@@ -40,7 +40,8 @@ BW_MUST_CHECK int bw_events_append(struct bw_store *s, const struct bw_event_row
                                    uint64_t *last_seq);
 
 /* LookupEvents: at most one attribute filter (AWS allows one), a time
- * range, newest first, paged by an opaque token (the last seq returned). */
+ * range, newest first by event time (then seq), paged from the last row
+ * returned. */
 enum bw_event_attr {
 	BW_EVENT_ATTR_NONE,
 	BW_EVENT_ATTR_EVENT_ID,
@@ -57,11 +58,12 @@ struct bw_event_query {
 	const char *value;       /* the attribute's value ("true"/"false" for ReadOnly) */
 	int64_t start_ms;        /* inclusive; 0 = no bound */
 	int64_t end_ms;          /* inclusive; 0 = no bound */
-	uint64_t before_seq;     /* resume: only rows with seq < this; 0 = from the newest */
+	int64_t before_time_ms;  /* resume: only rows older than (before_time_ms, */
+	uint64_t before_seq;     /* before_seq) in that order; seq 0 = from the newest */
 	size_t limit;            /* 1..50 */
 };
-/* *records gets an array of {"seq": n, "record": <parsed record>}; *more
- * is set when older matches remain. */
+/* *records gets an array of {"seq": n, "time_ms": t, "record": <parsed
+ * record>}; *more is set when older matches remain. */
 BW_MUST_CHECK int bw_events_lookup(struct bw_store *s, const struct bw_event_query *q,
                                    json_t **records, bool *more);
 
@@ -87,5 +89,8 @@ uint64_t bw_events_count(struct bw_store *s);
  * CloudTrail's pruning tick. */
 void bw_events_set_retention_days(int days);
 int bw_events_retention_days(void);
+
+/* The event log's database file (for CloudTrail Lake's read-only queries). */
+const char *bw_events_db_path(struct bw_store *s);
 
 #endif

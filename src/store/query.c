@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "store/events.h"
 #include "store/sqlite_internal.h"
 
 #define S_CTE "\"bw_eds\""
@@ -234,12 +235,8 @@ static size_t s_user_with(const char *sql, size_t len)
 
 static int s_open(struct bw_store *s, sqlite3 **out, char *why, size_t whylen)
 {
-	bw_store_lock(s);
-	const char *file = sqlite3_db_filename(s->db, "main");
-	char path[4096];
-	int n = file ? snprintf(path, sizeof path, "%s", file) : -1;
-	bw_store_unlock(s);
-	if (n <= 0 || (size_t)n >= sizeof path) {
+	const char *path = bw_events_db_path(s);
+	if (!path || !path[0]) {
 		snprintf(why, whylen, "the event log has no file");
 		return -1;
 	}

@@ -1,14 +1,14 @@
 /*
  * sqlite.c: the embedded SQLite backend of store.h.
  *
- * One connection in serialized mode for now, guarded by SQLite's own mutex:
- * the only tables are small settings. When services keep state here, reads
- * move to a connection per event loop and writes to one writer thread
- * (DESIGN.md, Concurrency).
+ * bulwark.db holds the settings and every service's documents (doc.c) on one
+ * connection behind the store lock; the CloudTrail event log has its own file
+ * and connections (events_db.c).
  */
 #include "store/store.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -50,7 +50,14 @@ static const char *const s_migrations[] = {
 	"CREATE INDEX event_resources_by_type ON event_resources (type, seq);"
 	"CREATE INDEX event_resources_by_name ON event_resources (name, seq);"
 	"CREATE INDEX event_resources_by_seq ON event_resources (seq);",
+	/* 4: the event log moved to its own file, events.db (events_db.c,
+	 * decision 0010), which copies version 3's tables before this runs */
+	("DROP TABLE IF EXISTS event_resources; DROP TABLE IF EXISTS events;"
+	 "DELETE FROM meta WHERE key IN ('events.head', 'events.anchor');"),
 };
+
+/* The version whose tables events_db.c takes over before the next drops them. */
+#define S_VERSION_WITH_LEGACY_EVENTS 3
 
 static int s_exec(sqlite3 *db, const char *sql)
 {
@@ -75,17 +82,19 @@ static int s_user_version(sqlite3 *db, int *version)
 	return rc;
 }
 
-static int s_migrate(struct bw_store *s)
+/* Run the migrations up to version upto (or as far as there are). */
+static int s_migrate(struct bw_store *s, int upto)
 {
 	int version;
 	if (s_user_version(s->db, &version) != 0)
 		return -1;
-	int target = (int)(sizeof s_migrations / sizeof s_migrations[0]);
-	if (version > target) {
+	int last = (int)(sizeof s_migrations / sizeof s_migrations[0]);
+	if (version > last) {
 		bw_logf(BW_LOG_ERROR, "store: schema version %d is newer than this bulwark (%d)",
-		        version, target);
+		        version, last);
 		return -1;
 	}
+	int target = upto < last ? upto : last;
 	for (; version < target; version++) {
 		char pragma[64];
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", version + 1);
@@ -138,9 +147,10 @@ int bw_store_open(const char *data_dir, struct bw_store **out)
 	if (s_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 	                  "PRAGMA foreign_keys = ON;") != 0)
 		goto error;
-	if (s_migrate(s) != 0)
-		goto error;
 	chmod(path, 0600);
+	if (s_migrate(s, S_VERSION_WITH_LEGACY_EVENTS) != 0 || bw_events_db_open(s, data_dir) != 0 ||
+	    s_migrate(s, INT_MAX) != 0)
+		goto error;
 	*out = s;
 	return 0;
 error:
@@ -152,6 +162,7 @@ void bw_store_close(struct bw_store *store)
 {
 	if (!store)
 		return;
+	bw_events_db_close(store);
 	sqlite3_close_v2(store->db);
 	bw_gencache_free(store->cache);
 	pthread_mutex_destroy(&store->lock);

@@ -6,8 +6,34 @@
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct bw_gencache;
+
+#define BW_EVENTS_DIGEST_LEN 32
+
+/*
+ * The event log lives in its own database file (<data>/events.db, decision
+ * 0010) so that recording never waits for, nor holds up, the documents.
+ * Two connections: the writer (the recorder's appends, pruning), with its
+ * statements prepared once, and the reader (LookupEvents, delivery,
+ * verification), which WAL lets read while the writer writes.
+ */
+struct bw_events_db {
+	sqlite3 *writer;
+	pthread_mutex_t write_lock;
+	sqlite3_stmt *insert_event, *insert_resource, *write_end;
+	/* the chain's head as last committed by this writer: appends chain
+	 * from it, not from whatever the newest row is now, so a row deleted
+	 * behind the store's back stays a visible gap */
+	bool head_known;
+	uint64_t head_seq;
+	uint8_t head_digest[BW_EVENTS_DIGEST_LEN];
+	sqlite3 *reader;
+	pthread_mutex_t read_lock;
+	char path[4096];
+	bool locks_made;
+};
 
 struct bw_store {
 	sqlite3 *db;
@@ -21,7 +47,13 @@ struct bw_store {
 	atomic_ulong generation;
 	/* Documents and lists read at the current generation (doc.c). */
 	struct bw_gencache *cache;
+	struct bw_events_db events;
 };
+
+/* events_db.c: open (create, migrate, take over a log kept in bulwark.db by
+ * earlier versions) and close the event log's database. */
+int bw_events_db_open(struct bw_store *s, const char *data_dir);
+void bw_events_db_close(struct bw_store *s);
 
 static inline void bw_store_lock(struct bw_store *s)
 {

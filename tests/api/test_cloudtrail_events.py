@@ -403,7 +403,7 @@ class TestDurability(unittest.TestCase):
         rc, out = _verify_chain(self.data_dir)
         self.assertEqual(rc, 0, out)
         self.assertTrue(out["ok"])
-        db = sqlite3.connect(os.path.join(self.data_dir, "bulwark.db"))
+        db = sqlite3.connect(os.path.join(self.data_dir, "events.db"))
         stored = {r[0] for r in db.execute(
             "SELECT json_extract(record, '$.requestID') FROM events")}
         db.close()

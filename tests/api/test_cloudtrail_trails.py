@@ -195,22 +195,24 @@ class TestTrailLifecycle(ServerTestCase):
 
 
 def _copy_data_dir(src):
-    """A consistent copy of a live data directory: the database through
+    """A consistent copy of a live data directory: the databases through
     SQLite's backup API, the root key and the delivery folder as files."""
     dst = tempfile.mkdtemp(prefix="bw-trail-copy-")
+    dbs = ("bulwark.db", "events.db")
     for f in os.listdir(src):
         p = os.path.join(src, f)
-        if f.startswith("bulwark.db"):
+        if f.startswith(dbs):
             continue
         if os.path.isdir(p):
             shutil.copytree(p, os.path.join(dst, f))
         else:
             shutil.copy2(p, os.path.join(dst, f))
-    s = sqlite3.connect(os.path.join(src, "bulwark.db"))
-    d = sqlite3.connect(os.path.join(dst, "bulwark.db"))
-    s.backup(d)
-    s.close()
-    d.close()
+    for name in dbs:
+        s = sqlite3.connect(os.path.join(src, name))
+        d = sqlite3.connect(os.path.join(dst, name))
+        s.backup(d)
+        s.close()
+        d.close()
     return dst
 
 

@@ -49,35 +49,51 @@ static uint64_t s_fingerprint(const struct bw_event_query *q)
 	return h;
 }
 
-/* "1.<seq>.<fingerprint hex>", base64: opaque to clients. */
-static int s_token_encode(const struct bw_event_query *q, uint64_t before_seq, struct bw_buf *out)
+/* "2.<time ms>.<seq>.<fingerprint hex>", base64: opaque to clients. */
+static int s_token_encode(const struct bw_event_query *q, int64_t time_ms, uint64_t seq,
+                          struct bw_buf *out)
 {
-	char text[80];
-	snprintf(text, sizeof text, "1.%" PRIu64 ".%016" PRIx64, before_seq, s_fingerprint(q));
+	char text[96];
+	snprintf(text, sizeof text, "2.%" PRId64 ".%" PRIu64 ".%016" PRIx64, time_ms, seq,
+	         s_fingerprint(q));
 	return bw_base64_encode(text, strlen(text), out);
 }
 
-static int s_token_decode(const char *token, const struct bw_event_query *q, uint64_t *before_seq)
+/* A decimal number ending at a '.', which *p is moved past. */
+static int s_token_number(char **p, unsigned long long *out)
+{
+	char *end = NULL;
+	if (**p < '0' || **p > '9')
+		return -1;
+	*out = strtoull(*p, &end, 10);
+	if (!end || *end != '.')
+		return -1;
+	*p = end + 1;
+	return 0;
+}
+
+static int s_token_decode(const char *token, struct bw_event_query *q)
 {
 	size_t len = strnlen(token, 256);
 	struct bw_buf raw = {0};
 	int rc = -1;
-	if (len == 0 || len >= 256 || bw_base64_decode(token, len, &raw) != 0 || raw.len >= 80)
+	if (len == 0 || len >= 256 || bw_base64_decode(token, len, &raw) != 0 || raw.len >= 96)
 		goto done;
-	char text[80];
+	char text[96];
 	memcpy(text, raw.data, raw.len);
 	text[raw.len] = 0;
-	if (strlen(text) != raw.len || strncmp(text, "1.", 2) != 0)
+	if (strlen(text) != raw.len || strncmp(text, "2.", 2) != 0)
 		goto done;
-	char *end = NULL;
-	unsigned long long seq = strtoull(text + 2, &end, 10);
-	if (!end || *end != '.' || end == text + 2 || seq == 0)
+	char *p = text + 2, *end = NULL;
+	unsigned long long time_ms, seq;
+	if (s_token_number(&p, &time_ms) != 0 || s_token_number(&p, &seq) != 0 || seq == 0 ||
+	    time_ms > INT64_MAX || seq > INT64_MAX)
 		goto done;
-	char *end2 = NULL;
-	unsigned long long fp = strtoull(end + 1, &end2, 16);
-	if (!end2 || *end2 || strlen(end + 1) != 16 || fp != s_fingerprint(q))
+	unsigned long long fp = strtoull(p, &end, 16);
+	if (!end || *end || strlen(p) != 16 || fp != s_fingerprint(q))
 		goto done;
-	*before_seq = seq;
+	q->before_time_ms = (int64_t)time_ms;
+	q->before_seq = seq;
 	rc = 0;
 done:
 	bw_buf_free(&raw);
@@ -152,7 +168,7 @@ static int s_query_or_fail(struct bw_call *call, const json_t *in, struct bw_eve
 		q->limit = (size_t)m;
 	}
 	const char *token = json_string_value(json_object_get(in, "NextToken"));
-	if (token && s_token_decode(token, q, &q->before_seq) != 0)
+	if (token && s_token_decode(token, q) != 0)
 		return bw_fail(call, "InvalidNextTokenException",
 		               "The NextToken is not valid for these parameters.");
 	return 0;
@@ -237,6 +253,7 @@ static int s_lookup_events(struct bw_call *call, const json_t *in, json_t *out)
 	size_t i;
 	const json_t *item;
 	uint64_t last = 0;
+	int64_t last_time_ms = 0;
 	int rc = 0;
 	json_array_foreach(found, i, item) {
 		json_t *ev = s_event(json_object_get(item, "record"));
@@ -245,12 +262,13 @@ static int s_lookup_events(struct bw_call *call, const json_t *in, json_t *out)
 			break;
 		}
 		last = (uint64_t)json_integer_value(json_object_get(item, "seq"));
+		last_time_ms = json_integer_value(json_object_get(item, "time_ms"));
 	}
 	json_decref(found);
 	if (rc != 0 || !more || last == 0)
 		return rc;
 	struct bw_buf token = {0};
-	if (s_token_encode(&q, last, &token) != 0 ||
+	if (s_token_encode(&q, last_time_ms, last, &token) != 0 ||
 	    json_object_set_new(out, "NextToken", json_string(bw_buf_cstr(&token))) != 0)
 		rc = bw_fail_status(call, 500, "InternalFailure", "out of memory");
 	bw_buf_free(&token);

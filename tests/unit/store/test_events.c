@@ -41,7 +41,7 @@ static int teardown(void **state)
 static void s_tamper(const char *sql)
 {
 	char path[128];
-	snprintf(path, sizeof path, "%s/bulwark.db", s_dir);
+	snprintf(path, sizeof path, "%s/events.db", s_dir);
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
@@ -105,9 +105,12 @@ static size_t s_count(enum bw_event_attr attr, const char *value, int64_t start,
 		json_array_foreach(recs, i, it) {
 			uint64_t seq = (uint64_t)json_integer_value(json_object_get(it, "seq"));
 			/* newest first, never the same twice */
+			int64_t t = json_integer_value(json_object_get(it, "time_ms"));
 			if (q.before_seq)
-				assert_true(seq < q.before_seq);
+				assert_true(t < q.before_time_ms ||
+				            (t == q.before_time_ms && seq < q.before_seq));
 			q.before_seq = seq;
+			q.before_time_ms = t;
 			total++;
 		}
 		json_decref(recs);
@@ -169,6 +172,7 @@ static void test_paging_newest_first(void **state)
 			assert_int_equal(s_n_of(it), expect);
 			expect--;
 			q.before_seq = (uint64_t)json_integer_value(json_object_get(it, "seq"));
+			q.before_time_ms = json_integer_value(json_object_get(it, "time_ms"));
 		}
 		json_decref(recs);
 		if (!more)
@@ -215,7 +219,11 @@ static void test_chain_detects_deletion_at_either_end(void **state)
 	s_tamper("DELETE FROM events WHERE seq = 20");
 	assert_int_equal(bw_events_verify_chain(s_store, &bad), -1);
 	assert_int_equal(bad, 20);
-	s_append_n(20, 1); /* the chain goes on from the newest row that is left */
+	/* the writer chains on from the head it committed, not from the newest
+	 * row left: the gap stays visible after more appends */
+	assert_int_equal(s_append_n(20, 1), 21);
+	assert_int_equal(bw_events_verify_chain(s_store, &bad), -1);
+	assert_int_equal(bad, 20);
 	s_tamper("DELETE FROM events WHERE seq = 1");
 	assert_int_equal(bw_events_verify_chain(s_store, &bad), -1);
 	assert_int_equal(bad, 1);
@@ -269,6 +277,73 @@ static void test_prune_everything_then_append(void **state)
 	/* the chain carries on from the last pruned digest, with no gap */
 	assert_int_equal(s_append_n(10, 5), 15);
 	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
+}
+
+/* Run SQL on bulwark.db with its own connection. */
+static void s_exec_main(const char *sql)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/bulwark.db", s_dir);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "main: %s\n", err ? err : "?");
+	sqlite3_free(err);
+	sqlite3_close(db);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+/* A data directory of a version that kept the log in bulwark.db (schema 3)
+ * opens with the log moved to events.db, the chain intact. */
+static void test_log_kept_in_bulwark_db_moves_over(void **state)
+{
+	(void)state;
+	s_append_n(0, 25);
+	bw_store_close(s_store);
+	s_store = NULL;
+	/* rebuild the old layout from the new file, then remove the new file */
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+	         "CREATE TABLE events (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL,"
+	         " event_time_ms INTEGER NOT NULL, event_name TEXT NOT NULL,"
+	         " event_source TEXT NOT NULL, username TEXT, access_key_id TEXT,"
+	         " read_only INTEGER NOT NULL, record TEXT NOT NULL, prev_digest BLOB NOT NULL,"
+	         " digest BLOB NOT NULL) STRICT;"
+	         "CREATE TABLE event_resources (seq INTEGER NOT NULL, type TEXT NOT NULL,"
+	         " name TEXT NOT NULL) STRICT;"
+	         "ATTACH '%s/events.db' AS new;"
+	         "INSERT INTO events SELECT * FROM new.events;"
+	         "INSERT INTO event_resources SELECT seq, type, name FROM new.event_resources;"
+	         "INSERT INTO meta SELECT * FROM new.events_meta;"
+	         "DETACH new; PRAGMA user_version = 3;",
+	         s_dir);
+	s_exec_main(sql);
+	snprintf(sql, sizeof sql, "rm -f '%s'/events.db*", s_dir);
+	assert_int_equal(system(sql), 0);
+
+	assert_int_equal(bw_store_open(s_dir, &s_store), 0);
+	assert_int_equal(bw_store_schema_version(s_store), 4);
+	assert_int_equal(bw_events_count(s_store), 25);
+	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
+	assert_int_equal(s_count(BW_EVENT_ATTR_RESOURCE_NAME, "key-odd", 0, 0), 12);
+	/* appends carry the moved chain on */
+	assert_int_equal(s_append_n(25, 5), 30);
+	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
+	/* the old tables are gone from bulwark.db */
+	snprintf(sql, sizeof sql, "%s/bulwark.db", s_dir);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_open(sql, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master"
+	                                        " WHERE name IN ('events', 'event_resources')",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 }
 
 /* ---- the recorder ---------------------------------------------------- */
@@ -395,6 +470,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_append_lookup_every_attribute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paging_newest_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_kept_in_bulwark_db_moves_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_detects_modification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_detects_deletion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_detects_deletion_at_either_end, setup,
