@@ -23,13 +23,17 @@ free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 field() { "$PY" -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"; }
 
-start() { # name binary -> sets port_<name>, lua_<name>
+# CPU seconds a process has used so far (user + system), from /proc.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+
+start() { # name binary -> sets port_<name>, pid_<name>
   local creds akid secret port
   creds=$(./"$BUILD"/bulwark init --data-dir "$work/$1" --json --no-profile)
   akid=$(field AccessKeyId <<<"$creds"); secret=$(field SecretAccessKey <<<"$creds")
   port=$(free_port)
   ./"$BUILD"/"$2" serve --listen 127.0.0.1:"$port" --data-dir "$work/$1" --no-access-log \
     --log-level error >/dev/null & pids+=($!)
+  printf -v "pid_$1" %s "$!"
   wait_port "$port"
   "$PY" bench/sign_request.py "http://127.0.0.1:$port" "$akid" "$secret" "$work/$1.lua" \
     kms-generate-random
@@ -44,25 +48,28 @@ wait_port "$moto_port"
   "$work/moto.lua" kms-generate-random
 
 sent=0
-run() { # label port lua
-  local out rps p99 bad n
+run() { # label port lua pid
+  local out rps p99 bad n c0 c1
+  c0=$(cpu_s "$4")
   out=$(wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s "$3" "http://127.0.0.1:$2/")
+  c1=$(cpu_s "$4")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk -F'p99_us=' '/p99_us=/ {print $2}' <<<"$out")
   bad=$(awk -F'[= ]' '/non2xx=/ {print $2}' <<<"$out")
   n=$(awk '/requests in/ {print $1}' <<<"$out")
   [ "$1" = "recorded" ] && sent=$((sent + n))
-  printf '| %-12s | %9s | %8.2f ms | %6s |\n' "$1" "$rps" \
-    "$(awk -v u="$p99" 'BEGIN{print u/1000}')" "$bad"
+  printf '| %-12s | %9s | %8.2f ms | %6s | %7.1f |\n' "$1" "$rps" \
+    "$(awk -v u="$p99" 'BEGIN{print u/1000}')" "$bad" \
+    "$(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN{print (b - a) * 1e6 / n}')"
 }
 echo "kms GenerateRandom, root, $CONNS connections, ${DUR}s per run"
-echo "| server       |   req/s   |     p99     | non-2xx |"
-echo "|--------------|-----------|-------------|---------|"
+echo "| server       |   req/s   |     p99     | non-2xx | server CPU us/request |"
+echo "|--------------|-----------|-------------|---------|---------|"
 for _ in $(seq "$ROUNDS"); do
-  run unrecorded "$port_unrecorded" "$work/unrecorded.lua"
-  run recorded "$port_recorded" "$work/recorded.lua"
+  run unrecorded "$port_unrecorded" "$work/unrecorded.lua" "$pid_unrecorded"
+  run recorded "$port_recorded" "$work/recorded.lua" "$pid_recorded"
 done
-run moto "$moto_port" "$work/moto.lua"
+run moto "$moto_port" "$work/moto.lua" "${pids[2]}"
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
 log=$(./"$BUILD"/bulwark trail verify-chain --data-dir "$work/recorded")
 echo "recorded server: $sent responses counted by wrk; event log after: $log"

@@ -503,12 +503,16 @@ void bw_http_resume(struct bw_http_deferred *d)
 	if (!hub->dead) {
 		/* under the lock: the loop frees ev only after marking dead */
 		d->next = NULL;
-		if (hub->ready_tail)
+		/* the first handle back activates the hub's event; those after it,
+		 * until the loop takes the list, ride on that activation (a group
+		 * of answers from one commit costs one wakeup, not one each) */
+		if (hub->ready_tail) {
 			hub->ready_tail->next = d;
-		else
+		} else {
 			hub->ready = d;
+			event_active(hub->ev, EV_TIMEOUT, 0);
+		}
 		hub->ready_tail = d;
-		event_active(hub->ev, EV_TIMEOUT, 0);
 		pthread_mutex_unlock(&hub->lock);
 		return;
 	}
