@@ -141,7 +141,20 @@ struct s_pending {
 static void s_access_log(const struct bw_call *call, const struct bw_http_request *req,
                          const struct bw_http_response *resp);
 
-/* On the recorder thread: the record's batch is committed (rc 0) or not. */
+/* On the loop, as the response goes out: its access log line. */
+static void s_answered(void *arg, const struct bw_http_request *req,
+                       const struct bw_http_response *resp, bool sent)
+{
+	(void)sent; /* a client that left still made the call */
+	struct s_pending *p = arg;
+	if (p->access_log)
+		s_access_log(&p->call, req, resp);
+	free(p);
+}
+
+/* On the recorder thread: the record's batch is committed (rc 0) or not.
+ * It only settles the answer; what else there is to do happens on the loop
+ * (s_answered), so the one recorder thread is not what limits the rate. */
 static void s_recorded(void *arg, int rc)
 {
 	struct s_pending *p = arg;
@@ -151,10 +164,7 @@ static void s_recorded(void *arg, int rc)
 		if (s_add_request_id(&p->call, resp) != 0)
 			resp->status = 500;
 	}
-	if (p->access_log)
-		s_access_log(&p->call, p->call.req, resp);
-	bw_http_resume(p->d);
-	free(p);
+	bw_http_resume_then(p->d, s_answered, p);
 }
 
 /*

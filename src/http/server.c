@@ -100,6 +100,8 @@ struct bw_http_deferred {
 	struct bw_http_request req;
 	struct bw_http_response resp;
 	bool keep_alive;
+	bw_http_answered_fn answered; /* bw_http_resume_then's, run once */
+	void *answered_arg;
 };
 
 /* The request the loop thread is handing to the handler right now: what
@@ -450,9 +452,19 @@ static void s_hub_release(struct s_hub *hub)
 	free(hub);
 }
 
+/* The resumer's callback, if any and not run yet. */
+static void s_deferred_answered(struct bw_http_deferred *d, bool sent)
+{
+	bw_http_answered_fn fn = d->answered;
+	d->answered = NULL;
+	if (fn)
+		fn(d->answered_arg, &d->req, &d->resp, sent);
+}
+
 static void s_deferred_free(struct bw_http_deferred *d)
 {
 	struct s_hub *hub = d->hub;
+	s_deferred_answered(d, false);
 	bw_resp_free(&d->resp);
 	bw_req_free(&d->req);
 	free(d);
@@ -492,6 +504,15 @@ const struct bw_http_request *bw_http_deferred_request(const struct bw_http_defe
 struct bw_http_response *bw_http_deferred_response(struct bw_http_deferred *d)
 {
 	return &d->resp;
+}
+
+void bw_http_resume_then(struct bw_http_deferred *d, bw_http_answered_fn done, void *arg)
+{
+	if (!d)
+		return;
+	d->answered = done;
+	d->answered_arg = arg;
+	bw_http_resume(d);
 }
 
 void bw_http_resume(struct bw_http_deferred *d)
@@ -557,6 +578,7 @@ static void s_hub_cb(evutil_socket_t fd, short what, void *arg)
 		if (c->gone) {
 			s_conn_destroy(c);
 		} else {
+			s_deferred_answered(d, true);
 			s_answer(c, &d->req, &d->resp, d->keep_alive);
 			s_conn_process(c); /* pipelined requests held back, or the close */
 		}

@@ -24,6 +24,7 @@
 #ifndef BW_HTTP_SERVER_H
 #define BW_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,18 @@ struct bw_http_response *bw_http_deferred_response(struct bw_http_deferred *d);
  * over), the response is dropped.
  */
 void bw_http_resume(struct bw_http_deferred *d);
+
+/*
+ * bw_http_resume, and then done(arg, req, resp, sent) — once, always, so
+ * it may free arg: on the connection's loop just before the response is
+ * written (sent) or dropped because the client left (not sent); on the
+ * resuming thread only when the server has already given up on it. For
+ * work that belongs on the loop, not on the resuming thread (the gateway's
+ * access log line).
+ */
+typedef void (*bw_http_answered_fn)(void *arg, const struct bw_http_request *req,
+                                    const struct bw_http_response *resp, bool sent);
+void bw_http_resume_then(struct bw_http_deferred *d, bw_http_answered_fn done, void *arg);
 
 struct bw_http_server_config {
 	const char *listen; /* "127.0.0.1:4566", "[::1]:4566"; port 0 picks one */

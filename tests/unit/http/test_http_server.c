@@ -454,15 +454,35 @@ struct job {
 	unsigned ms;
 };
 
+/* bw_http_resume_then's callback: once per handle, never on the resumer. */
+static atomic_int s_answered_sent, s_answered_dropped, s_answered_on_resumer;
+static _Thread_local bool t_resumer;
+
+static void on_answered(void *arg, const struct bw_http_request *req,
+                        const struct bw_http_response *resp, bool sent)
+{
+	(void)arg;
+	assert_non_null(req->path);
+	assert_true(resp->status >= 200);
+	atomic_fetch_add(sent ? &s_answered_sent : &s_answered_dropped, 1);
+	if (t_resumer)
+		atomic_fetch_add(&s_answered_on_resumer, 1);
+}
+
 static void *resumer_main(void *arg)
 {
 	struct job *j = arg;
+	t_resumer = true;
 	usleep(j->ms * 1000u);
 	/* the handle owns the response now: finish it from this thread */
 	struct bw_http_response *resp = bw_http_deferred_response(j->d);
 	if (bw_buf_append_str(&resp->body, "resumed") != 0)
 		resp->status = 500;
-	bw_http_resume(j->d);
+	/* odd delays resume plainly, even ones with a callback on the loop */
+	if (j->ms % 2)
+		bw_http_resume(j->d);
+	else
+		bw_http_resume_then(j->d, on_answered, NULL);
 	free(j);
 	atomic_fetch_add(&s_resumed, 1);
 	atomic_fetch_sub(&s_resumers, 1);
@@ -585,7 +605,7 @@ static void test_defer_many(void **state)
 	start_deferring(64, 2000);
 	enum { NCONN = 24, ROUNDS = 5 };
 	static struct rd r[NCONN];
-	int before = atomic_load(&s_resumed);
+	int before = atomic_load(&s_resumed), sent_before = atomic_load(&s_answered_sent);
 	for (int i = 0; i < NCONN; i++)
 		r[i] = (struct rd){.fd = conn()};
 	uint64_t t0 = now_ms();
@@ -609,6 +629,9 @@ static void test_defer_many(void **state)
 		close(r[i].fd);
 	wait_resumers();
 	assert_int_equal(atomic_load(&s_resumed) - before, NCONN * ROUNDS);
+	/* delays 50 + i: half of them even, each answered once on its loop */
+	assert_int_equal(atomic_load(&s_answered_sent) - sent_before, NCONN / 2 * ROUNDS);
+	assert_int_equal(atomic_load(&s_answered_on_resumer), 0);
 	stop_server();
 }
 
@@ -645,6 +668,7 @@ static void test_defer_client_gone(void **state)
 {
 	(void)state;
 	start_deferring(10, 2000);
+	int answered_before = atomic_load(&s_answered_sent) + atomic_load(&s_answered_dropped);
 	for (int i = 0; i < 8; i++) {
 		int fd = conn();
 		say(fd, "GET /defer/150 HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -666,6 +690,11 @@ static void test_defer_client_gone(void **state)
 	close(h.fd);
 	wait_resumers();
 	usleep(50 * 1000);
+	/* the eight that left and the one that stayed (even delays): each
+	 * callback ran once, sent or dropped */
+	assert_int_equal(atomic_load(&s_answered_sent) + atomic_load(&s_answered_dropped) -
+	                         answered_before,
+	                 9);
 	/* the server is fine, and every gone connection's slot is free again:
 	 * with a cap of 10, ten new connections are served */
 	struct rd r[10];
