@@ -288,6 +288,27 @@ class TestEventsRecorded(ServerTestCase):
         self.assertEqual(ev["EventSource"], "cloudtrail.amazonaws.com")
         self.assertEqual(ev["ReadOnly"], "true")
 
+    def test_recorded_calls_have_one_access_log_line(self):
+        """A recorded call's access log line is written once, when its answer
+        goes out, with the status the client got (allowed and denied)."""
+        kms = self.server.client("kms")
+        rid = kms.generate_random(NumberOfBytes=8)["ResponseMetadata"]["RequestId"]
+        denied = self.server.client("iam", creds=self.alice_creds)
+        try:
+            denied.list_users()
+            self.fail("alice may not list users")
+        except denied.exceptions.ClientError as e:
+            denied_rid = e.response["ResponseMetadata"]["RequestId"]
+        for want, status, error in ((rid, 200, None), (denied_rid, 403, "AccessDenied")):
+            line = self.server.wait_for_log(
+                lambda l, want=want: l.get("msg") == "request" and l.get("request_id") == want)
+            self.assertIsNotNone(line, want)
+            self.assertEqual(line["status"], status)
+            self.assertEqual(line.get("error"), error)
+            with self.server._cond:
+                count = sum(1 for l in self.server.lines if l.get("request_id") == want)
+            self.assertEqual(count, 1)
+
 
 # ---- crash and load ------------------------------------------------------
 
