@@ -49,13 +49,7 @@ int bw_events_retention_days(void)
 
 static int s_exec(sqlite3 *db, const char *sql)
 {
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		bw_logf(BW_LOG_ERROR, "events: %s", err ? err : sqlite3_errmsg(db));
-		sqlite3_free(err);
-		return -1;
-	}
-	return 0;
+	return bw_sqlite_exec(db, "events", sql);
 }
 
 static int s_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)

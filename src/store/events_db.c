@@ -10,6 +10,7 @@
  * and skipping the other half is as fast as an index would be, and one index
  * fewer is one B-tree fewer to write per event.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,13 +41,7 @@ static const char *const s_migrations[] = {
 
 static int s_exec(sqlite3 *db, const char *sql)
 {
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		bw_logf(BW_LOG_ERROR, "events: %s", err ? err : sqlite3_errmsg(db));
-		sqlite3_free(err);
-		return -1;
-	}
-	return 0;
+	return bw_sqlite_exec(db, "events", sql);
 }
 
 /* 1 if the query returns a row, 0 if not, -1 on error. */
@@ -58,35 +53,6 @@ static int s_exists(sqlite3 *db, const char *sql)
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int s_migrate(sqlite3 *db)
-{
-	sqlite3_stmt *st = NULL;
-	int version = -1;
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	int target = (int)(sizeof s_migrations / sizeof s_migrations[0]);
-	if (version < 0 || version > target) {
-		bw_logf(BW_LOG_ERROR, "events: schema version %d is not one this bulwark knows (%d)",
-		        version, target);
-		return -1;
-	}
-	for (; version < target; version++) {
-		char pragma[64];
-		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", version + 1);
-		if (s_exec(db, "BEGIN IMMEDIATE;") != 0)
-			return -1;
-		if (s_exec(db, s_migrations[version]) != 0 || s_exec(db, pragma) != 0) {
-			s_exec(db, "ROLLBACK;");
-			return -1;
-		}
-		if (s_exec(db, "COMMIT;") != 0)
-			return -1;
-	}
-	return 0;
 }
 
 /*
@@ -178,7 +144,9 @@ int bw_events_db_open(struct bw_store *s, const char *data_dir)
 	if (s_connect(ev->path, &ev->writer,
 	              "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 	              "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 1000;") != 0 ||
-	    s_migrate(ev->writer) != 0)
+	    bw_sqlite_migrate(ev->writer, "events", s_migrations,
+	                      (int)(sizeof s_migrations / sizeof s_migrations[0]), INT_MAX,
+	                      NULL) != 0)
 		return -1;
 	chmod(ev->path, 0600);
 	if (s_take_over_legacy_log(s) != 0)

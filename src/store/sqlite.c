@@ -59,15 +59,20 @@ static const char *const s_migrations[] = {
 /* The version whose tables events_db.c takes over before the next drops them. */
 #define S_VERSION_WITH_LEGACY_EVENTS 3
 
-static int s_exec(sqlite3 *db, const char *sql)
+int bw_sqlite_exec(sqlite3 *db, const char *who, const char *sql)
 {
 	char *err = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		bw_logf(BW_LOG_ERROR, "store: %s", err ? err : "unknown error");
+		bw_logf(BW_LOG_ERROR, "%s: %s", who, err ? err : sqlite3_errmsg(db));
 		sqlite3_free(err);
 		return -1;
 	}
 	return 0;
+}
+
+static int s_exec(sqlite3 *db, const char *sql)
+{
+	return bw_sqlite_exec(db, "store", sql);
 }
 
 static int s_user_version(sqlite3 *db, int *version)
@@ -82,34 +87,43 @@ static int s_user_version(sqlite3 *db, int *version)
 	return rc;
 }
 
-/* Run the migrations up to version upto (or as far as there are). */
-static int s_migrate(struct bw_store *s, int upto)
+int bw_sqlite_migrate(sqlite3 *db, const char *who, const char *const *migrations, int count,
+                      int upto, int *reached)
 {
 	int version;
-	if (s_user_version(s->db, &version) != 0)
+	if (s_user_version(db, &version) != 0)
 		return -1;
-	int last = (int)(sizeof s_migrations / sizeof s_migrations[0]);
-	if (version > last) {
-		bw_logf(BW_LOG_ERROR, "store: schema version %d is newer than this bulwark (%d)",
-		        version, last);
+	if (version > count) {
+		bw_logf(BW_LOG_ERROR, "%s: schema version %d is newer than this bulwark (%d)", who,
+		        version, count);
 		return -1;
 	}
-	int target = upto < last ? upto : last;
+	int target = upto < count ? upto : count;
 	for (; version < target; version++) {
 		char pragma[64];
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", version + 1);
-		if (s_exec(s->db, "BEGIN IMMEDIATE;") != 0)
+		if (bw_sqlite_exec(db, who, "BEGIN IMMEDIATE;") != 0)
 			return -1;
-		if (s_exec(s->db, s_migrations[version]) != 0 || s_exec(s->db, pragma) != 0) {
-			s_exec(s->db, "ROLLBACK;");
+		if (bw_sqlite_exec(db, who, migrations[version]) != 0 ||
+		    bw_sqlite_exec(db, who, pragma) != 0) {
+			bw_sqlite_exec(db, who, "ROLLBACK;");
 			return -1;
 		}
-		if (s_exec(s->db, "COMMIT;") != 0)
+		if (bw_sqlite_exec(db, who, "COMMIT;") != 0)
 			return -1;
-		bw_logf(BW_LOG_INFO, "store: migrated schema to version %d", version + 1);
+		bw_logf(BW_LOG_INFO, "%s: migrated schema to version %d", who, version + 1);
 	}
-	s->schema_version = version;
+	if (reached)
+		*reached = version;
 	return 0;
+}
+
+/* Run bulwark.db's migrations up to version upto (or as far as there are). */
+static int s_migrate(struct bw_store *s, int upto)
+{
+	return bw_sqlite_migrate(s->db, "store", s_migrations,
+	                         (int)(sizeof s_migrations / sizeof s_migrations[0]), upto,
+	                         &s->schema_version);
 }
 
 int bw_store_open(const char *data_dir, struct bw_store **out)

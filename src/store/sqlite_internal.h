@@ -50,6 +50,14 @@ struct bw_store {
 	struct bw_events_db events;
 };
 
+/* sqlite3_exec, logging a failure as "<who>: <error>". */
+int bw_sqlite_exec(sqlite3 *db, const char *who, const char *sql);
+/* Numbered migrations on db's user_version: entry i moves the schema from
+ * version i to i + 1; runs them up to version upto (or as far as there are)
+ * and sets *reached (may be NULL). A version newer than count is refused. */
+int bw_sqlite_migrate(sqlite3 *db, const char *who, const char *const *migrations, int count,
+                      int upto, int *reached);
+
 /* events_db.c: open (create, migrate, take over a log kept in bulwark.db by
  * earlier versions) and close the event log's database. */
 int bw_events_db_open(struct bw_store *s, const char *data_dir);
