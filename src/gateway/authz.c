@@ -19,88 +19,186 @@
 #include "core/encoding.h"
 #include "core/gencache.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 #include "services/iam/iam_policy_set.h"
+#include "gateway/resource.h"
 #include "services/service.h"
 #include "store/doc.h"
 
-/* Add one key with one value (strings are copied into a->hold). */
+/*
+ * The request context grows as keys are added: nothing on the decision
+ * path is capped (an encryption context of 150 pairs once pushed
+ * aws:SecureTransport out of a fixed table, and a Deny on it stopped
+ * applying). Values are appended to one array; each key remembers where
+ * its values start, and the pointers are fixed once every key is in
+ * (s_finish), since the arrays move as they grow. Strings are copied into
+ * a->hold. Out of memory marks the context unusable: the call is denied.
+ */
+static bool s_grow(void **arr, size_t *cap, size_t want, size_t elem)
+{
+	if (want <= *cap)
+		return true;
+	size_t n = *cap ? *cap * 2 : 32;
+	while (n < want)
+		n *= 2;
+	void *p = realloc(*arr, n * elem);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = n;
+	return true;
+}
+
+/* Keep a copy of text alive as long as the context; NULL out of memory. */
+static const char *s_keep(struct bw_authz_ctx *a, const char *text)
+{
+	json_t *s = json_string(text);
+	if (!s || json_array_append_new(a->hold, s) != 0)
+		return NULL;
+	return json_string_value(s);
+}
+
+/* Add a key with n values (copied). A value that is not valid text (not
+ * UTF-8) cannot be held: the context becomes unusable, never partial. */
+static void s_add_values(struct bw_authz_ctx *a, const char *name, const char *const *values,
+                         size_t n)
+{
+	if (a->oom || !name)
+		return;
+	if (!s_grow((void **)&a->keys, &a->keys_cap, a->ctx.n_keys + 1, sizeof *a->keys) ||
+	    !s_grow((void **)&a->first, &a->first_cap, a->ctx.n_keys + 1, sizeof *a->first) ||
+	    !s_grow((void **)&a->values, &a->values_cap, a->n_values + n, sizeof *a->values)) {
+		a->oom = true;
+		return;
+	}
+	const char *key = s_keep(a, name);
+	size_t first = a->n_values;
+	for (size_t i = 0; key && i < n; i++) {
+		const char *v = values[i] ? s_keep(a, values[i]) : NULL;
+		if (!v) {
+			a->oom = true;
+			return;
+		}
+		a->values[a->n_values++] = v;
+	}
+	if (!key) {
+		a->oom = true;
+		return;
+	}
+	a->first[a->ctx.n_keys] = first;
+	a->keys[a->ctx.n_keys++] = (struct bw_ctx_key){.key = key, .n_values = n};
+}
+
 static void s_key(struct bw_authz_ctx *a, const char *name, const char *value)
 {
-	if (a->ctx.n_keys >= BW_AUTHZ_MAX_KEYS || a->n_values >= BW_AUTHZ_MAX_VALUES || !name ||
-	    !value)
-		return;
-	json_t *pair = json_pack("[s, s]", name, value);
-	if (!pair || json_array_append_new(a->hold, pair) != 0)
-		return;
-	const char **v = &a->values[a->n_values++];
-	*v = json_string_value(json_array_get(pair, 1));
-	a->keys[a->ctx.n_keys++] = (struct bw_ctx_key){
-		.key = json_string_value(json_array_get(pair, 0)), .values = v, .n_values = 1};
+	if (value)
+		s_add_values(a, name, &value, 1);
 }
 
-/* Add a multi-valued key (a JSON array of strings, kept alive in a->hold). */
-static void s_multi_key(struct bw_authz_ctx *a, const char *name, json_t *values)
+/* "<prefix><tail>" with one value. */
+static void s_key_prefixed(struct bw_authz_ctx *a, const char *prefix, const char *tail,
+                           const char *value)
 {
+	struct bw_buf name = {0};
+	if (bw_buf_appendf(&name, "%s%s", prefix, tail) != 0)
+		a->oom = true;
+	else
+		s_key(a, bw_buf_cstr(&name), value);
+	bw_buf_free(&name);
+}
+
+/* A multi-valued key from a JSON array (or one string). Every element must
+ * be a string: a list the context cannot hold whole is not evaluated in
+ * part. An empty list is a key with no values (ForAllValues: true). */
+static void s_multi_key(struct bw_authz_ctx *a, const char *name, const json_t *values)
+{
+	if (json_is_string(values)) {
+		s_key(a, name, json_string_value(values));
+		return;
+	}
 	size_t n = json_array_size(values);
-	if (a->ctx.n_keys >= BW_AUTHZ_MAX_KEYS || n == 0 || a->n_values + n > BW_AUTHZ_MAX_VALUES)
+	const char **v = n ? malloc(n * sizeof *v) : NULL;
+	if (n && !v) {
+		a->oom = true;
 		return;
-	json_t *kname = json_string(name);
-	if (!kname || json_array_append_new(a->hold, kname) != 0 ||
-	    json_array_append(a->hold, values) != 0)
-		return;
-	const char **v = &a->values[a->n_values];
-	size_t used = 0;
-	for (size_t i = 0; i < n; i++)
-		if (json_is_string(json_array_get(values, i)))
-			v[used++] = json_string_value(json_array_get(values, i));
-	a->n_values += used;
-	a->keys[a->ctx.n_keys++] = (struct bw_ctx_key){.key = json_string_value(kname), .values = v,
-	                                               .n_values = used};
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i] = json_string_value(json_array_get(values, i));
+		if (!v[i])
+			a->oom = true;
+	}
+	if (!a->oom)
+		s_add_values(a, name, v, n);
+	free(v);
 }
 
-/* Request tags in any of the shapes the services use: a list of {Key, Value}
- * (IAM, STS), of {TagKey, TagValue} (KMS), or a map (the rest services). */
-static json_t *s_request_tags(const json_t *in)
+/* Point each key at its values: the arrays no longer move. */
+static void s_finish(struct bw_authz_ctx *a)
 {
-	json_t *tags = json_object_get(in, "Tags");
-	json_t *out = json_object();
-	if (!out)
-		return NULL;
-	if (json_is_object(tags)) {
-		const char *k;
-		json_t *v;
-		json_object_foreach(tags, k, v)
-			if (json_is_string(v))
-				json_object_set(out, k, v);
-	} else if (json_is_array(tags)) {
-		size_t i;
-		json_t *t;
-		json_array_foreach(tags, i, t) {
-			json_t *k = json_object_get(t, "Key");
-			json_t *v = json_object_get(t, "Value");
-			if (!k) {
-				k = json_object_get(t, "TagKey");
-				v = json_object_get(t, "TagValue");
-			}
-			if (json_is_string(k) && json_is_string(v))
-				json_object_set(out, json_string_value(k), v);
+	for (size_t i = 0; i < a->ctx.n_keys; i++)
+		a->keys[i].values = a->n_values ? &a->values[a->first[i]] : NULL;
+	a->ctx.keys = a->keys;
+}
+
+int bw_authz_resource_tag_keys(json_t *extra, const char *action, const json_t *tags)
+{
+	const char *k;
+	json_t *v;
+	char service[32] = "";
+	const char *colon = action ? strchr(action, ':') : NULL;
+	/* IAM documents its own iam:ResourceTag/ beside the global key */
+	if (colon && (size_t)(colon - action) < sizeof service && strncmp(action, "iam:", 4) == 0)
+		snprintf(service, sizeof service, "%.*s", (int)(colon - action), action);
+	struct bw_buf name = {0};
+	int rc = 0;
+	json_object_foreach((json_t *)tags, k, v) {
+		if (!json_is_string(v))
+			continue;
+		bw_buf_reset(&name);
+		rc |= bw_buf_appendf(&name, "aws:ResourceTag/%s", k);
+		rc |= rc ? -1 : json_object_set(extra, bw_buf_cstr(&name), v);
+		if (service[0]) {
+			bw_buf_reset(&name);
+			rc |= bw_buf_appendf(&name, "%s:ResourceTag/%s", service, k);
+			rc |= rc ? -1 : json_object_set(extra, bw_buf_cstr(&name), v);
 		}
 	}
-	return out;
+	bw_buf_free(&name);
+	return rc ? -1 : 0;
 }
 
+/* AWS's global condition keys of a request (the "AWS global condition
+ * context keys" page), as present as AWS makes them: a key AWS leaves out
+ * of a kind of request is left out here too, so ...IfExists and Null
+ * conditions read the same. */
 static void s_context_keys(const struct bw_call *call, const json_t *in, struct bw_authz_ctx *k)
 {
 	const struct bw_principal *p = &call->principal;
 	char buf[64];
-	s_key(k, "aws:SourceIp", call->req->peer_ip);
+	/* network and request properties */
+	if (call->req->peer_ip[0])
+		s_key(k, "aws:SourceIp", call->req->peer_ip);
 	s_key(k, "aws:SecureTransport", call->req->tls ? "true" : "false");
 	s_key(k, "aws:RequestedRegion", call->region);
+	s_key(k, "aws:UserAgent", bw_req_header(call->req, "User-Agent"));
+	s_key(k, "aws:Referer", bw_req_header(call->req, "Referer"));
+	/* the principal */
 	s_key(k, "aws:userid", p->principal_id);
 	if (p->type == BW_PT_IAM_USER)
 		s_key(k, "aws:username", p->user_name);
-	/* MFA keys exist only for temporary credentials, as in AWS: a long-term
-	 * key's request has no aws:MultiFactorAuthPresent at all. */
+	s_key(k, "aws:PrincipalIsAWSService", "false"); /* every signed request here is a principal's */
+	/* a service acting with the caller's credentials (S3 calling KMS for
+	 * SSE-KMS) names itself; a direct call has no aws:CalledVia at all */
+	s_key(k, "aws:ViaAWSService", call->via_service[0] ? "true" : "false");
+	if (call->via_service[0]) {
+		const char *via = call->via_service;
+		s_add_values(k, "aws:CalledVia", &via, 1);
+		s_key(k, "aws:CalledViaFirst", via);
+		s_key(k, "aws:CalledViaLast", via);
+	}
+	/* MFA and session keys exist only for temporary credentials, as in
+	 * AWS: a long-term key's request has no aws:MultiFactorAuthPresent and
+	 * no aws:TokenIssueTime at all. */
 	if (p->temporary) {
 		s_key(k, "aws:MultiFactorAuthPresent", p->mfa_present ? "true" : "false");
 		if (p->mfa_present) {
@@ -108,24 +206,39 @@ static void s_context_keys(const struct bw_call *call, const json_t *in, struct 
 			         (long long)(call->now_s - (double)p->mfa_auth_time_s));
 			s_key(k, "aws:MultiFactorAuthAge", buf);
 		}
+		if (p->session_created_s > 0 &&
+		    bw_time_iso8601((double)p->session_created_s, buf, sizeof buf) == 0)
+			s_key(k, "aws:TokenIssueTime", buf);
 		if (p->source_identity[0])
 			s_key(k, "aws:SourceIdentity", p->source_identity);
 	}
 	const char *tk;
 	json_t *tv;
-	char name[320];
-	json_object_foreach(p->tags, tk, tv) {
-		snprintf(name, sizeof name, "aws:PrincipalTag/%s", tk);
-		s_key(k, name, json_string_value(tv));
-	}
-	json_t *req_tags = s_request_tags(in);
+	json_object_foreach(p->tags, tk, tv)
+		s_key_prefixed(k, "aws:PrincipalTag/", tk, json_string_value(tv));
+	/* the resource: every resource bulwark holds is the caller's account's */
+	s_key(k, "aws:ResourceAccount", call->account_id);
+	/* the request's tags: Tags (IAM, STS, KMS, the rest services) or
+	 * TagsList (CloudTrail); an untagging request's TagKeys */
+	const json_t *given = json_object_get(in, "Tags");
+	if (!given)
+		given = json_object_get(in, "TagsList");
+	json_t *req_tags = bw_tags_map(given);
 	json_t *tag_keys = json_array();
-	json_object_foreach(req_tags, tk, tv) {
-		snprintf(name, sizeof name, "aws:RequestTag/%s", tk);
-		s_key(k, name, json_string_value(tv));
-		json_array_append_new(tag_keys, json_string(tk));
+	if (!req_tags || !tag_keys) {
+		k->oom = true;
+	} else {
+		json_object_foreach(req_tags, tk, tv) {
+			s_key_prefixed(k, "aws:RequestTag/", tk, json_string_value(tv));
+			if (json_array_append_new(tag_keys, json_string(tk)) != 0)
+				k->oom = true;
+		}
+		const json_t *untag = json_object_get(in, "TagKeys");
+		if (json_object_size(req_tags))
+			s_multi_key(k, "aws:TagKeys", tag_keys);
+		else if (json_is_array(untag))
+			s_multi_key(k, "aws:TagKeys", untag);
 	}
-	s_multi_key(k, "aws:TagKeys", tag_keys);
 	json_decref(tag_keys);
 	json_decref(req_tags);
 }
@@ -168,20 +281,35 @@ struct bw_policy *bw_authz_compile(struct bw_call *call, const char *text,
 	return p;
 }
 
-/* Compile each {"doc": text} (or plain text) of a JSON array. */
-static size_t s_compile_all(struct bw_call *call, const json_t *docs, enum bw_policy_kind kind,
-                            struct bw_policy **out, size_t cap)
+/* Compile each {"doc": text} (or plain text) of a JSON array into a new
+ * array *out. A policy that does not compile cannot be left out (it may be
+ * the one that denies): -1, and nothing is kept. */
+static int s_compile_all(struct bw_call *call, const json_t *docs, enum bw_policy_kind kind,
+                         struct bw_policy ***out, size_t *n_out)
 {
-	size_t n = 0, i;
+	size_t n = json_array_size(docs), i;
 	json_t *d;
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0)
+		return 0;
+	struct bw_policy **arr = calloc(n, sizeof *arr);
+	if (!arr)
+		return -1;
 	json_array_foreach(docs, i, d) {
 		const char *text = json_is_string(d) ? json_string_value(d)
 		                                     : json_string_value(json_object_get(d, "doc"));
-		struct bw_policy *p = text && n < cap ? bw_authz_compile(call, text, kind) : NULL;
-		if (p)
-			out[n++] = p;
+		arr[i] = text ? bw_authz_compile(call, text, kind) : NULL;
+		if (!arr[i]) {
+			for (size_t j = 0; j < i; j++)
+				bw_policy_unref(arr[j]);
+			free(arr);
+			return -1;
+		}
 	}
-	return n;
+	*out = arr;
+	*n_out = n;
+	return 0;
 }
 
 int bw_authz_deny(struct bw_call *call, const struct bw_request_ctx *ctx,
@@ -260,7 +388,6 @@ int bw_authz_ctx_init(struct bw_call *call, const json_t *in, const char *action
 		.principal_type = s_policy_type(call->principal.type),
 		.role_arn = call->principal.role_arn[0] ? call->principal.role_arn : NULL,
 		.now_s = call->now_s,
-		.keys = out->keys,
 	};
 	/* a service's own keys first: explicit keys win over derived ones */
 	const char *k;
@@ -272,12 +399,21 @@ int bw_authz_ctx_init(struct bw_call *call, const json_t *in, const char *action
 			s_multi_key(out, k, v);
 	}
 	s_context_keys(call, in, out);
+	if (out->oom) {
+		bw_authz_ctx_clean_up(out);
+		return bw_fail_status(call, 500, "InternalFailure",
+		                      "The request context could not be built");
+	}
+	s_finish(out);
 	return 0;
 }
 
 void bw_authz_ctx_clean_up(struct bw_authz_ctx *a)
 {
 	json_decref(a->hold);
+	free(a->keys);
+	free(a->first);
+	free(a->values);
 	memset(a, 0, sizeof *a);
 }
 
@@ -288,9 +424,11 @@ int bw_authz_policies_load(struct bw_call *call, struct bw_authz_policies *out)
 	if (s_policy_docs(call, &identity_docs, &boundary_doc) != 0)
 		return bw_fail_status(call, 500, "InternalFailure",
 		                      "The caller's policies could not be read");
-	out->n_identity = s_compile_all(call, identity_docs, BW_POLICY_IDENTITY, out->identity,
-	                                BW_AUTHZ_MAX_POLICIES);
 	int rc = 0;
+	if (s_compile_all(call, identity_docs, BW_POLICY_IDENTITY, &out->identity,
+	                  &out->n_identity) != 0)
+		rc = bw_fail_status(call, 500, "InternalFailure",
+		                    "The caller's policies could not be evaluated");
 	if (boundary_doc) {
 		const char *text = json_is_string(boundary_doc)
 			? json_string_value(boundary_doc)
@@ -301,11 +439,11 @@ int bw_authz_policies_load(struct bw_call *call, struct bw_authz_policies *out)
 			out->boundary = bw_authz_compile(
 				call, "{\"Version\":\"2012-10-17\",\"Statement\":[]}", BW_POLICY_BOUNDARY);
 	}
-	if (call->principal.session_policies) {
-		out->n_session = s_compile_all(call, call->principal.session_policies,
-		                               BW_POLICY_SESSION, out->session, BW_AUTHZ_MAX_POLICIES);
+	if (rc == 0 && call->principal.session_policies) {
 		/* session policies that do not compile must not widen the session */
-		if (out->n_session == 0)
+		if (s_compile_all(call, call->principal.session_policies, BW_POLICY_SESSION,
+		                  &out->session, &out->n_session) != 0 ||
+		    out->n_session == 0)
 			rc = bw_fail_status(call, 403, "AccessDenied", "The session's policies are unusable");
 	}
 	json_decref(identity_docs);
@@ -321,6 +459,8 @@ void bw_authz_policies_clean_up(struct bw_authz_policies *p)
 		bw_policy_unref(p->identity[i]);
 	for (size_t i = 0; i < p->n_session; i++)
 		bw_policy_unref(p->session[i]);
+	free(p->identity);
+	free(p->session);
 	bw_policy_unref(p->boundary);
 	memset(p, 0, sizeof *p);
 }
@@ -338,41 +478,61 @@ struct bw_policy_set bw_authz_policy_set(const struct bw_authz_policies *p,
 	};
 }
 
-int bw_authorize(struct bw_call *call, const json_t *in)
+int bw_authz_service_keys(struct bw_call *call, const json_t *in, const char *action,
+                          const struct bw_resource *res, json_t **extra)
 {
+	*extra = json_object();
+	if (!*extra)
+		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
 	const struct bw_op_impl *impl = call->impl;
-	if (impl->no_authorization)
-		return 0;
-	if (impl->authorize)
-		return impl->authorize(call, in);
+	if ((impl && impl->context && impl->context(call, in, *extra) != 0) ||
+	    (res && res->tags && bw_authz_resource_tag_keys(*extra, action, res->tags) != 0)) {
+		json_decref(*extra);
+		*extra = NULL;
+		return call->failed ? -1
+		                    : bw_fail_status(call, 500, "InternalFailure",
+		                                     "The request context could not be built");
+	}
+	return 0;
+}
+
+int bw_authz_decide(struct bw_call *call, const json_t *in, const char *action,
+                    const struct bw_resource *res)
+{
 	if (call->principal.type == BW_PT_ROOT &&
 	    strcmp(call->principal.account, call->account_id) == 0)
 		return 0;
-
-	struct bw_buf arn = {0};
-	if (impl->resource ? impl->resource(call, in, &arn) != 0 : bw_buf_append_str(&arn, "*") != 0) {
-		bw_buf_free(&arn);
-		return call->failed ? -1
-		                    : bw_fail_status(call, 500, "InternalFailure",
-		                                     "The resource of the request could not be named");
-	}
+	json_t *extra = NULL;
+	if (bw_authz_service_keys(call, in, action, res, &extra) != 0)
+		return -1;
 	struct bw_authz_ctx a;
 	struct bw_authz_policies pol;
-	int rc = -1;
-	if (bw_authz_ctx_init(call, in, impl->iam_action, bw_buf_cstr(&arn), NULL, &a) != 0) {
-		bw_buf_free(&arn);
+	int rc = bw_authz_ctx_init(call, in, action, bw_buf_cstr(&res->arn), extra, &a);
+	json_decref(extra);
+	if (rc != 0)
 		return -1;
-	}
+	rc = -1;
 	if (bw_authz_policies_load(call, &pol) == 0) {
 		struct bw_policy_set set = bw_authz_policy_set(&pol, NULL);
-		struct bw_eval_result res;
-		if (bw_policy_evaluate(&a.ctx, &set, &res) != 0 || res.decision != BW_DECISION_ALLOW)
-			bw_authz_deny(call, &a.ctx, &res);
+		struct bw_eval_result r;
+		if (bw_policy_evaluate(&a.ctx, &set, &r) != 0 || r.decision != BW_DECISION_ALLOW)
+			bw_authz_deny(call, &a.ctx, &r);
 		else
 			rc = 0;
 		bw_authz_policies_clean_up(&pol);
 	}
 	bw_authz_ctx_clean_up(&a);
-	bw_buf_free(&arn);
 	return rc;
+}
+
+int bw_authorize(struct bw_call *call, const json_t *in)
+{
+	const struct bw_op_impl *impl = call->impl;
+	if (impl->no_authorization)
+		return 0;
+	if (bw_resource_resolve(call, in) != 0)
+		return -1;
+	if (impl->authorize)
+		return impl->authorize(call, in);
+	return bw_authz_decide(call, in, impl->iam_action, &call->resource);
 }

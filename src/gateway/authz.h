@@ -16,10 +16,6 @@
 #include "auth/policy.h"
 #include "gateway/call.h"
 
-#define BW_AUTHZ_MAX_KEYS 160
-#define BW_AUTHZ_MAX_VALUES 256
-#define BW_AUTHZ_MAX_POLICIES 64
-
 /* The gateway's caches, reachable from every call (call->authz). */
 struct bw_authz {
 	struct bw_policy_cache *policies; /* compiled policies, by content */
@@ -28,8 +24,24 @@ struct bw_authz {
 
 /* The default decision: 0 if allowed, else -1 with call->err = the
  * protocol's access-denied error. The account root is allowed everything in
- * its own account. */
+ * its own account. The call's resource is resolved first (once). */
 int bw_authorize(struct bw_call *call, const json_t *in);
+
+/* IAM's decision (identity policies, boundary, session policies) on one
+ * resource: 0 allowed, -1 with the access-denied error. For rows that need
+ * a second resource authorized (a rename's target). */
+int bw_authz_decide(struct bw_call *call, const json_t *in, const char *action,
+                    const struct bw_resource *res);
+
+/* The service's condition keys for action on res: the row's context keys
+ * (bw_op_impl.context) and the resource's tags as aws:ResourceTag/<k>
+ * (and iam:ResourceTag/<k> for IAM). *extra is a new object; -1 with
+ * call->err. */
+int bw_authz_service_keys(struct bw_call *call, const json_t *in, const char *action,
+                          const struct bw_resource *res, json_t **extra);
+/* Add aws:ResourceTag/<k> (and <service>:ResourceTag/<k> where the service
+ * documents it) for each tag of tags (a map). -1 out of memory. */
+int bw_authz_resource_tag_keys(json_t *extra, const char *action, const json_t *tags);
 
 /* The request context: AWS's global condition keys for the call, the
  * principal, the action on one resource, plus extra_keys (a JSON object:
@@ -37,24 +49,29 @@ int bw_authorize(struct bw_call *call, const json_t *in);
  * kms:EncryptionContext:<k> or kms:CallerAccount. */
 struct bw_authz_ctx {
 	struct bw_request_ctx ctx;
-	/* storage the context points into */
+	/* storage the context points into: it grows, nothing is ever capped */
 	const char *resource;
-	struct bw_ctx_key keys[BW_AUTHZ_MAX_KEYS];
-	const char *values[BW_AUTHZ_MAX_VALUES];
-	size_t n_values;
+	struct bw_ctx_key *keys;
+	size_t keys_cap;
+	const char **values;
+	size_t n_values, values_cap;
+	size_t *first; /* each key's first value, while keys are added */
+	size_t first_cap;
+	bool oom;
 	json_t *hold;
 };
 int bw_authz_ctx_init(struct bw_call *call, const json_t *in, const char *action,
                       const char *resource, const json_t *extra_keys, struct bw_authz_ctx *out);
 void bw_authz_ctx_clean_up(struct bw_authz_ctx *a);
 
-/* The caller's compiled policies. -1 with call->err set when they cannot be
- * read; a session's policies that do not compile deny (never widen). */
+/* The caller's compiled policies, all of them. -1 with call->err set when
+ * they cannot be read or one does not compile (fail closed); a session's
+ * policies that do not compile deny (never widen). */
 struct bw_authz_policies {
-	struct bw_policy *identity[BW_AUTHZ_MAX_POLICIES];
+	struct bw_policy **identity; /* every one: a policy left out may be a Deny */
 	size_t n_identity;
 	struct bw_policy *boundary;
-	struct bw_policy *session[BW_AUTHZ_MAX_POLICIES];
+	struct bw_policy **session;
 	size_t n_session;
 };
 int bw_authz_policies_load(struct bw_call *call, struct bw_authz_policies *out);

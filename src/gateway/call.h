@@ -31,6 +31,22 @@ struct bw_error {
 	char message[1024];
 };
 
+/*
+ * The resource a call acts on, resolved by the gateway from the stored
+ * entity before authorization, once: the authorizer, the handler and the
+ * trail all read this one (IAM names are unique case-insensitively, so the
+ * ARN carries the stored name, never the name as typed).
+ */
+struct bw_resource {
+	struct bw_buf arn; /* "*" when the operation names no resource */
+	json_t *tags;      /* the stored resource's tags, key -> value; NULL if none */
+	bool found;        /* the resource exists in the store */
+};
+void bw_resource_clean_up(struct bw_resource *r);
+/* tags (a list of {Key, Value} or {TagKey, TagValue}, or a map) as a map
+ * key -> value on r->tags; -1 out of memory. NULL or empty sets nothing. */
+int bw_resource_set_tags(struct bw_resource *r, const json_t *tags);
+
 struct bw_call {
 	const struct bw_service_model *model;
 	const struct bw_operation *op;
@@ -55,6 +71,15 @@ struct bw_call {
 	struct bw_store *store;
 	const struct bw_root_key *root_key; /* for sealing and unsealing secrets */
 	struct bw_authz *authz;             /* the gateway's policy caches (authz.h) */
+
+	/* The service acting with the caller's credentials on its behalf
+	 * ("s3.amazonaws.com" when S3 asks KMS for a data key): aws:CalledVia,
+	 * aws:ViaAWSService. Empty for a direct call. */
+	char via_service[64];
+
+	/* What the call acts on: set by the gateway before authorization. */
+	struct bw_resource resource;
+	bool resource_resolved;
 
 	/* Who is calling: set by authentication before any handler runs. */
 	struct bw_principal principal;

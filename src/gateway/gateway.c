@@ -285,6 +285,7 @@ deferred:
 	json_decref(in);
 	json_decref(out);
 	json_decref(call.uri_labels);
+	bw_resource_clean_up(&call.resource);
 	bw_principal_clear(&call.principal);
 	bw_buf_free(&call.out_stream);
 	bw_buf_free(&path_buf);

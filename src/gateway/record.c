@@ -326,22 +326,16 @@ static void s_resource_type(const char *arn, char *out, size_t outlen)
 }
 
 /* [{ARN, accountId, type}] and the lookup form [{ResourceType, ResourceName}]
- * of the resource the operation names, when its locator names one. */
+ * of the resource the gateway resolved for the call, when it names one. */
 static int s_resources(struct bw_call *call, const json_t *in, json_t *record,
                        struct bw_record *rec)
 {
-	if (!call->impl || !call->impl->resource || !in || !call->principal.arn[0])
+	if (!call->resource_resolved || !in || !call->principal.arn[0])
 		return 0;
-	struct bw_buf arn = {0};
-	struct bw_error saved = call->err;
-	bool failed = call->failed;
-	int lrc = call->impl->resource(call, in, &arn);
-	call->err = saved;
-	call->failed = failed;
 	int rc = 0;
 	char type[128];
-	const char *a = bw_buf_cstr(&arn);
-	if (lrc != 0 || strncmp(a, "arn:", 4) != 0)
+	const char *a = bw_buf_cstr(&call->resource.arn);
+	if (strncmp(a, "arn:", 4) != 0)
 		goto done;
 	s_resource_type(a, type, sizeof type);
 	if (!type[0])
@@ -356,7 +350,6 @@ static int s_resources(struct bw_call *call, const json_t *in, json_t *record,
 		goto done;
 	rc = 0;
 done:
-	bw_buf_free(&arn);
 	return rc;
 }
 

@@ -29,9 +29,8 @@ struct bw_record {
 /*
  * Build the record of a finished call. in and out are the internal forms of
  * the input and output (either may be NULL: the call failed before decoding
- * or produced nothing). The call's error (call->failed, call->err) is read
- * first; naming the resource through the operation's locator may touch the
- * call's error, which is restored. 0, or -1 on allocation failure.
+ * or produced nothing). The resource is the one the gateway resolved
+ * before authorization (call->resource). 0, or -1 on allocation failure.
  */
 BW_MUST_CHECK int bw_record_build(struct bw_call *call, const json_t *in, const json_t *out,
                                   struct bw_record *rec);

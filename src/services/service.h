@@ -19,12 +19,22 @@
  * the form of the output shape), or return bw_fail(...). */
 typedef int (*bw_handler_fn)(struct bw_call *call, const json_t *in, json_t *out);
 
-/* Write the ARN of the resource the request acts on into arn (or "*"). */
-typedef int (*bw_resource_fn)(struct bw_call *call, const json_t *in, struct bw_buf *arn);
+/* Resolve the resource the request acts on to the stored entity: its ARN as
+ * stored (or "*"), its tags, whether it exists. A resource that does not
+ * exist is not an error here (the handler answers that, after
+ * authorization): its ARN is the one it would have. -1 only when the store
+ * cannot answer (authorization must not guess), with or without call->err. */
+typedef int (*bw_resource_fn)(struct bw_call *call, const json_t *in, struct bw_resource *res);
 
 /* A service's own authorization decision (KMS: key policies and grants),
  * composed from gateway/authz.h's pieces: 0 allowed, -1 with call->err. */
 typedef int (*bw_authorize_fn)(struct bw_call *call, const json_t *in);
+
+/* The service's own condition keys of a request (iam:PolicyARN,
+ * iam:PermissionsBoundary ...), added to extra (key -> string or array of
+ * strings), as the Service Authorization Reference lists them per action.
+ * -1 out of memory. */
+typedef int (*bw_context_fn)(struct bw_call *call, const json_t *in, json_t *extra);
 
 struct bw_op_impl {
 	const char *name;        /* operation name in the model */
@@ -37,6 +47,8 @@ struct bw_op_impl {
 	bool no_authorization;
 	/* Optional: decide instead of the gateway's IAM-only default. */
 	bw_authorize_fn authorize;
+	/* Optional: the action's service-specific condition keys. */
+	bw_context_fn context;
 };
 
 /* A service's operations may be split over several files, one table each. */

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "core/encoding.h"
+#include "gateway/resource.h"
 #include "core/ids.h"
 #include "services/cloudtrail/lake.h"
 #include "store/doc.h"
@@ -660,19 +661,37 @@ done:
 
 /* ---- IAM resources ---- */
 
-int bw_lake_eds_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+/* The event data store a request names: the stored one (its ARN and
+ * tags), else the ARN its id would have. */
+static int s_eds_resource(struct bw_call *call, const char *id, struct bw_resource *res)
+{
+	json_t *doc = NULL;
+	int rc = bw_doc_get(call->store, S_KIND_EDS, call->account_id, id, &doc);
+	if (rc == BW_STORE_OK) {
+		rc = bw_resource_from_doc(res, doc, "EventDataStoreArn", "TagsList");
+		json_decref(doc);
+		if (rc == 0)
+			return 0;
+	} else if (rc != BW_STORE_NOT_FOUND) {
+		return -1;
+	}
+	bw_buf_reset(&res->arn);
+	return bw_buf_appendf(&res->arn, "arn:aws:cloudtrail:%s:%s:eventdatastore/%s",
+	                      call->region, call->account_id, id);
+}
+
+int bw_lake_eds_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
 	const char *id = s_given_id(call, json_string_value(json_object_get(in, "EventDataStore")));
 	if (!id)
-		return bw_buf_append_str(arn, "*");
-	return bw_buf_appendf(arn, "arn:aws:cloudtrail:%s:%s:eventdatastore/%s", call->region,
-	                      call->account_id, id);
+		return bw_buf_append_str(&res->arn, "*");
+	return s_eds_resource(call, id, res);
 }
 
-int bw_lake_query_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+int bw_lake_query_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
 	if (json_object_get(in, "EventDataStore"))
-		return bw_lake_eds_resource(call, in, arn);
+		return bw_lake_eds_resource(call, in, res);
 	json_t *doc = NULL;
 	const char *sql = json_string_value(json_object_get(in, "QueryStatement"));
 	const char *qid = json_string_value(json_object_get(in, "QueryId"));
@@ -689,9 +708,7 @@ int bw_lake_query_resource(struct bw_call *call, const json_t *in, struct bw_buf
 		json_decref(q);
 	}
 	const char *id = json_string_value(json_object_get(doc, "Id"));
-	int rc = id ? bw_buf_appendf(arn, "arn:aws:cloudtrail:%s:%s:eventdatastore/%s",
-	                             call->region, call->account_id, id)
-	            : bw_buf_append_str(arn, "*");
+	int rc = id ? s_eds_resource(call, id, res) : bw_buf_append_str(&res->arn, "*");
 	json_decref(doc);
 	return rc;
 }

@@ -22,7 +22,7 @@ int bw_lake_list_queries(struct bw_call *call, const json_t *in, json_t *out);
 /* IAM resources: the event data store named by EventDataStore, by the
  * query's FROM (StartQuery), or by the stored query (QueryId); "*" when
  * none can be found (the handler then fails the call). */
-int bw_lake_eds_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn);
-int bw_lake_query_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn);
+int bw_lake_eds_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
+int bw_lake_query_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
 
 #endif

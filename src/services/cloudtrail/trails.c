@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "core/timeutil.h"
+#include "gateway/resource.h"
 #include "services/kms/kms_resolve.h"
 #include "store/doc.h"
 #include "trail/trail.h"
@@ -866,16 +867,35 @@ int bw_ct_list_public_keys(struct bw_call *call, const json_t *in, json_t *out)
 	return 0;
 }
 
-int bw_ct_trail_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+/* The trail a request names: the stored trail (its ARN and tags), else the
+ * ARN as given or as a trail of that name would have it. */
+int bw_ct_trail_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
 	static const char *const members[] = {"Name", "TrailName", "ResourceId"};
 	const char *given = NULL;
 	for (size_t i = 0; !given && i < 3; i++)
 		given = json_string_value(json_object_get(in, members[i]));
 	if (!given || !given[0])
-		return bw_buf_append_str(arn, "*");
+		return bw_buf_append_str(&res->arn, "*");
+	/* resolve quietly: a malformed or unknown trail is the handler's answer */
+	struct bw_error saved = call->err;
+	bool failed = call->failed;
+	char name[S_NAME_MAX + 1];
+	json_t *doc = NULL;
+	int rc = s_name_or_fail(call, given, name) == 0
+		? bw_doc_get(call->store, BW_CT_TRAIL, call->account_id, name, &doc)
+		: BW_STORE_NOT_FOUND;
+	call->err = saved;
+	call->failed = failed;
+	if (rc == BW_STORE_OK) {
+		rc = bw_resource_from_doc(res, doc, "TrailARN", "Tags");
+		json_decref(doc);
+		return rc;
+	}
+	if (rc != BW_STORE_NOT_FOUND)
+		return -1;
 	if (strncmp(given, "arn:", 4) == 0)
-		return bw_buf_append_str(arn, given);
-	return bw_buf_appendf(arn, "arn:aws:cloudtrail:%s:%s:trail/%s", call->region,
+		return bw_buf_append_str(&res->arn, given);
+	return bw_buf_appendf(&res->arn, "arn:aws:cloudtrail:%s:%s:trail/%s", call->region,
 	                      call->account_id, given);
 }

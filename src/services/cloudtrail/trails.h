@@ -82,6 +82,6 @@ int bw_ct_remove_tags(struct bw_call *call, const json_t *in, json_t *out);
 int bw_ct_list_tags(struct bw_call *call, const json_t *in, json_t *out);
 int bw_ct_list_public_keys(struct bw_call *call, const json_t *in, json_t *out);
 /* Resource locators: the trail ARN of "Name" / "TrailName" / "ResourceId". */
-int bw_ct_trail_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn);
+int bw_ct_trail_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
 
 #endif

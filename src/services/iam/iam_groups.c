@@ -422,21 +422,11 @@ int bw_iam_list_groups_for_user(struct bw_call *call, const json_t *in, json_t *
 	return rc;
 }
 
-int bw_iam_group_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+int bw_iam_group_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
 	const char *name = bw_iam_str(in, "GroupName");
-	char key[BW_IAM_KEY_MAX];
-	json_t *doc = NULL;
-	bw_buf_reset(arn);
 	if (!name)
-		return bw_buf_append_str(arn, "*");
-	/* a group that does not exist yet has the default path; a store error
-	 * fails closed rather than authorize against a guessed ARN */
-	if (bw_iam_key(name, key, sizeof key) == 0 &&
-	    bw_doc_get(call->store, BW_IAM_GROUP, call->account_id, key, &doc) == BW_STORE_ERROR)
-		return -1;
-	const char *path = doc ? bw_iam_str(doc, "Path") : NULL;
-	int rc = bw_iam_arn(call->account_id, "group", path ? path : "/", name, arn);
-	json_decref(doc);
-	return rc;
+		return bw_buf_append_str(&res->arn, "*");
+	return bw_iam_entity_resource(call, BW_IAM_GROUP, "group", name, bw_iam_str(in, "Path"),
+	                              res);
 }

@@ -101,7 +101,7 @@ int bw_iam_create_account_alias(struct bw_call *call, const json_t *in, json_t *
 int bw_iam_delete_account_alias(struct bw_call *call, const json_t *in, json_t *out);
 
 /* Resource locators of the operation table */
-int bw_iam_user_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn);
-int bw_iam_group_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn);
+int bw_iam_user_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
+int bw_iam_group_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
 
 #endif

@@ -3,14 +3,17 @@
  * membership, access keys, user tags, the account summary and alias — one
  * row each: handler, IAM action, resource locator, read-only.
  */
+#include "gateway/authz.h"
+#include "gateway/resource.h"
 #include "services/iam/iam_identity.h"
+#include "services/iam/iam_util.h"
 #include "services/iam/iam_store.h"
 #include "services/service.h"
 #include "store/doc.h"
 
 /* GetAccessKeyLastUsed names only the key: its resource is the user that
  * owns it (the caller's own ARN for keys without a user). */
-static int s_key_owner_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+static int s_key_owner_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
 	const char *akid = bw_iam_str(in, "AccessKeyId");
 	json_t *doc = NULL, *named = NULL;
@@ -20,10 +23,53 @@ static int s_key_owner_resource(struct bw_call *call, const json_t *in, struct b
 	const char *user = doc ? bw_iam_str(doc, "UserName") : NULL;
 	if (user)
 		named = json_pack("{s:s}", "UserName", user);
-	int rc = named || !user ? bw_iam_user_resource(call, named ? named : in, arn) : -1;
+	int rc = named || !user ? bw_iam_user_resource(call, named ? named : in, res) : -1;
 	json_decref(named);
 	json_decref(doc);
 	return rc;
+}
+
+/*
+ * UpdateUser and UpdateGroup: a rename or a move needs the action on the
+ * target as well as on the source ("the requester must have appropriate
+ * permissions on both the source object and the target object", IAM's
+ * UpdateUser), so a user denied on user/victim cannot become victim.
+ */
+static int s_rename_authorize(struct bw_call *call, const json_t *in, const char *kind,
+                              const char *word, const char *name_member,
+                              const char *new_member)
+{
+	if (bw_authz_decide(call, in, call->impl->iam_action, &call->resource) != 0)
+		return -1;
+	const char *new_name = bw_iam_str(in, new_member);
+	const char *new_path = bw_iam_str(in, "NewPath");
+	if (!new_name && !new_path)
+		return 0;
+	struct bw_resource target = {0};
+	const char *name = new_name ? new_name : bw_iam_str(in, name_member);
+	int rc = -1;
+	if (!name)
+		rc = bw_buf_append_str(&target.arn, "*");
+	else if (new_name && !new_path)
+		rc = bw_iam_entity_resource(call, kind, word, name, NULL, &target);
+	else
+		rc = bw_iam_arn(call->account_id, word, new_path, name, &target.arn);
+	if (rc != 0)
+		rc = call->failed ? -1 : bw_iam_internal(call);
+	else
+		rc = bw_authz_decide(call, in, call->impl->iam_action, &target);
+	bw_resource_clean_up(&target);
+	return rc;
+}
+
+static int s_update_user_authorize(struct bw_call *call, const json_t *in)
+{
+	return s_rename_authorize(call, in, BW_IAM_USER, "user", "UserName", "NewUserName");
+}
+
+static int s_update_group_authorize(struct bw_call *call, const json_t *in)
+{
+	return s_rename_authorize(call, in, BW_IAM_GROUP, "group", "GroupName", "NewGroupName");
 }
 
 /* One row: the operation, its handler, how to find its resource, whether
@@ -37,7 +83,8 @@ static const struct bw_op_impl s_ops[] = {
 	S_OP("CreateAccessKey", bw_iam_create_access_key, bw_iam_user_resource, false),
 	S_OP("CreateAccountAlias", bw_iam_create_account_alias, NULL, false),
 	S_OP("CreateGroup", bw_iam_create_group, bw_iam_group_resource, false),
-	S_OP("CreateUser", bw_iam_create_user, bw_iam_user_resource, false),
+	{.name = "CreateUser", .handler = bw_iam_create_user, .iam_action = "iam:CreateUser",
+	 .resource = bw_iam_user_resource, .context = bw_iam_boundary_keys},
 	S_OP("DeleteAccessKey", bw_iam_delete_access_key, bw_iam_user_resource, false),
 	S_OP("DeleteAccountAlias", bw_iam_delete_account_alias, NULL, false),
 	S_OP("DeleteGroup", bw_iam_delete_group, bw_iam_group_resource, false),
@@ -56,8 +103,10 @@ static const struct bw_op_impl s_ops[] = {
 	S_OP("TagUser", bw_iam_tag_user, bw_iam_user_resource, false),
 	S_OP("UntagUser", bw_iam_untag_user, bw_iam_user_resource, false),
 	S_OP("UpdateAccessKey", bw_iam_update_access_key, bw_iam_user_resource, false),
-	S_OP("UpdateGroup", bw_iam_update_group, bw_iam_group_resource, false),
-	S_OP("UpdateUser", bw_iam_update_user, bw_iam_user_resource, false),
+	{.name = "UpdateGroup", .handler = bw_iam_update_group, .iam_action = "iam:UpdateGroup",
+	 .resource = bw_iam_group_resource, .authorize = s_update_group_authorize},
+	{.name = "UpdateUser", .handler = bw_iam_update_user, .iam_action = "iam:UpdateUser",
+	 .resource = bw_iam_user_resource, .authorize = s_update_user_authorize},
 };
 
 const struct bw_op_table bw_iam_identity_ops = BW_OP_TABLE(s_ops);

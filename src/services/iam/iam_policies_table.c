@@ -7,64 +7,73 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gateway/resource.h"
 #include "services/iam/iam_perm.h"
+#include "services/iam/iam_util.h"
 #include "services/iam/iam_store.h"
 #include "services/service.h"
 #include "store/doc.h"
 
-/* arn:aws:iam::<acct>:<word>/<path><name>: the path from the stored entity,
- * else from the request (Create*), else "/". */
-static int s_entity_arn(struct bw_call *call, const json_t *in, enum bw_iamp_entity e,
-                        const char *member, struct bw_buf *arn)
+/* The user, group or role a request names: the stored entity (its ARN
+ * with the stored name and path, its tags), else the ARN a new one would
+ * have (path from the request, else "/"). */
+static int s_entity(struct bw_call *call, const json_t *in, enum bw_iamp_entity e,
+                    const char *member, struct bw_resource *res)
 {
 	const char *name = bw_iamp_str(in, member);
-	const char *path = bw_iamp_str(in, "Path");
+	if (!name)
+		return bw_buf_append_str(&res->arn, "*");
+	return bw_iam_entity_resource(call, bw_iamp_entity_kind(e), bw_iamp_entity_word(e), name,
+	                              bw_iamp_str(in, "Path"), res);
+}
+
+static int s_user_arn(struct bw_call *call, const json_t *in, struct bw_resource *res)
+{
+	return s_entity(call, in, BW_IAMP_USER, "UserName", res);
+}
+
+static int s_group_arn(struct bw_call *call, const json_t *in, struct bw_resource *res)
+{
+	return s_entity(call, in, BW_IAMP_GROUP, "GroupName", res);
+}
+
+static int s_role_arn(struct bw_call *call, const json_t *in, struct bw_resource *res)
+{
+	return s_entity(call, in, BW_IAMP_ROLE, "RoleName", res);
+}
+
+/* A customer managed policy of this account, by its name (unique
+ * case-insensitively): the stored policy's ARN and tags. An ARN naming no
+ * stored policy (AWS managed, another account, absent) is kept as given. */
+static int s_policy_arn(struct bw_call *call, const json_t *in, struct bw_resource *res)
+{
+	const char *arn = bw_iamp_str(in, "PolicyArn");
 	char key[BW_IAMP_KEY_MAX];
 	json_t *doc = NULL;
-	if (!name)
-		return bw_buf_append_str(arn, "*");
-	if (bw_iam_key(name, key, sizeof key) == 0 &&
-	    bw_doc_get(call->store, bw_iamp_entity_kind(e), call->account_id, key, &doc) ==
-	        BW_STORE_OK) {
-		int rc =
-		    bw_buf_append_str(arn, bw_iamp_str(doc, "Arn") ? bw_iamp_str(doc, "Arn") : "*");
-		json_decref(doc);
-		return rc;
-	}
-	return bw_buf_appendf(arn, "arn:aws:iam::%s:%s%s%s", call->account_id,
-	                      bw_iamp_entity_word(e), path ? path : "/", name);
+	if (!arn)
+		return bw_buf_append_str(&res->arn, "*");
+	if (bw_iamp_local_policy_key(call, arn, key) != 0)
+		return bw_buf_append_str(&res->arn, arn);
+	int rc = bw_doc_get(call->store, BW_IAM_POLICY, call->account_id, key, &doc);
+	if (rc == BW_STORE_NOT_FOUND)
+		return bw_buf_append_str(&res->arn, arn);
+	if (rc != BW_STORE_OK)
+		return -1;
+	rc = bw_resource_from_doc(res, doc, "Arn", "Tags");
+	json_decref(doc);
+	return rc;
 }
 
-static int s_user_arn(struct bw_call *call, const json_t *in, struct bw_buf *arn)
-{
-	return s_entity_arn(call, in, BW_IAMP_USER, "UserName", arn);
-}
-
-static int s_group_arn(struct bw_call *call, const json_t *in, struct bw_buf *arn)
-{
-	return s_entity_arn(call, in, BW_IAMP_GROUP, "GroupName", arn);
-}
-
-static int s_role_arn(struct bw_call *call, const json_t *in, struct bw_buf *arn)
-{
-	return s_entity_arn(call, in, BW_IAMP_ROLE, "RoleName", arn);
-}
-
-static int s_policy_arn(struct bw_call *call, const json_t *in, struct bw_buf *arn)
-{
-	(void)call;
-	const char *p = bw_iamp_str(in, "PolicyArn");
-	return bw_buf_append_str(arn, p ? p : "*");
-}
-
-static int s_new_policy_arn(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+/* CreatePolicy: an existing policy of that name is the resource (so a
+ * Deny on it holds whatever the case typed), else the ARN the new one
+ * would have. */
+static int s_new_policy_arn(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
 	const char *name = bw_iamp_str(in, "PolicyName");
 	const char *path = bw_iamp_str(in, "Path");
 	if (!name)
-		return bw_buf_append_str(arn, "*");
-	return bw_buf_appendf(arn, "arn:aws:iam::%s:policy%s%s", call->account_id,
-	                      path ? path : "/", name);
+		return bw_buf_append_str(&res->arn, "*");
+	return bw_iam_entity_resource(call, BW_IAM_POLICY, "policy", name, path, res);
 }
 
 static const struct bw_op_impl s_ops[] = {
@@ -88,18 +97,18 @@ static const struct bw_op_impl s_ops[] = {
     {"SetDefaultPolicyVersion", bw_iamp_set_default_policy_version, "iam:SetDefaultPolicyVersion",
      s_policy_arn, false, false},
     /* inline policies */
-    {"PutUserPolicy", bw_iamp_put_user_policy, "iam:PutUserPolicy", s_user_arn, false, false},
+    {"PutUserPolicy", bw_iamp_put_user_policy, "iam:PutUserPolicy", s_user_arn, false, false, .context = bw_iam_boundary_keys},
     {"PutGroupPolicy", bw_iamp_put_group_policy, "iam:PutGroupPolicy", s_group_arn, false, false},
-    {"PutRolePolicy", bw_iamp_put_role_policy, "iam:PutRolePolicy", s_role_arn, false, false},
+    {"PutRolePolicy", bw_iamp_put_role_policy, "iam:PutRolePolicy", s_role_arn, false, false, .context = bw_iam_boundary_keys},
     {"GetUserPolicy", bw_iamp_get_user_policy, "iam:GetUserPolicy", s_user_arn, true, false},
     {"GetGroupPolicy", bw_iamp_get_group_policy, "iam:GetGroupPolicy", s_group_arn, true, false},
     {"GetRolePolicy", bw_iamp_get_role_policy, "iam:GetRolePolicy", s_role_arn, true, false},
     {"DeleteUserPolicy", bw_iamp_delete_user_policy, "iam:DeleteUserPolicy", s_user_arn, false,
-     false},
+     false, .context = bw_iam_boundary_keys},
     {"DeleteGroupPolicy", bw_iamp_delete_group_policy, "iam:DeleteGroupPolicy", s_group_arn, false,
      false},
     {"DeleteRolePolicy", bw_iamp_delete_role_policy, "iam:DeleteRolePolicy", s_role_arn, false,
-     false},
+     false, .context = bw_iam_boundary_keys},
     {"ListUserPolicies", bw_iamp_list_user_policies, "iam:ListUserPolicies", s_user_arn, true,
      false},
     {"ListGroupPolicies", bw_iamp_list_group_policies, "iam:ListGroupPolicies", s_group_arn, true,
@@ -108,17 +117,17 @@ static const struct bw_op_impl s_ops[] = {
      false},
     /* attachments */
     {"AttachUserPolicy", bw_iamp_attach_user_policy, "iam:AttachUserPolicy", s_user_arn, false,
-     false},
+     false, .context = bw_iam_attach_keys},
     {"AttachGroupPolicy", bw_iamp_attach_group_policy, "iam:AttachGroupPolicy", s_group_arn, false,
-     false},
+     false, .context = bw_iam_attach_keys},
     {"AttachRolePolicy", bw_iamp_attach_role_policy, "iam:AttachRolePolicy", s_role_arn, false,
-     false},
+     false, .context = bw_iam_attach_keys},
     {"DetachUserPolicy", bw_iamp_detach_user_policy, "iam:DetachUserPolicy", s_user_arn, false,
-     false},
+     false, .context = bw_iam_attach_keys},
     {"DetachGroupPolicy", bw_iamp_detach_group_policy, "iam:DetachGroupPolicy", s_group_arn, false,
-     false},
+     false, .context = bw_iam_attach_keys},
     {"DetachRolePolicy", bw_iamp_detach_role_policy, "iam:DetachRolePolicy", s_role_arn, false,
-     false},
+     false, .context = bw_iam_attach_keys},
     {"ListAttachedUserPolicies", bw_iamp_list_attached_user_policies,
      "iam:ListAttachedUserPolicies", s_user_arn, true, false},
     {"ListAttachedGroupPolicies", bw_iamp_list_attached_group_policies,
@@ -129,15 +138,15 @@ static const struct bw_op_impl s_ops[] = {
      s_policy_arn, true, false},
     /* permissions boundaries */
     {"PutUserPermissionsBoundary", bw_iamp_put_user_permissions_boundary,
-     "iam:PutUserPermissionsBoundary", s_user_arn, false, false},
+     "iam:PutUserPermissionsBoundary", s_user_arn, false, false, .context = bw_iam_boundary_keys},
     {"DeleteUserPermissionsBoundary", bw_iamp_delete_user_permissions_boundary,
-     "iam:DeleteUserPermissionsBoundary", s_user_arn, false, false},
+     "iam:DeleteUserPermissionsBoundary", s_user_arn, false, false, .context = bw_iam_boundary_keys},
     {"PutRolePermissionsBoundary", bw_iamp_put_role_permissions_boundary,
-     "iam:PutRolePermissionsBoundary", s_role_arn, false, false},
+     "iam:PutRolePermissionsBoundary", s_role_arn, false, false, .context = bw_iam_boundary_keys},
     {"DeleteRolePermissionsBoundary", bw_iamp_delete_role_permissions_boundary,
-     "iam:DeleteRolePermissionsBoundary", s_role_arn, false, false},
+     "iam:DeleteRolePermissionsBoundary", s_role_arn, false, false, .context = bw_iam_boundary_keys},
     /* roles */
-    {"CreateRole", bw_iamp_create_role, "iam:CreateRole", s_role_arn, false, false},
+    {"CreateRole", bw_iamp_create_role, "iam:CreateRole", s_role_arn, false, false, .context = bw_iam_boundary_keys},
     {"GetRole", bw_iamp_get_role, "iam:GetRole", s_role_arn, true, false},
     {"UpdateRole", bw_iamp_update_role, "iam:UpdateRole", s_role_arn, false, false},
     {"UpdateRoleDescription", bw_iamp_update_role_description, "iam:UpdateRoleDescription",

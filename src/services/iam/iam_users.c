@@ -391,22 +391,13 @@ int bw_iam_list_users(struct bw_call *call, const json_t *in, json_t *out)
 	return json_object_set_new(out, "Users", items) == 0 ? 0 : bw_iam_internal(call);
 }
 
-/* The ARN of the user a request names (or the caller's own), for
- * authorization: a user that does not exist yet has the path "/". */
-int bw_iam_user_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+/* The user a request names (or the caller itself), for authorization. */
+int bw_iam_user_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
 	const char *name = bw_iam_str(in, "UserName");
-	char key[BW_IAM_KEY_MAX];
-	json_t *doc = NULL;
-	bw_buf_reset(arn);
+	if (!name && call->principal.type == BW_PT_IAM_USER)
+		name = call->principal.user_name;
 	if (!name)
-		return bw_buf_append_str(arn, call->principal.arn[0] ? call->principal.arn : "*");
-	/* a store error fails closed rather than authorize a guessed ARN */
-	if (bw_iam_key(name, key, sizeof key) == 0 &&
-	    bw_doc_get(call->store, BW_IAM_USER, call->account_id, key, &doc) == BW_STORE_ERROR)
-		return -1;
-	const char *path = doc ? bw_iam_str(doc, "Path") : NULL;
-	int rc = bw_iam_arn(call->account_id, "user", path ? path : "/", name, arn);
-	json_decref(doc);
-	return rc;
+		return bw_buf_append_str(&res->arn, call->principal.arn[0] ? call->principal.arn : "*");
+	return bw_iam_entity_resource(call, BW_IAM_USER, "user", name, bw_iam_str(in, "Path"), res);
 }

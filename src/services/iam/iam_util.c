@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/encoding.h"
+#include "gateway/resource.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
 
@@ -115,6 +116,66 @@ int bw_iam_arn(const char *account, const char *type, const char *path, const ch
 	bw_buf_reset(out);
 	return bw_buf_appendf(out, "arn:aws:iam::%s:%s%s%s", account, type, path ? path : "/",
 	                      name);
+}
+
+int bw_iam_entity_resource(struct bw_call *call, const char *kind, const char *word,
+                           const char *name, const char *path, struct bw_resource *res)
+{
+	char key[BW_IAM_KEY_MAX];
+	json_t *doc = NULL;
+	if (bw_iam_key(name, key, sizeof key) != 0) /* too long to exist: the handler says so */
+		return bw_iam_arn(call->account_id, word, path, name, &res->arn);
+	int rc = bw_doc_get(call->store, kind, call->account_id, key, &doc);
+	if (rc == BW_STORE_NOT_FOUND)
+		return bw_iam_arn(call->account_id, word, path, name, &res->arn);
+	if (rc != BW_STORE_OK)
+		return -1;
+	rc = bw_resource_from_doc(res, doc, "Arn", "Tags");
+	json_decref(doc);
+	return rc;
+}
+
+int bw_iam_boundary_keys(struct bw_call *call, const json_t *in, json_t *extra)
+{
+	const char *given = bw_iam_str(in, "PermissionsBoundary");
+	if (given)
+		return json_object_set_new(extra, "iam:PermissionsBoundary", json_string(given));
+	const char *kind = BW_IAM_USER, *name = bw_iam_str(in, "UserName");
+	if (!name) {
+		kind = BW_IAM_ROLE;
+		name = bw_iam_str(in, "RoleName");
+	}
+	char key[BW_IAM_KEY_MAX];
+	json_t *doc = NULL;
+	if (!name || bw_iam_key(name, key, sizeof key) != 0)
+		return 0;
+	int rc = bw_doc_get(call->store, kind, call->account_id, key, &doc);
+	if (rc == BW_STORE_NOT_FOUND)
+		return 0;
+	if (rc != BW_STORE_OK)
+		return -1;
+	const char *have = bw_iam_str(json_object_get(doc, "PermissionsBoundary"),
+	                              "PermissionsBoundaryArn");
+	rc = have ? json_object_set_new(extra, "iam:PermissionsBoundary", json_string(have)) : 0;
+	json_decref(doc);
+	return rc;
+}
+
+int bw_iam_policy_arn_keys(struct bw_call *call, const json_t *in, json_t *extra)
+{
+	(void)call;
+	const char *arn = bw_iam_str(in, "PolicyArn");
+	return arn ? json_object_set_new(extra, "iam:PolicyARN", json_string(arn)) : 0;
+}
+
+int bw_iam_attach_keys(struct bw_call *call, const json_t *in, json_t *extra)
+{
+	if (bw_iam_policy_arn_keys(call, in, extra) != 0)
+		return -1;
+	/* a group has no boundary */
+	if (!bw_iam_str(in, "UserName") && !bw_iam_str(in, "RoleName"))
+		return 0;
+	return bw_iam_boundary_keys(call, in, extra);
 }
 
 json_t *bw_iam_url_encoded(const char *text)

@@ -44,6 +44,28 @@ int bw_iam_key_or_fail(struct bw_call *call, const char *name, char *out, size_t
 BW_MUST_CHECK int bw_iam_arn(const char *account, const char *type, const char *path,
                              const char *name, struct bw_buf *out);
 
+/*
+ * The resource of a request naming a user, group or role (kind BW_IAM_USER
+ * ...; word "user"...): the stored entity's ARN and tags when it exists
+ * (names are unique case-insensitively: "VICTIM" resolves to the stored
+ * "victim"), else the ARN it would have (path from the request, else "/").
+ * -1 when the store cannot answer: authorization fails closed.
+ */
+int bw_iam_entity_resource(struct bw_call *call, const char *kind, const char *word,
+                           const char *name, const char *path, struct bw_resource *res);
+
+/*
+ * IAM's condition keys (the Service Authorization Reference), for the
+ * rows' context (service.h bw_context_fn):
+ *  - iam:PermissionsBoundary: the boundary a request sets (CreateUser,
+ *    CreateRole, Put*PermissionsBoundary), else the one the named user or
+ *    role has (Attach/Detach/Put/Delete of its policies), absent if none;
+ *  - iam:PolicyARN: the managed policy an Attach/Detach names.
+ */
+int bw_iam_boundary_keys(struct bw_call *call, const json_t *in, json_t *extra);
+int bw_iam_policy_arn_keys(struct bw_call *call, const json_t *in, json_t *extra);
+int bw_iam_attach_keys(struct bw_call *call, const json_t *in, json_t *extra);
+
 /* A policy document text, URL-encoded as IAM returns it; NULL on no memory. */
 json_t *bw_iam_url_encoded(const char *text);
 

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "gateway/authz.h"
+#include "gateway/resource.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -207,6 +208,9 @@ static json_t *s_extra_keys(struct bw_call *call, const json_t *in, const char *
 	rc |= s_set_str(x, "kms:RequestAlias",
 	                s_request_alias(json_string_value(json_object_get(in, view.key_member))));
 	rc |= s_context_keys(x, s_enc_ctx(in, action));
+	json_t *tags = bw_tags_map(json_object_get(key_doc, "Tags"));
+	rc |= tags ? bw_authz_resource_tag_keys(x, action, tags) : -1;
+	json_decref(tags);
 	if (strcmp(action, "kms:CreateGrant") == 0)
 		rc |= s_grant_keys(x, in);
 	if (strcmp(action, "kms:PutKeyPolicy") == 0 || strcmp(action, "kms:CreateKey") == 0)
@@ -387,28 +391,15 @@ static int s_key_of_arn(struct bw_call *call, const char *arn, json_t **key_doc)
 	return 0;
 }
 
-/* The key a resource locator names for in: 0 found, 1 not, -1 failed. */
-static int s_locate(struct bw_call *call, const json_t *in, bw_resource_fn locate,
-                    struct bw_buf *arn, json_t **key_doc)
-{
-	*key_doc = NULL;
-	if (!locate)
-		return bw_buf_append_str(arn, "*") == 0 ? 1 : bw_kms_internal(call);
-	if (locate(call, in, arn) != 0)
-		return call->failed ? -1 : bw_kms_internal(call);
-	return s_key_of_arn(call, bw_buf_cstr(arn), key_doc);
-}
-
-/* kms:<action> on the key locate names: the KMS decision, or IAM alone
- * when there is no such key. */
+/* kms:<action> on the key res names (resolved): the KMS decision, or IAM
+ * alone when there is no such key. */
 static int s_on_key(struct bw_call *call, const json_t *in, const char *action,
-                    bw_resource_fn locate)
+                    const struct bw_resource *res)
 {
-	struct bw_buf arn = {0};
 	json_t *key = NULL;
-	int rc = s_locate(call, in, locate, &arn, &key);
+	int rc = s_key_of_arn(call, bw_buf_cstr(&res->arn), &key);
 	if (rc == 1)
-		rc = s_iam_only(call, in, action, bw_buf_cstr(&arn));
+		rc = s_iam_only(call, in, action, bw_buf_cstr(&res->arn));
 	else if (rc == 0 && strncmp(action, "kms:ReEncrypt", 13) != 0 &&
 	         json_array_size(json_object_get(in, "GrantTokens")) &&
 	         bw_kms_grant_tokens_or_fail(call, key, in) != 0)
@@ -418,30 +409,53 @@ static int s_on_key(struct bw_call *call, const json_t *in, const char *action,
 		rc = bw_kms_decide(call, in, action, key, NULL, true, true, &ok);
 	}
 	json_decref(key);
-	bw_buf_free(&arn);
 	return rc;
 }
 
-/* ReEncrypt's destination key, located as a KeyId. */
-static int s_destination(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+/* kms:<action> on a second key of the request (ReEncrypt's destination,
+ * the key an alias leaves), resolved here as the gateway resolves the
+ * first. */
+static int s_on_other_key(struct bw_call *call, const json_t *in, const char *action,
+                          const char *key_id)
 {
-	json_t *as_key = json_pack("{s:O}", "KeyId", json_object_get(in, "DestinationKeyId"));
-	if (!as_key)
-		return bw_buf_append_str(arn, "*");
-	int rc = bw_kms_key_resource(call, as_key, arn);
-	json_decref(as_key);
+	struct bw_resource res = {0};
+	int rc = bw_kms_key_id_resource(call, key_id, &res);
+	if (rc != 0)
+		rc = call->failed ? -1 : bw_kms_internal(call);
+	else
+		rc = s_on_key(call, in, action, &res);
+	bw_resource_clean_up(&res);
 	return rc;
 }
 
-/* The key an alias (AliasName) points at, located for DeleteAlias. */
-static int s_alias_target(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+/* The key id an alias (AliasName) points at, for DeleteAlias and
+ * UpdateAlias: *id NULL when there is no such alias; -1 store error. */
+static int s_alias_target(struct bw_call *call, const json_t *in, json_t **alias,
+                          const char **id)
 {
 	const char *name = json_string_value(json_object_get(in, "AliasName"));
-	json_t *a = NULL;
-	if (!name || bw_doc_get(call->store, BW_KMS_ALIAS, call->account_id, name, &a) != BW_STORE_OK)
-		return bw_buf_append_str(arn, "*");
-	int rc = bw_kms_key_arn(call, bw_kms_doc_str(a, "TargetKeyId"), arn);
-	json_decref(a);
+	*alias = NULL;
+	*id = NULL;
+	if (!name)
+		return 0;
+	int rc = bw_doc_get(call->store, BW_KMS_ALIAS, call->account_id, name, alias);
+	if (rc == BW_STORE_NOT_FOUND)
+		return 0;
+	if (rc != BW_STORE_OK)
+		return bw_kms_internal(call);
+	*id = bw_kms_doc_str(*alias, "TargetKeyId");
+	return 0;
+}
+
+/* kms:<action> on the key the alias points at ("*" when none). */
+static int s_on_alias_target(struct bw_call *call, const json_t *in, const char *action)
+{
+	json_t *alias = NULL;
+	const char *id = NULL;
+	int rc = s_alias_target(call, in, &alias, &id);
+	if (rc == 0)
+		rc = s_on_other_key(call, in, action, id);
+	json_decref(alias);
 	return rc;
 }
 
@@ -462,20 +476,21 @@ int bw_kms_authorize(struct bw_call *call, const json_t *in)
 	if (strcmp(op, "DeleteAlias") == 0)
 		return s_alias_iam(call, in, impl->iam_action) != 0
 		               ? -1
-		               : s_on_key(call, in, impl->iam_action, s_alias_target);
+		               : s_on_alias_target(call, in, impl->iam_action);
 	if (strcmp(op, "CreateAlias") == 0 || strcmp(op, "UpdateAlias") == 0) {
 		/* UpdateAlias also needs the permission on the key the alias
 		 * leaves, as AWS asks */
 		if (s_alias_iam(call, in, impl->iam_action) != 0)
 			return -1;
 		if (strcmp(op, "UpdateAlias") == 0 &&
-		    s_on_key(call, in, impl->iam_action, s_alias_target) != 0)
+		    s_on_alias_target(call, in, impl->iam_action) != 0)
 			return -1;
-		return s_on_key(call, in, impl->iam_action, impl->resource);
+		return s_on_key(call, in, impl->iam_action, &call->resource);
 	}
-	if (s_on_key(call, in, impl->iam_action, impl->resource) != 0)
+	if (s_on_key(call, in, impl->iam_action, &call->resource) != 0)
 		return -1;
 	if (strcmp(op, "ReEncrypt") == 0)
-		return s_on_key(call, in, "kms:ReEncryptTo", s_destination);
+		return s_on_other_key(call, in, "kms:ReEncryptTo",
+		                      json_string_value(json_object_get(in, "DestinationKeyId")));
 	return 0;
 }

@@ -18,7 +18,7 @@
 #include "services/kms/kms_resolve.h"
 
 /* The ARN of the key a blob names, or "*" when it names none we can read. */
-static int s_blob_key_arn(struct bw_call *call, const json_t *blob, struct bw_buf *arn)
+static int s_blob_key_arn(struct bw_call *call, const json_t *blob, struct bw_resource *res)
 {
 	const char *b64 = json_string_value(blob);
 	struct bw_buf raw = {0};
@@ -26,31 +26,26 @@ static int s_blob_key_arn(struct bw_call *call, const json_t *blob, struct bw_bu
 	int rc;
 	if (b64 && bw_base64_decode(b64, json_string_length(blob), &raw) == 0 &&
 	    bw_kms_ct_parse(bw_cur_from(raw.data, raw.len), &ct) == 0)
-		rc = bw_kms_key_arn(call, ct.key_id, arn);
+		rc = bw_kms_key_id_resource(call, ct.key_id, res);
 	else
-		rc = bw_buf_append_str(arn, "*");
+		rc = bw_buf_append_str(&res->arn, "*");
 	bw_buf_free(&raw);
 	return rc;
 }
 
-static int s_decrypt_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+static int s_decrypt_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
 	if (json_is_string(json_object_get(in, "KeyId")))
-		return bw_kms_key_resource(call, in, arn);
-	return s_blob_key_arn(call, json_object_get(in, "CiphertextBlob"), arn);
+		return bw_kms_key_resource(call, in, res);
+	return s_blob_key_arn(call, json_object_get(in, "CiphertextBlob"), res);
 }
 
-static int s_re_encrypt_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+static int s_re_encrypt_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
-	json_t *src = json_object_get(in, "SourceKeyId");
-	if (!json_is_string(src))
-		return s_blob_key_arn(call, json_object_get(in, "CiphertextBlob"), arn);
-	json_t *as_key = json_pack("{s:O}", "KeyId", src);
-	if (!as_key)
-		return -1;
-	int rc = bw_kms_key_resource(call, as_key, arn);
-	json_decref(as_key);
-	return rc;
+	const char *src = json_string_value(json_object_get(in, "SourceKeyId"));
+	if (!src)
+		return s_blob_key_arn(call, json_object_get(in, "CiphertextBlob"), res);
+	return bw_kms_key_id_resource(call, src, res);
 }
 
 static const struct bw_op_impl s_ops[] = {

@@ -13,13 +13,13 @@
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 
-static int s_alias_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+static int s_alias_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
 	const char *name = json_string_value(json_object_get(in, "AliasName"));
 	if (!name)
-		return bw_buf_append_str(arn, "*");
-	return bw_buf_appendf(arn, "arn:aws:kms:%s:%s:%.256s", call->region, call->account_id,
-	                      name);
+		return bw_buf_append_str(&res->arn, "*");
+	return bw_buf_appendf(&res->arn, "arn:aws:kms:%s:%s:%.256s", call->region,
+	                      call->account_id, name);
 }
 
 /* A row acting on the key its KeyId (or TargetKeyId) names. */

@@ -12,6 +12,8 @@
  */
 #include "services/kms/kms_resolve.h"
 
+#include "gateway/resource.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -162,23 +164,25 @@ int bw_kms_key_not_pending_deletion_or_fail(struct bw_call *call, const json_t *
 	               bw_kms_doc_str(key_doc, "Arn"));
 }
 
-int bw_kms_key_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+int bw_kms_key_id_resource(struct bw_call *call, const char *id, struct bw_resource *res)
 {
-	const char *id = json_string_value(json_object_get(in, "KeyId"));
-	if (!id)
-		id = json_string_value(json_object_get(in, "TargetKeyId"));
+	struct bw_buf *arn = &res->arn;
 	if (!id)
 		return bw_buf_append_str(arn, "*");
 	/* Resolve quietly: a key that is not found is the handler's answer to
-	 * give (after authorization), so keep the call unfailed here. */
+	 * give (after authorization), so keep the call unfailed here. A store
+	 * that cannot answer fails closed. */
 	struct bw_error saved = call->err;
 	bool failed = call->failed;
 	json_t *doc = NULL;
 	int rc = bw_kms_resolve_key_or_fail(call, id, &doc);
+	bool broken = rc != 0 && call->err.status >= 500;
 	call->err = saved;
 	call->failed = failed;
+	if (broken)
+		return -1;
 	if (rc == 0) {
-		rc = bw_buf_append_str(arn, bw_kms_doc_str(doc, "Arn"));
+		rc = bw_resource_from_doc(res, doc, "Arn", "Tags");
 		json_decref(doc);
 		return rc;
 	}
@@ -187,4 +191,12 @@ int bw_kms_key_resource(struct bw_call *call, const json_t *in, struct bw_buf *a
 	if (s_is_key_id(id, strnlen(id, 64)))
 		return bw_kms_key_arn(call, id, arn);
 	return bw_buf_append_str(arn, "*");
+}
+
+int bw_kms_key_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
+{
+	const char *id = json_string_value(json_object_get(in, "KeyId"));
+	if (!id)
+		id = json_string_value(json_object_get(in, "TargetKeyId"));
+	return bw_kms_key_id_resource(call, id, res);
 }

@@ -60,7 +60,9 @@ int bw_kms_key_arn(const struct bw_call *call, const char *key_id, struct bw_buf
  * "KeyId": the ARN of the key it names, aliases resolved. When the key does
  * not exist it writes the ARN as given (or "*"), so authorization still
  * runs and the handler then answers NotFoundException. */
-int bw_kms_key_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn);
+int bw_kms_key_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
+/* The same for a key id, alias or ARN given directly. */
+int bw_kms_key_id_resource(struct bw_call *call, const char *id, struct bw_resource *res);
 
 /* The key document's string member, or "" when absent. */
 const char *bw_kms_doc_str(const json_t *doc, const char *member);

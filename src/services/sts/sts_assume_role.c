@@ -42,6 +42,7 @@
 #include <zlib.h>
 
 #include "auth/policy.h"
+#include "gateway/resource.h"
 #include "services/service.h"
 #include "services/sts/sts_credentials.h"
 #include "services/iam/iam_perm.h"
@@ -752,10 +753,28 @@ done:
 	return rc;
 }
 
-int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn)
+/* The role RoleArn names: the stored role (its ARN with the stored name,
+ * its tags) when it is one of this account's, else the ARN as given. */
+int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
-	(void)call;
 	const char *role_arn = s_str(in, "RoleArn");
-	bw_buf_reset(arn);
-	return role_arn ? bw_buf_append_str(arn, role_arn) : -1;
+	if (!role_arn)
+		return bw_buf_append_str(&res->arn, "*");
+	char pre[64];
+	snprintf(pre, sizeof pre, "arn:aws:iam::%s:role/", call->account_id);
+	const char *name = strncmp(role_arn, pre, strlen(pre)) == 0 ? strrchr(role_arn, '/') : NULL;
+	if (!name || !name[1])
+		return bw_buf_append_str(&res->arn, role_arn);
+	json_t *doc = NULL;
+	char key[160];
+	int rc = bw_iam_key(name + 1, key, sizeof key) == 0
+		? bw_doc_get(call->store, BW_IAM_ROLE, call->account_id, key, &doc)
+		: BW_STORE_NOT_FOUND;
+	if (rc == BW_STORE_NOT_FOUND)
+		return bw_buf_append_str(&res->arn, role_arn);
+	if (rc != BW_STORE_OK)
+		return -1;
+	rc = bw_resource_from_doc(res, doc, "Arn", "Tags");
+	json_decref(doc);
+	return rc;
 }

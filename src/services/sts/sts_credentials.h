@@ -26,6 +26,7 @@
 #include "auth/principal.h"
 #include "core/buf.h"
 #include "crypto/seal.h"
+#include "gateway/call.h"
 
 #define BW_STS_TOKEN_PREFIX "BwSt"
 /* prefix + 43 base64url characters of 32 bytes */
@@ -84,6 +85,6 @@ int bw_sts_assume_role(struct bw_call *call, const json_t *in, json_t *out);
 int bw_sts_get_session_token(struct bw_call *call, const json_t *in, json_t *out);
 int bw_sts_get_access_key_info(struct bw_call *call, const json_t *in, json_t *out);
 int bw_sts_decode_authorization_message(struct bw_call *call, const json_t *in, json_t *out);
-int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct bw_buf *arn);
+int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
 
 #endif

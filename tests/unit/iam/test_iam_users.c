@@ -16,6 +16,7 @@
 #include "core/encoding.h"
 #include "core/log.h"
 #include "crypto/seal.h"
+#include "gateway/resource.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_store.h"
 #include "services/service.h"
@@ -527,26 +528,45 @@ static void test_groups_and_aliases(void **state)
 static void test_resource_locators(void **state)
 {
 	(void)state;
-	s_ok("CreateUser", json_pack("{s:s, s:s}", "UserName", "hal", "Path", "/x/y/"));
+	s_ok("CreateUser", json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "UserName", "hal", "Path",
+	                             "/x/y/", "Tags", "Key", "team", "Value", "red"));
 	const struct bw_op_impl *impl = bw_service_op(bw_service_find("iam"), "DeleteUser");
 	assert_string_equal(impl->iam_action, "iam:DeleteUser");
 	assert_false(impl->read_only);
-	struct bw_buf arn = {0};
+	struct bw_resource res = {0};
+	/* the ARN carries the stored name, whatever the case typed: a Deny on
+	 * user/x/y/hal must hold for "HAL" */
 	json_t *in = json_pack("{s:s}", "UserName", "HAL");
-	assert_int_equal(impl->resource(&s_call, in, &arn), 0);
-	assert_string_equal(bw_buf_cstr(&arn), "arn:aws:iam::" ACCT ":user/x/y/HAL");
+	assert_int_equal(impl->resource(&s_call, in, &res), 0);
+	assert_string_equal(bw_buf_cstr(&res.arn), "arn:aws:iam::" ACCT ":user/x/y/hal");
+	assert_true(res.found);
+	assert_string_equal(json_string_value(json_object_get(res.tags, "team")), "red");
 	json_decref(in);
+	bw_resource_clean_up(&res);
 	in = json_pack("{s:s}", "UserName", "newbie");
-	assert_int_equal(impl->resource(&s_call, in, &arn), 0);
-	assert_string_equal(bw_buf_cstr(&arn), "arn:aws:iam::" ACCT ":user/newbie");
+	assert_int_equal(impl->resource(&s_call, in, &res), 0);
+	assert_string_equal(bw_buf_cstr(&res.arn), "arn:aws:iam::" ACCT ":user/newbie");
+	assert_false(res.found);
+	assert_null(res.tags);
 	json_decref(in);
+	bw_resource_clean_up(&res);
 	impl = bw_service_op(bw_service_find("iam"), "GetGroup");
 	assert_true(impl->read_only);
 	in = json_pack("{s:s}", "GroupName", "g");
-	assert_int_equal(impl->resource(&s_call, in, &arn), 0);
-	assert_string_equal(bw_buf_cstr(&arn), "arn:aws:iam::" ACCT ":group/g");
+	assert_int_equal(impl->resource(&s_call, in, &res), 0);
+	assert_string_equal(bw_buf_cstr(&res.arn), "arn:aws:iam::" ACCT ":group/g");
 	json_decref(in);
-	bw_buf_free(&arn);
+	bw_resource_clean_up(&res);
+	/* a managed policy by ARN in another case resolves to the stored one */
+	s_ok("CreatePolicy", json_pack("{s:s, s:s}", "PolicyName", "Prot", "PolicyDocument",
+	                               "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+	                               "\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}"));
+	impl = bw_service_op(bw_service_find("iam"), "DeletePolicy");
+	in = json_pack("{s:s}", "PolicyArn", "arn:aws:iam::" ACCT ":policy/PROT");
+	assert_int_equal(impl->resource(&s_call, in, &res), 0);
+	assert_string_equal(bw_buf_cstr(&res.arn), "arn:aws:iam::" ACCT ":policy/Prot");
+	json_decref(in);
+	bw_resource_clean_up(&res);
 }
 
 int main(void)

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "crypto/seal.h"
 #include "gateway/authz.h"
+#include "gateway/resource.h"
 #include "http/message.h"
 #include "services/service.h"
 #include "store/doc.h"
@@ -67,6 +68,7 @@ static void s_principal(enum who w)
 static void s_init(const char *svc, const char *op, enum who w)
 {
 	bw_principal_clear(&s_call.principal);
+	bw_resource_clean_up(&s_call.resource);
 	memset(&s_call, 0, sizeof s_call);
 	s_call.model = bw_model_find(svc);
 	assert_non_null(s_call.model);
@@ -115,7 +117,7 @@ static int s_authorize(const char *op, enum who w, json_t *in)
 	assert_non_null(in);
 	s_init("kms", op, w);
 	assert_non_null(s_call.impl->authorize);
-	int rc = s_call.impl->authorize(&s_call, in);
+	int rc = bw_authorize(&s_call, in); /* resolves the resource, then KMS decides */
 	json_decref(in);
 	assert_int_equal(rc != 0, s_call.failed);
 	return rc;

@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "crypto/seal.h"
+#include "gateway/resource.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -343,21 +344,23 @@ static void test_resolve_forms(void **state)
 	assert_string_equal(s_call.err.code, "NotFoundException");
 
 	/* the resource locator names the key ARN and leaves the call unfailed */
-	struct bw_buf res = {0};
+	struct bw_resource res = {0};
 	s_init_call("DescribeKey", "us-east-1");
 	json_t *in = json_pack("{s:s}", "KeyId", "alias/resolve-me");
 	assert_int_equal(bw_kms_key_resource(&s_call, in, &res), 0);
-	assert_string_equal(bw_buf_cstr(&res), arn);
+	assert_string_equal(bw_buf_cstr(&res.arn), arn);
+	assert_true(res.found);
 	json_decref(in);
-	bw_buf_reset(&res);
+	bw_resource_clean_up(&res);
 	in = json_pack("{s:s}", "KeyId", "alias/missing");
 	assert_int_equal(bw_kms_key_resource(&s_call, in, &res), 0);
+	assert_false(res.found);
 	assert_false(s_call.failed);
 	json_decref(in);
-	bw_buf_reset(&res);
-	assert_int_equal(bw_kms_key_arn(&s_call, "abc", &res), 0);
-	assert_string_equal(bw_buf_cstr(&res), "arn:aws:kms:us-east-1:" ACCT ":key/abc");
-	bw_buf_free(&res);
+	bw_resource_clean_up(&res);
+	assert_int_equal(bw_kms_key_arn(&s_call, "abc", &res.arn), 0);
+	assert_string_equal(bw_buf_cstr(&res.arn), "arn:aws:kms:us-east-1:" ACCT ":key/abc");
+	bw_resource_clean_up(&res);
 	s_ok("DeleteAlias", json_pack("{s:s}", "AliasName", "alias/resolve-me"));
 	json_decref(md);
 }
