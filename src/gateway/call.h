@@ -57,6 +57,7 @@ struct bw_call {
 	char request_id[40];
 	char account_id[16];
 	char region[72]; /* a SigV4 scope's region is at most 64 characters */
+	bool bad_scope_region; /* the credential scope named no valid region */
 
 	/* rest protocols: the request path the URI template matched (for S3's
 	 * virtual-hosted style, "/<bucket>" + the request path) and the values

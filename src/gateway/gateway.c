@@ -50,13 +50,19 @@ static void s_health(struct bw_gateway *gw, const struct bw_http_request *req,
 		s_json_response(resp, 405, json_pack("{s:s}", "message", "Method not allowed"));
 		return;
 	}
-	bool store_ok = bw_store_ping(gw->store) == 0;
-	json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:i}", "status", store_ok ? "ok" : "degraded",
+	/* readable, and able to take the next write: a full disk is not "ok"
+	 * (every call that changes state would fail, and so would the trail) */
+	struct bw_store_health h;
+	bool readable = bw_store_ping(gw->store) == 0;
+	bw_store_health(gw->store, (double)bw_now_ms() / 1000.0, &h);
+	const char *store = !readable ? "error" : h.full ? "full" : !h.writable ? "unwritable" : "ok";
+	bool ok = strcmp(store, "ok") == 0;
+	json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:i, s:I}", "status", ok ? "ok" : "degraded",
 	                         "version", BW_VERSION, "uptime_s",
 	                         (json_int_t)((bw_now_ms() - gw->started_ms) / 1000), "store",
-	                         store_ok ? "ok" : "error", "schema_version",
-	                         bw_store_schema_version(gw->store));
-	s_json_response(resp, store_ok ? 200 : 503, body);
+	                         store, "schema_version", bw_store_schema_version(gw->store),
+	                         "disk_free_bytes", (json_int_t)h.free_bytes);
+	s_json_response(resp, ok ? 200 : 503, body);
 }
 
 /* Any model of that protocol: used to encode errors of unroutable requests. */
@@ -81,14 +87,22 @@ static int s_not_implemented(struct bw_call *call)
 static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **in_out, json_t **out)
 {
 	json_t *in = NULL;
+	/* the operation's row first: even a call refused before its input is
+	 * read is recorded as what it is (readOnly) */
+	call->service = bw_service_find(call->model->name);
+	call->impl = call->service ? bw_service_op(call->service, call->op->name) : NULL;
+	if (call->bad_scope_region)
+		return bw_fail_status(call, call->model->protocol == BW_PROTO_JSON ? 400 : 403,
+		                      call->model->protocol == BW_PROTO_JSON
+		                          ? "InvalidSignatureException"
+		                          : "SignatureDoesNotMatch",
+		                      "Credential should be scoped to a valid region.");
 	if (bw_authenticate(call, gw->authz.sets) != 0)
 		return -1;
 	const struct bw_codec *codec = bw_codec_for(call->model->protocol);
 	if (codec->decode(call, &in) != 0)
 		return -1;
 	*in_out = in;
-	call->service = bw_service_find(call->model->name);
-	call->impl = call->service ? bw_service_op(call->service, call->op->name) : NULL;
 	int rc = -1;
 	if (!call->impl) {
 		s_not_implemented(call);

@@ -19,6 +19,18 @@ static bool s_field(const char *p, const char *end, char *out, size_t outlen)
 	return true;
 }
 
+/* A region's name as AWS makes them: "us-east-1", "eu-central-2" ... */
+static bool s_region_name_ok(const char *r)
+{
+	size_t n = strlen(r);
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
+			return false;
+	return true;
+}
+
 /* "AKID/20150830/us-east-1/iam/aws4_request" -> region, service. */
 static bool s_parse_credential(const char *cred, size_t len, struct bw_scope *scope)
 {
@@ -283,7 +295,13 @@ int bw_route(struct bw_call *call, struct bw_buf *path_buf)
 	call->path = req->path;
 	if (bw_route_scope(req, &scope)) {
 		call->model = s_model_by_signing_name(scope.service);
-		snprintf(call->region, sizeof call->region, "%s", scope.region);
+		/* a region that is no region's name (bytes that are not even text)
+		 * must not reach the call: authentication refuses it, the trail
+		 * records the call under the server's region */
+		if (s_region_name_ok(scope.region))
+			snprintf(call->region, sizeof call->region, "%s", scope.region);
+		else
+			call->bad_scope_region = true;
 		if (!call->model)
 			return bw_fail_status(call, 400, "UnrecognizedClientException",
 			                      "The service '%s' named by the credential scope is not "

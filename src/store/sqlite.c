@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "core/gencache.h"
 #include "core/log.h"
@@ -141,6 +142,7 @@ int bw_store_open(const char *data_dir, struct bw_store **out)
 	struct bw_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return -1;
+	snprintf(s->data_dir, sizeof s->data_dir, "%s", data_dir);
 	pthread_mutexattr_t attr;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
@@ -196,6 +198,33 @@ int bw_store_ping(struct bw_store *store)
 	}
 	bw_store_unlock(store);
 	return rc;
+}
+
+void bw_store_health(struct bw_store *s, double now_s, struct bw_store_health *out)
+{
+	*out = (struct bw_store_health){0};
+	if (!s)
+		return;
+	struct statvfs fs;
+	if (statvfs(s->data_dir, &fs) == 0)
+		out->free_bytes = (uint64_t)fs.f_bavail * (uint64_t)fs.f_frsize;
+	out->full = out->free_bytes < BW_STORE_MIN_FREE_BYTES;
+	bw_store_lock(s);
+	if (s->tx_depth == 0 && (now_s - s->probe_at_s >= 1.0 || now_s < s->probe_at_s)) {
+		char sql[160];
+		snprintf(sql, sizeof sql,
+		         "INSERT OR REPLACE INTO meta(key, value) VALUES('health_probe', '%.3f')", now_s);
+		s->probe_ok = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+		if (s->probe_ok) {
+			s->probe_ok = sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK &&
+			              sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+			if (!s->probe_ok)
+				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		}
+		s->probe_at_s = now_s;
+	}
+	out->writable = s->probe_ok;
+	bw_store_unlock(s);
 }
 
 int bw_store_schema_version(struct bw_store *store)

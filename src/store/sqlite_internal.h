@@ -48,6 +48,10 @@ struct bw_store {
 	/* Documents and lists read at the current generation (doc.c). */
 	struct bw_gencache *cache;
 	struct bw_events_db events;
+	char data_dir[4096];
+	/* the last health probe (bw_store_health), under lock */
+	double probe_at_s;
+	bool probe_ok;
 };
 
 /* sqlite3_exec, logging a failure as "<who>: <error>". */

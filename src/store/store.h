@@ -8,7 +8,9 @@
 #ifndef BW_STORE_STORE_H
 #define BW_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 
@@ -21,6 +23,21 @@ void bw_store_close(struct bw_store *store);
 
 /* 0 if the database answers a trivial query. */
 int bw_store_ping(struct bw_store *store);
+/*
+ * Whether the store can take a write now, for /_bulwark/health: a probe
+ * write committed to bulwark.db (at most once a second; the answer is
+ * kept in between, so polling costs no write per request), and the space
+ * left on the data directory's file system. A full disk is "full" even
+ * while SQLite could still reuse pages: the next growth would fail.
+ */
+#define BW_STORE_MIN_FREE_BYTES (8u * 1024 * 1024)
+struct bw_store_health {
+	bool writable;          /* the probe write committed */
+	bool full;              /* less than BW_STORE_MIN_FREE_BYTES left */
+	uint64_t free_bytes;    /* available to this process */
+};
+void bw_store_health(struct bw_store *store, double now_s, struct bw_store_health *out);
+
 /* The schema version the migrations reached. */
 int bw_store_schema_version(struct bw_store *store);
 

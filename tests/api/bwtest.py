@@ -30,8 +30,8 @@ def init_data_dir(data_dir, *extra):
 class Server:
     """One bulwark process with its own temporary data directory."""
 
-    def __init__(self, *extra_args, threads=2):
-        self.data_dir = tempfile.mkdtemp(prefix="bw-api-")
+    def __init__(self, *extra_args, threads=2, data_dir=None):
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="bw-api-")
         self.account = init_data_dir(self.data_dir)
         self.account_id = self.account["AccountId"]
         self.lines = []
