@@ -398,6 +398,16 @@ static int s_serve(int argc, char **argv)
 	bw_logf(BW_LOG_WARN, "this build records no events: it is for benchmarks only");
 #else
 	bool recording = true;
+	/* records of changes committed just before a crash, not yet logged */
+	size_t recovered = 0;
+	if (bw_recorder_recover(gw.store, &recovered) != 0) {
+		bw_store_close(gw.store);
+		bw_root_key_clear(&gw.root_key);
+		return 1;
+	}
+	if (recovered)
+		bw_logf(BW_LOG_WARN, "%zu records of changes committed before a crash were appended "
+		        "to the event log", recovered);
 	gw.recorder = bw_recorder_start(gw.store);
 #endif
 	if (!gw.authz.policies || !gw.authz.sets || (recording && !gw.recorder) ||

@@ -28,6 +28,8 @@
 #include "http/server.h"
 #include "protocol/codec.h"
 #include "services/service.h"
+#include "store/doc.h"
+#include "store/outbox.h"
 #include "store/store.h"
 
 static void s_json_response(struct bw_http_response *resp, uint16_t status, json_t *body)
@@ -115,6 +117,10 @@ static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **in_o
 		bw_fail_status(call, 500, "InternalFailure", "out of memory");
 		goto done;
 	}
+	/* what a state-changing call writes commits with its record, or not
+	 * at all (s_commit_with_record) */
+	if (!call->impl->read_only)
+		bw_store_call_begin(call->store);
 	rc = call->impl->handler(call, in, *out);
 	if (rc != 0 && !call->failed)
 		bw_fail_status(call, 500, "InternalFailure", "The handler failed without a reason");
@@ -182,6 +188,42 @@ static void s_recorded(void *arg, int rc)
 }
 
 /*
+ * A committed change and its record: both or neither (DESIGN.md). When the
+ * handler wrote (the call's transaction is open), its record goes into the
+ * outbox inside that transaction and both commit together; a failed call
+ * rolls back whatever it wrote and is recorded like any other. 1: committed
+ * with *rec built and *outbox_id its entry; 0: nothing was written; -1: the
+ * call failed or its commit did, rolled back (call->err says why).
+ */
+static int s_commit_with_record(struct bw_call *call, const json_t *in, const json_t *out,
+                                struct bw_record *rec, int64_t *outbox_id)
+{
+	*rec = (struct bw_record){0};
+	if (!bw_store_call_open(call->store)) {
+		bw_store_call_rollback(call->store); /* ends it; nothing to undo */
+		return 0;
+	}
+	if (call->failed) {
+		bw_store_call_rollback(call->store);
+		return -1;
+	}
+	char *entry = NULL;
+	if (bw_record_build(call, in, out, rec) != 0 ||
+	    !(entry = bw_recorder_outbox_entry(rec->json, &rec->row)) ||
+	    bw_outbox_put(call->store, entry, outbox_id) != 0 ||
+	    bw_store_call_commit(call->store) != 0) {
+		free(entry);
+		bw_record_clean_up(rec);
+		bw_store_call_rollback(call->store);
+		bw_fail_status(call, 500, "InternalFailure",
+		               "The change could not be committed with its record; nothing changed");
+		return -1;
+	}
+	free(entry);
+	return 1;
+}
+
+/*
  * DESIGN.md's step 7: the call's record, durable before its response goes
  * out. When it cannot be stored the call is answered 500 InternalFailure
  * instead: a client never sees a result the trail does not hold (whatever
@@ -193,10 +235,14 @@ static void s_recorded(void *arg, int rc)
  * deferred and the record was waited for): the caller sends resp.
  */
 static int s_record(struct bw_gateway *gw, struct bw_call *call, const json_t *in,
-                    const json_t *out, struct bw_http_response *resp)
+                    const json_t *out, struct bw_http_response *resp, struct bw_record *built,
+                    int64_t outbox_id)
 {
 	struct bw_record rec;
-	if (bw_record_build(call, in, out, &rec) != 0) {
+	if (built->json) {
+		rec = *built;
+		*built = (struct bw_record){0};
+	} else if (bw_record_build(call, in, out, &rec) != 0) {
 		bw_record_clean_up(&rec);
 		s_unrecorded(call, resp);
 		return -1;
@@ -212,6 +258,9 @@ static int s_record(struct bw_gateway *gw, struct bw_call *call, const json_t *i
 		free(p);
 		int rc = bw_recorder_record(gw->recorder, rec.json, &rec.row);
 		bw_record_clean_up(&rec);
+		if (rc == 0 && outbox_id && bw_outbox_delete(call->store, &outbox_id, 1) != 0)
+			bw_logf(BW_LOG_WARN, "outbox entry %lld stays until the next start",
+			        (long long)outbox_id);
 		if (rc != 0)
 			s_unrecorded(call, resp);
 		return -1;
@@ -224,7 +273,8 @@ static int s_record(struct bw_gateway *gw, struct bw_call *call, const json_t *i
 	memcpy(p->call.request_id, call->request_id, sizeof p->call.request_id);
 	memcpy(p->call.account_id, call->account_id, sizeof p->call.account_id);
 	memcpy(p->call.region, call->region, sizeof p->call.region);
-	int rc = bw_recorder_submit(gw->recorder, rec.json, &rec.row, s_recorded, p);
+	int rc = bw_recorder_submit_outboxed(gw->recorder, rec.json, &rec.row, outbox_id, s_recorded,
+	                                     p);
 	bw_record_clean_up(&rec);
 	if (rc != 0)
 		s_recorded(p, -1); /* refused: InternalFailure, sent from here */
@@ -283,12 +333,20 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 	resp->status = 200;
 	if (rc == 0 && codec->encode(&call, out, resp) != 0 && !call.failed)
 		bw_fail_status(&call, 500, "InternalFailure", "The response could not be encoded");
+	struct bw_record rec = {0};
+	int64_t outbox_id = 0;
+	if (gw->recorder && recordable)
+		(void)s_commit_with_record(&call, in, out, &rec, &outbox_id);
+	else if (call.failed)
+		bw_store_call_rollback(call.store);
+	else if (bw_store_call_commit(call.store) != 0) /* unrecorded: the change alone */
+		bw_fail_status(&call, 500, "InternalFailure", "The change could not be committed");
 	if (rc != 0 || call.failed) {
 		bw_resp_free(resp);
 		*resp = (struct bw_http_response){0};
 		codec->encode_error(&call, resp);
 	}
-	if (gw->recorder && recordable && s_record(gw, &call, in, out, resp) == 0)
+	if (gw->recorder && recordable && s_record(gw, &call, in, out, resp, &rec, outbox_id) == 0)
 		goto deferred; /* req and resp are the recorder callback's now */
 done:
 	if (s_add_request_id(&call, resp) != 0)

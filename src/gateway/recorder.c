@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "store/outbox.h"
 
 struct s_entry {
 	struct bw_event_row row;
@@ -28,6 +29,7 @@ struct s_entry {
 	 * row.record are one allocation each, row.resources a deep copy */
 	bw_recorder_done_fn done_fn;
 	void *arg;
+	int64_t outbox_id; /* its outbox entry, deleted once appended; 0: none */
 };
 
 struct bw_recorder {
@@ -42,6 +44,7 @@ struct bw_recorder {
 	bool stopping;
 	uint64_t records, batches;
 	struct bw_event_row rows[BW_RECORDER_BATCH_MAX];
+	int64_t outbox_ids[BW_RECORDER_BATCH_MAX];
 };
 
 static void s_entry_free(struct s_entry *e)
@@ -72,9 +75,11 @@ static void *s_main(void *arg)
 			break;
 		/* take a batch off the queue */
 		struct s_entry *batch = r->head, *e = batch, *last = NULL;
-		size_t n = 0;
+		size_t n = 0, n_outboxed = 0;
 		for (; e && n < BW_RECORDER_BATCH_MAX; e = e->next, n++) {
 			r->rows[n] = e->row;
+			if (e->outbox_id)
+				r->outbox_ids[n_outboxed++] = e->outbox_id;
 			last = e;
 		}
 		r->head = e;
@@ -90,6 +95,11 @@ static void *s_main(void *arg)
 		if (rc != 0)
 			bw_logf(BW_LOG_ERROR, "recorder: a batch of %zu records could not be stored; "
 			        "their calls are answered with InternalFailure", n);
+		/* the log holds them now; an entry left behind by a failed delete
+		 * is appended at most once more: recovery skips what the log has */
+		else if (n_outboxed && bw_outbox_delete(r->store, r->outbox_ids, n_outboxed) != 0)
+			bw_logf(BW_LOG_WARN, "recorder: %zu outbox entries stay until the next start",
+			        n_outboxed);
 
 		pthread_mutex_lock(&r->lock);
 		struct s_entry *async = NULL;
@@ -202,6 +212,13 @@ static const char *s_copy(char **pool, const char *s)
 int bw_recorder_submit(struct bw_recorder *r, const json_t *record,
                        const struct bw_event_row *row, bw_recorder_done_fn done, void *arg)
 {
+	return bw_recorder_submit_outboxed(r, record, row, 0, done, arg);
+}
+
+int bw_recorder_submit_outboxed(struct bw_recorder *r, const json_t *record,
+                                const struct bw_event_row *row, int64_t outbox_id,
+                                bw_recorder_done_fn done, void *arg)
+{
 	if (!r || !record || !row || !done)
 		return -1;
 	size_t strings = s_len(row->event_id) + s_len(row->event_name) + s_len(row->event_source) +
@@ -220,6 +237,7 @@ int bw_recorder_submit(struct bw_recorder *r, const json_t *record,
 	e->row.resources = NULL;
 	e->done_fn = done;
 	e->arg = arg;
+	e->outbox_id = outbox_id;
 	/* a deep copy: jansson's refcounts are not to be shared across threads */
 	if (row->resources) {
 		e->row.resources = json_deep_copy(row->resources);
@@ -275,4 +293,112 @@ void bw_recorder_stop(struct bw_recorder *r)
 	pthread_cond_destroy(&r->work);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
+}
+
+/* ---- the outbox ---------------------------------------------------------- */
+
+char *bw_recorder_outbox_entry(const json_t *record, const struct bw_event_row *row)
+{
+	json_t *e = json_pack("{s:O, s:I, s:s?, s:O?}", "record", record, "time_ms",
+	                      (json_int_t)row->event_time_ms, "username", row->username,
+	                      "resources", row->resources);
+	char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
+	json_decref(e);
+	return text;
+}
+
+/* The row of an outbox entry; its strings point into entry. */
+static int s_entry_row(const json_t *entry, struct bw_event_row *row)
+{
+	const json_t *rec = json_object_get(entry, "record");
+	*row = (struct bw_event_row){
+		.event_id = json_string_value(json_object_get(rec, "eventID")),
+		.event_time_ms = json_integer_value(json_object_get(entry, "time_ms")),
+		.event_name = json_string_value(json_object_get(rec, "eventName")),
+		.event_source = json_string_value(json_object_get(rec, "eventSource")),
+		.username = json_string_value(json_object_get(entry, "username")),
+		.access_key_id = json_string_value(
+			json_object_get(json_object_get(rec, "userIdentity"), "accessKeyId")),
+		.read_only = json_is_true(json_object_get(rec, "readOnly")),
+		.resources = json_object_get(entry, "resources"),
+	};
+	return row->event_id && row->event_name && row->event_source ? 0 : -1;
+}
+
+/* Whether the event log already holds the event of that id. */
+static int s_logged(struct bw_store *store, const char *event_id, bool *found)
+{
+	struct bw_event_query q = {.attr = BW_EVENT_ATTR_EVENT_ID, .value = event_id, .limit = 1};
+	json_t *hits = NULL;
+	bool more = false;
+	if (bw_events_lookup(store, &q, &hits, &more) != 0)
+		return -1;
+	*found = json_array_size(hits) > 0;
+	json_decref(hits);
+	return 0;
+}
+
+/* Append one outbox entry unless the log has it. */
+static int s_recover_one(struct bw_store *store, const char *text, size_t *moved)
+{
+	json_t *entry = json_loads(text, 0, NULL);
+	struct bw_event_row row;
+	bool found = false;
+	int rc = -1;
+	char *record = NULL;
+	if (!entry || s_entry_row(entry, &row) != 0) {
+		bw_logf(BW_LOG_ERROR, "recorder: an outbox entry cannot be read");
+		goto done;
+	}
+	if (s_logged(store, row.event_id, &found) != 0)
+		goto done;
+	if (found) {
+		rc = 0;
+		goto done;
+	}
+	record = json_dumps(json_object_get(entry, "record"), JSON_COMPACT);
+	row.record = record;
+	uint64_t seq;
+	if (record && bw_events_append(store, &row, 1, &seq) == 0) {
+		(*moved)++;
+		rc = 0;
+	}
+done:
+	free(record);
+	json_decref(entry);
+	return rc;
+}
+
+int bw_recorder_recover(struct bw_store *store, size_t *moved)
+{
+	*moved = 0;
+	int64_t after = 0;
+	for (;;) {
+		json_t *entries = NULL;
+		if (bw_outbox_list(store, after, 256, &entries) != 0) {
+			bw_logf(BW_LOG_ERROR, "recorder: the outbox cannot be read");
+			return -1;
+		}
+		size_t n = json_array_size(entries), i;
+		if (n == 0) {
+			json_decref(entries);
+			return 0;
+		}
+		int64_t ids[256];
+		json_t *e;
+		json_array_foreach(entries, i, e) {
+			ids[i] = json_integer_value(json_object_get(e, "id"));
+			if (s_recover_one(store, json_string_value(json_object_get(e, "entry")),
+			                  moved) != 0) {
+				json_decref(entries);
+				bw_logf(BW_LOG_ERROR, "recorder: outbox entry %lld cannot be appended to "
+				        "the event log", (long long)ids[i]);
+				return -1;
+			}
+		}
+		after = ids[n - 1];
+		json_decref(entries);
+		if (bw_outbox_delete(store, ids, n) != 0)
+			return -1;
+	}
 }

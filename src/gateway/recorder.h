@@ -56,6 +56,26 @@ BW_MUST_CHECK int bw_recorder_submit(struct bw_recorder *r, const json_t *record
                                      const struct bw_event_row *row, bw_recorder_done_fn done,
                                      void *arg);
 
+/* The same for a record already kept in the outbox (store/outbox.h) under
+ * outbox_id: once the batch holding it is committed, its outbox entry is
+ * deleted. */
+BW_MUST_CHECK int bw_recorder_submit_outboxed(struct bw_recorder *r, const json_t *record,
+                                              const struct bw_event_row *row, int64_t outbox_id,
+                                              bw_recorder_done_fn done, void *arg);
+
+/*
+ * Before serving: append to the event log every record the outbox still
+ * holds that the log does not (a crash came between a change's commit and
+ * its record's append), in the order they were committed, then empty the
+ * outbox. *moved gets how many were appended. 0, or -1 (logged): serve
+ * must not start with changes whose records it cannot store.
+ */
+BW_MUST_CHECK int bw_recorder_recover(struct bw_store *store, size_t *moved);
+
+/* The outbox entry of a record: the record's text and the LookupEvents
+ * columns that are not in it (outbox.h). Caller frees. NULL on no memory. */
+char *bw_recorder_outbox_entry(const json_t *record, const struct bw_event_row *row);
+
 /* Records appended since start, and batches (transactions) used: for tests
  * and the benchmark. */
 void bw_recorder_stats(struct bw_recorder *r, uint64_t *records, uint64_t *batches);

@@ -26,6 +26,82 @@ static void s_bind3(sqlite3_stmt *st, const char *kind, const char *account, con
 	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
 }
 
+/*
+ * The call's transaction (doc.h, bw_store_call_begin): set for the thread
+ * that handles a call, and opened only by that thread's first write or
+ * begin, so a handler that reads or computes first (key generation) holds
+ * no lock until it writes. Once open, the thread holds the store's lock
+ * (one extra level) until bw_store_call_commit or _rollback; the handler's
+ * own begin/commit pairs nest inside it.
+ */
+static __thread struct bw_store *t_call_store;
+static __thread bool t_call_open;
+
+static int s_call_open(struct bw_store *s)
+{
+	if (t_call_store != s || t_call_open)
+		return 0;
+	bw_store_lock(s);
+	/* this thread held no level of the lock: no transaction is open */
+	if (s->tx_depth != 0 || sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		bw_logf(BW_LOG_ERROR, "store: cannot open the call's transaction: %s",
+		        sqlite3_errmsg(s->db));
+		bw_store_unlock(s);
+		return -1;
+	}
+	s->tx_depth = 1;
+	s->tx_dirty = false;
+	s->tx_abort = false;
+	t_call_open = true;
+	return 0;
+}
+
+void bw_store_call_begin(struct bw_store *s)
+{
+	t_call_store = s;
+	t_call_open = false;
+}
+
+bool bw_store_call_open(const struct bw_store *s)
+{
+	return t_call_store == s && t_call_open;
+}
+
+int bw_store_call_commit(struct bw_store *s)
+{
+	int rc = 0;
+	if (bw_store_call_open(s)) {
+		if (s->tx_depth != 1 || s->tx_abort) {
+			/* a nested rollback doomed it, or a nested level was left open */
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			rc = -1;
+		} else if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			bw_logf(BW_LOG_ERROR, "store: the call's transaction did not commit: %s",
+			        sqlite3_errmsg(s->db));
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			rc = -1;
+		} else if (s->tx_dirty) {
+			atomic_fetch_add(&s->generation, 1);
+		}
+		s->tx_depth = 0;
+		bw_store_unlock(s);
+	}
+	t_call_store = NULL;
+	t_call_open = false;
+	return rc;
+}
+
+void bw_store_call_rollback(struct bw_store *s)
+{
+	if (bw_store_call_open(s)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->tx_depth = 0;
+		bw_store_unlock(s);
+	}
+	t_call_store = NULL;
+	t_call_open = false;
+}
+
 /* A write outside a transaction is its own; inside one, it dirties it. */
 static void s_wrote(struct bw_store *s)
 {
@@ -39,6 +115,8 @@ static int s_write(struct bw_store *s, const char *sql, const char *kind, const 
                    const char *key, const json_t *doc, bool want_change)
 {
 	char *text = NULL;
+	if (s_call_open(s) != 0)
+		return BW_STORE_ERROR;
 	if (doc && !(text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY)))
 		return BW_STORE_ERROR;
 	sqlite3_stmt *st;
@@ -277,6 +355,8 @@ int bw_doc_count(struct bw_store *s, const char *kind, const char *account, cons
                  size_t *count)
 {
 	*count = 0;
+	if (s_call_open(s) != 0)
+		return BW_STORE_ERROR;
 	const char *p = prefix ? prefix : "";
 	char *end = p[0] ? s_prefix_end(p) : NULL;
 	sqlite3_stmt *st;
@@ -325,6 +405,8 @@ done:
 
 int bw_store_begin(struct bw_store *s)
 {
+	if (s_call_open(s) != 0)
+		return -1;
 	bw_store_lock(s);
 	if (s->tx_depth++ > 0)
 		return 0; /* nested: joins the outer transaction */

@@ -67,6 +67,21 @@ BW_MUST_CHECK int bw_store_begin(struct bw_store *s);
 BW_MUST_CHECK int bw_store_commit(struct bw_store *s);
 void bw_store_rollback(struct bw_store *s);
 
+/*
+ * The call's transaction: every write the calling thread makes from
+ * bw_store_call_begin on joins one transaction (its begin/commit pairs
+ * nest inside), opened lazily by the first write, so that the gateway can
+ * add the call's record (outbox.h) and commit both together, or roll both
+ * back. bw_store_call_open: whether anything opened it (a write or a
+ * begin); commit and rollback also end the call's transaction when it
+ * never opened. commit: -1 when it rolled back instead (a nested rollback
+ * doomed it, or COMMIT failed).
+ */
+void bw_store_call_begin(struct bw_store *s);
+bool bw_store_call_open(const struct bw_store *s);
+BW_MUST_CHECK int bw_store_call_commit(struct bw_store *s);
+void bw_store_call_rollback(struct bw_store *s);
+
 /* A counter bumped by every write that commits: caches compare it to know
  * when what they hold may be stale. */
 unsigned long bw_store_generation(struct bw_store *s);

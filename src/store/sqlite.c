@@ -55,6 +55,9 @@ static const char *const s_migrations[] = {
 	 * decision 0010), which copies version 3's tables before this runs */
 	("DROP TABLE IF EXISTS event_resources; DROP TABLE IF EXISTS events;"
 	 "DELETE FROM meta WHERE key IN ('events.head', 'events.anchor');"),
+	/* 5: the records of changes committed with them, until the event log
+	 * holds them (outbox.h) */
+	"CREATE TABLE trail_outbox (id INTEGER PRIMARY KEY, entry TEXT NOT NULL) STRICT;",
 };
 
 /* The version whose tables events_db.c takes over before the next drops them. */

@@ -324,7 +324,7 @@ static void test_log_kept_in_bulwark_db_moves_over(void **state)
 	assert_int_equal(system(sql), 0);
 
 	assert_int_equal(bw_store_open(s_dir, &s_store), 0);
-	assert_int_equal(bw_store_schema_version(s_store), 4);
+	assert_int_equal(bw_store_schema_version(s_store), 5);
 	assert_int_equal(bw_events_count(s_store), 25);
 	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
 	assert_int_equal(s_count(BW_EVENT_ATTR_RESOURCE_NAME, "key-odd", 0, 0), 12);

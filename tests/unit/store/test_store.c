@@ -36,7 +36,7 @@ static void test_open_migrates_and_pings(void **state)
 	snprintf(sub, sizeof sub, "%s/data", s_dir);
 	assert_int_equal(bw_store_open(sub, &s), 0);
 	assert_int_equal(bw_store_ping(s), 0);
-	assert_int_equal(bw_store_schema_version(s), 4);
+	assert_int_equal(bw_store_schema_version(s), 5);
 	struct stat st;
 	assert_int_equal(stat(sub, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
