@@ -392,6 +392,15 @@ static int s_attach(struct bw_events_db *ev, const char *copy, char mark_value[1
 	return 0;
 }
 
+/* Back to no key (under the writer's lock): appends and pruning fail. */
+static void s_drop_key(struct bw_events_db *ev)
+{
+	EVP_MAC_CTX_free(ev->chain_mac);
+	ev->chain_mac = NULL;
+	ev->keyed_from = 0;
+	ev->head_known = false;
+}
+
 int bw_events_set_chain_key(struct bw_store *s, const uint8_t *key, size_t len)
 {
 	struct bw_events_db *ev = &s->events;
@@ -422,17 +431,16 @@ int bw_events_set_chain_key(struct bw_store *s, const uint8_t *key, size_t len)
 	}
 	sqlite3_reset(ev->write_end);
 	sqlite3_clear_bindings(ev->write_end);
-	if (rc != 0) {
-		EVP_MAC_CTX_free(ev->chain_mac);
-		ev->chain_mac = NULL;
-		ev->keyed_from = 0;
-		ev->head_known = false;
-	}
+	if (rc != 0)
+		s_drop_key(ev);
 	pthread_mutex_unlock(&ev->write_lock);
 	/* The copy in bulwark.db, after the mark is committed: a crash in
 	 * between leaves a mark without a copy, which the next start copies. */
 	if (rc == 0 && have_copy == 0 && bw_store_meta_set(s, S_MARK, mark) != 0) {
 		bw_logf(BW_LOG_ERROR, "events: cannot keep a copy of the keyed mark in bulwark.db");
+		pthread_mutex_lock(&ev->write_lock);
+		s_drop_key(ev);
+		pthread_mutex_unlock(&ev->write_lock);
 		rc = -1;
 	}
 	return rc;

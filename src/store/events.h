@@ -49,8 +49,8 @@ BW_MUST_CHECK int bw_events_derive_chain_key(const struct bw_root_key *rk,
  * do the chain's two ends. On a log that has no mark yet (a new data
  * directory, or one from before keying) it marks the next seq as the first
  * keyed one — seq 1 on a new log — and logs a warning naming the unkeyed
- * rows, if any. -1 (logged; no key is then set) when the log does not check
- * out: changed behind the server, or another root key.
+ * rows, if any. -1 (logged) when the log does not check out — changed
+ * behind the server, or another root key — and appends stay refused.
  */
 BW_MUST_CHECK int bw_events_set_chain_key(struct bw_store *s, const uint8_t *key, size_t len);
 /* The same with the key derived from the root key (and wiped here). */

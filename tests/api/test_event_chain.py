@@ -174,6 +174,91 @@ class TestEventChain(unittest.TestCase):
         self.assertEqual(os.listdir(missing), [])
 
 
+class TestUpgrade(unittest.TestCase):
+    """A data directory from before keying: its rows keep their SHA-256
+    digests, the first start marks where keying begins, and verify-chain
+    reports both parts."""
+
+    def setUp(self):
+        srv = bwtest.Server(threads=1)
+        self.data_dir = srv.data_dir
+        self.creds = srv.root_creds()[:2]
+        _make_calls(self, srv)
+        self.assertEqual(_stop_keeping_data(srv), 0)
+        # turn the log into what an earlier version left: SHA-256 digests,
+        # an untagged head, no mark, events.db at schema version 1
+        db = _events_db(self.data_dir)
+        db.execute("DELETE FROM events_meta WHERE key = 'events.keyed_from'")
+        db.execute("PRAGMA user_version = 1")
+        db.commit()
+        db.close()
+        self.unkeyed = self._rewrite_as_sha256()
+        db = sqlite3.connect(os.path.join(self.data_dir, "bulwark.db"))
+        db.execute("DELETE FROM meta WHERE key = 'events.keyed_from'")
+        db.commit()
+        db.close()
+
+    def _rewrite_as_sha256(self):
+        """Every row's digest as SHA-256; the head untagged. Returns the last seq."""
+        db = _events_db(self.data_dir)
+        prev, last = bytes(32), 0
+        for s, record in db.execute("SELECT seq, record FROM events ORDER BY seq").fetchall():
+            digest = hashlib.sha256(prev + record.encode()).digest()
+            db.execute("UPDATE events SET prev_digest = ?, digest = ? WHERE seq = ?",
+                       (prev, digest, s))
+            prev, last = digest, s
+        db.execute("UPDATE events_meta SET value = ? WHERE key = 'events.head'",
+                   (f"{last} {prev.hex()}",))
+        db.commit()
+        db.close()
+        return last
+
+    def tearDown(self):
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def test_unkeyed_rows_then_keyed(self):
+        n = self.unkeyed
+        # before a server has run on it: not passed, the unkeyed part checked
+        rc, out, _ = _verify_chain(self.data_dir)
+        self.assertEqual(rc, 1, out)
+        self.assertIsNone(out["keyed_from"])
+        self.assertEqual(out["unkeyed_seqs"], [1, n])
+        self.assertIn("no keyed mark", out["problem"])
+        # a server starts on it (keeping the data directory) and marks n + 1
+        r = subprocess.Popen([bwtest.BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir",
+                              self.data_dir, "--threads", "1"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        lines = []
+        for raw in r.stderr:
+            lines.append(raw)
+            if '"listening"' in raw:
+                break
+        addr = json.loads(lines[-1])["addr"]
+        sts = bwtest.boto3.client("sts", endpoint_url=f"http://{addr}", region_name=bwtest.REGION,
+                                  aws_access_key_id=self.creds[0],
+                                  aws_secret_access_key=self.creds[1])
+        sts.get_caller_identity()
+        sts.get_caller_identity()
+        r.send_signal(signal.SIGTERM)
+        rest = r.communicate(timeout=30)[1]
+        self.assertEqual(r.returncode, 0, "".join(lines) + rest)
+        self.assertTrue(any("predate the keyed chain" in l for l in lines), lines)
+        rc, out, err = _verify_chain(self.data_dir)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["keyed_from"], n + 1)
+        self.assertEqual(out["unkeyed_seqs"], [1, n])
+        self.assertEqual(out["keyed_seqs"], [n + 1, n + 2])
+        # tampering in the unkeyed part still shows
+        db = _events_db(self.data_dir)
+        db.execute("UPDATE events SET record = record || ' ' WHERE seq = 1")
+        db.commit()
+        db.close()
+        rc, out, _ = _verify_chain(self.data_dir)
+        self.assertEqual(rc, 1, out)
+        self.assertEqual(out["bad_seq"], 1)
+
+
 class TestEventChainPassphrase(unittest.TestCase):
     """A root key derived from a passphrase: verify-chain takes it the ways
     serve and init do."""
