@@ -23,6 +23,7 @@
 
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "crypto/seal.h"
 #include "gateway/recorder.h"
 #include "store/events.h"
 #include "store/store.h"
@@ -86,10 +87,33 @@ static void *s_submit(void *arg)
 	return NULL;
 }
 
+/* The store of dir, keyed as a server keys it (the root key made when the
+ * directory has none), so that `bulwark serve` can carry on with the log. */
+static int s_open(const char *dir, struct bw_store **s, uint8_t key[BW_EVENTS_CHAIN_KEY_LEN])
+{
+	struct bw_root_key rk;
+	if (bw_store_open(dir, s) != 0)
+		return -1;
+	enum bw_root_key_rc krc = bw_root_key_load(dir, NULL, &rk);
+	if (krc == BW_ROOT_KEY_ABSENT)
+		krc = bw_root_key_create(dir, NULL, &rk);
+	int rc = krc == BW_ROOT_KEY_OK && bw_events_derive_chain_key(&rk, key) == 0 &&
+	                 bw_events_set_chain_key(*s, key, BW_EVENTS_CHAIN_KEY_LEN) == 0
+	             ? 0
+	             : -1;
+	bw_root_key_clear(&rk);
+	if (rc != 0) {
+		bw_store_close(*s);
+		*s = NULL;
+	}
+	return rc;
+}
+
 static int s_sustain(const char *dir, int seconds, int threads)
 {
 	struct bw_store *s;
-	if (bw_store_open(dir, &s) != 0)
+	uint8_t key[BW_EVENTS_CHAIN_KEY_LEN];
+	if (s_open(dir, &s, key) != 0)
 		return 1;
 	struct bw_recorder *rec = bw_recorder_start(s);
 	atomic_bool stop = false;
@@ -114,8 +138,9 @@ static int s_sustain(const char *dir, int seconds, int threads)
 	uint64_t records, batches;
 	bw_recorder_stats(rec, &records, &batches);
 	bw_recorder_stop(rec);
-	uint64_t bad = 0;
-	int ok = bw_events_verify_chain(s, &bad) == 0;
+	struct bw_events_chain_report report;
+	int ok = bw_events_verify_chain(s, key, sizeof key, &report) == 0;
+	bw_cleanse(key, sizeof key);
 	printf("{\"threads\": %d, \"records\": %" PRIu64 ", \"seconds\": %.2f, \"records_per_s\": "
 	       "%.0f, \"mean_batch\": %.1f, \"chain_ok\": %s}\n",
 	       threads, total, secs, (double)total / secs,
@@ -127,8 +152,10 @@ static int s_sustain(const char *dir, int seconds, int threads)
 static int s_fill(const char *dir, uint64_t n)
 {
 	struct bw_store *s;
-	if (bw_store_open(dir, &s) != 0)
+	uint8_t key[BW_EVENTS_CHAIN_KEY_LEN];
+	if (s_open(dir, &s, key) != 0)
 		return 1;
+	bw_cleanse(key, sizeof key); /* the store keeps its own copy */
 	enum { BATCH = 1000 };
 	static char texts[BATCH][64], ids[BATCH][64], users[BATCH][32], akids[BATCH][32];
 	static char *dumps[BATCH];

@@ -6,7 +6,9 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <jansson.h>
 #include <signal.h>
@@ -43,9 +45,12 @@ static void s_usage(FILE *out)
 	      "  kms decrypt-file --in F --out F [--context K=V ...] [--endpoint-url URL]\n"
 	      "             envelope encryption of files under a KMS key (a data key from\n"
 	      "             GenerateDataKey; format: docs/kms-file-format.md)\n"
-	      "  trail verify-chain [--data-dir DIR]\n"
-	      "             recompute the event log's hash chain; prints {\"events\": n,\n"
-	      "             \"ok\": true|false[, \"bad_seq\": n]}, exits 1 when it is broken\n"
+	      "  trail verify-chain [--data-dir DIR] [--passphrase-file F]\n"
+	      "             recompute the event log's keyed chain with the root key (never\n"
+	      "             made here); prints {\"events\": n, \"ok\": true|false,\n"
+	      "             \"keyed_from\": seq, \"unkeyed_seqs\": [a, b], \"keyed_seqs\":\n"
+	      "             [c, d][, \"bad_seq\": n, \"problem\": why]}, exits 1 when it\n"
+	      "             is broken (docs/cloudtrail.md)\n"
 	      "  trail validate --trail NAME [--data-dir DIR] [--start-time T] [--end-time T] [--json]\n"
 	      "             check a trail's delivered log files against its signed digests\n"
 	      "             (like aws cloudtrail validate-logs); exits 1 on any problem\n"
@@ -518,20 +523,38 @@ static int s_kms_file(int argc, char **argv, bool encrypt)
 	return rc;
 }
 
-/* `bulwark trail verify-chain`: recompute the event log's hash chain. */
+/* Refuse to verify a data directory that is not there: verify-chain reads,
+ * it never makes a directory, a database or a key. */
+static bool s_has_file(const char *dir, const char *name)
+{
+	char path[4096];
+	struct stat st;
+	int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+	return n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* [first, last] of n rows from first (null when n is 0). */
+static json_t *s_seq_range(uint64_t first, uint64_t n)
+{
+	return n ? json_pack("[I, I]", (json_int_t)first, (json_int_t)(first + n - 1)) : json_null();
+}
+
+/* `bulwark trail verify-chain`: recompute the event log's keyed chain. */
 static int s_trail_verify_chain(int argc, char **argv)
 {
-	enum { OPT_DATA = 1, OPT_HELP };
+	enum { OPT_DATA = 1, OPT_PASSPHRASE, OPT_HELP };
 	static const struct option opts[] = {
 		{"data-dir", required_argument, NULL, OPT_DATA},
+		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
-	const char *data_dir = "./data";
+	const char *data_dir = "./data", *passphrase_file = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DATA: data_dir = optarg; break;
+		case OPT_PASSPHRASE: passphrase_file = optarg; break;
 		case OPT_HELP: s_usage(stdout); return 0;
 		default: s_usage(stderr); return 2;
 		}
@@ -541,17 +564,65 @@ static int s_trail_verify_chain(int argc, char **argv)
 		return 2;
 	}
 	bw_log_init(stderr, BW_LOG_WARN);
-	struct bw_store *store;
-	if (bw_store_open(data_dir, &store) != 0)
+	struct stat st;
+	if (stat(data_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    !s_has_file(data_dir, "bulwark.db")) {
+		fprintf(stderr, "bulwark: trail verify-chain: %s is not a data directory (no "
+		        "bulwark.db)\n", data_dir);
 		return 1;
-	uint64_t bad = 0;
-	bool ok = bw_events_verify_chain(store, &bad) == 0;
+	}
+	if (!s_has_file(data_dir, "events.db")) {
+		fprintf(stderr, "bulwark: trail verify-chain: %s has no event log (events.db)\n",
+		        data_dir);
+		return 1;
+	}
+	/* The chain is keyed with a key derived from the root key: without it
+	 * nothing can be verified, and verifying must never make one. */
+	struct bw_root_key rk;
+	char *passphrase = NULL;
+	if (s_read_passphrase(passphrase_file, &passphrase) != 0)
+		return 1;
+	enum bw_root_key_rc krc = bw_root_key_load(data_dir, passphrase, &rk);
+	s_free_passphrase(passphrase);
+	if (krc == BW_ROOT_KEY_ABSENT)
+		fprintf(stderr, "bulwark: trail verify-chain: %s has no root key (root.key or "
+		        "root.kdf); the event log's chain is keyed with a key derived from it\n",
+		        data_dir);
+	if (krc != BW_ROOT_KEY_OK)
+		return 1;
+	uint8_t key[BW_EVENTS_CHAIN_KEY_LEN];
+	int derived = bw_events_derive_chain_key(&rk, key);
+	bw_root_key_clear(&rk);
+	struct bw_store *store;
+	if (derived != 0 || bw_store_open(data_dir, &store) != 0) {
+		bw_cleanse(key, sizeof key);
+		return 1;
+	}
+	struct bw_events_chain_report r;
+	bool ok = bw_events_verify_chain(store, key, sizeof key, &r) == 0;
+	bw_cleanse(key, sizeof key);
 	json_t *j = json_pack("{s:I, s:b}", "events", (json_int_t)bw_events_count(store), "ok", ok);
-	if (j && !ok)
-		json_object_set_new(j, "bad_seq", json_integer((json_int_t)bad));
+	if (j) {
+		json_object_set_new(j, "keyed_from",
+		                    r.keyed_from ? json_integer((json_int_t)r.keyed_from)
+		                                 : json_null());
+		/* which rows were checked how: SHA-256 before the mark, keyed after */
+		json_object_set_new(j, "unkeyed_seqs", s_seq_range(r.first_seq, r.unkeyed));
+		json_object_set_new(j, "keyed_seqs", s_seq_range(r.first_seq + r.unkeyed, r.keyed));
+		if (!ok) {
+			json_object_set_new(j, "bad_seq", json_integer((json_int_t)r.bad_seq));
+			json_object_set_new(j, "problem", json_string(r.problem ? r.problem : "?"));
+		}
+	}
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (text)
 		printf("%s\n", text);
+	if (!ok && r.bad_seq)
+		fprintf(stderr, "bulwark: trail verify-chain: %s (first bad seq %" PRIu64 ")\n",
+		        r.problem ? r.problem : "the chain does not hold", r.bad_seq);
+	else if (!ok)
+		fprintf(stderr, "bulwark: trail verify-chain: %s\n",
+		        r.problem ? r.problem : "the chain does not hold");
 	free(text);
 	json_decref(j);
 	bw_store_close(store);

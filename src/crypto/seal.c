@@ -33,17 +33,12 @@ static void s_fetch(void)
 	atexit(s_release);
 }
 
-/* HKDF-SHA256(root, info = "bulwark/seal/v1/<purpose>") -> 32 bytes. */
-static int s_derive(const struct bw_root_key *rk, const char *purpose, uint8_t out[32])
+int bw_root_key_derive(const struct bw_root_key *rk, const char *info, uint8_t *out, size_t len)
 {
-	if (!rk || !rk->loaded)
+	if (!rk || !rk->loaded || !info || !out || len == 0)
 		return -1;
 	pthread_once(&g_fetch_once, s_fetch);
-	if (!g_hkdf || !g_gcm)
-		return -1;
-	char info[160];
-	int n = snprintf(info, sizeof info, "bulwark/seal/v1/%s", purpose);
-	if (n < 0 || (size_t)n >= sizeof info)
+	if (!g_hkdf)
 		return -1;
 	EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(g_hkdf);
 	if (!ctx)
@@ -52,12 +47,27 @@ static int s_derive(const struct bw_root_key *rk, const char *purpose, uint8_t o
 		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)rk->key,
 		                                  sizeof rk->key),
-		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, (size_t)n),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, strlen(info)),
 		OSSL_PARAM_construct_end(),
 	};
-	int rc = EVP_KDF_derive(ctx, out, 32, params) == 1 ? 0 : -1;
+	int rc = EVP_KDF_derive(ctx, out, len, params) == 1 ? 0 : -1;
 	EVP_KDF_CTX_free(ctx);
+	if (rc != 0)
+		bw_cleanse(out, len);
 	return rc;
+}
+
+/* HKDF-SHA256(root, info = "bulwark/seal/v1/<purpose>") -> 32 bytes. */
+static int s_derive(const struct bw_root_key *rk, const char *purpose, uint8_t out[32])
+{
+	pthread_once(&g_fetch_once, s_fetch);
+	if (!g_gcm)
+		return -1;
+	char info[160];
+	int n = snprintf(info, sizeof info, "bulwark/seal/v1/%s", purpose);
+	if (n < 0 || (size_t)n >= sizeof info)
+		return -1;
+	return bw_root_key_derive(rk, info, out, 32);
 }
 
 int bw_seal(const struct bw_root_key *rk, const char *purpose, struct bw_cur aad,

@@ -45,6 +45,13 @@ enum bw_root_key_rc bw_root_key_load(const char *data_dir, const char *passphras
 /* Wipe the key from memory. */
 void bw_root_key_clear(struct bw_root_key *rk);
 
+/* len bytes of HKDF-SHA256(root key, info) into out: a key for one use
+ * other than sealing (the event log's chain key). info names the use and
+ * its version, and must not start with "bulwark/seal/", whose keys seal.
+ * The caller wipes out. */
+BW_MUST_CHECK int bw_root_key_derive(const struct bw_root_key *rk, const char *info, uint8_t *out,
+                                     size_t len);
+
 BW_MUST_CHECK int bw_seal(const struct bw_root_key *rk, const char *purpose, struct bw_cur aad,
                           struct bw_cur plaintext, struct bw_buf *out);
 /* -1 when the sealed bytes, purpose or associated data do not match. The

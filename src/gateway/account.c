@@ -16,6 +16,7 @@
 #include "core/timeutil.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
+#include "store/events.h"
 #include "store/store.h"
 
 static int s_new_account_id(char out[13])
@@ -79,6 +80,9 @@ int bw_account_open(const char *data_dir, const char *passphrase, bool create,
 	if (krc == BW_ROOT_KEY_ABSENT && create)
 		krc = bw_root_key_create(data_dir, passphrase, rk);
 	if (krc != BW_ROOT_KEY_OK)
+		goto error;
+	/* the event log's writer needs the chain key: no key, no appends */
+	if (bw_events_set_root_key(*store, rk) != 0)
 		goto error;
 	char candidate[13], made[8];
 	if (s_new_account_id(candidate) != 0 ||

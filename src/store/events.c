@@ -7,12 +7,24 @@
  * name) pairs of each record's resources for the ResourceType and
  * ResourceName filters.
  *
- * The chain: digest(n) = SHA-256(digest(n-1) || record(n)), digest(0) = 32
- * zero bytes, and each row stores its predecessor's digest too. Two events_meta
- * entries bound the chain so that removing rows at either end shows:
- * "events.anchor" = "<seq> <hex prev digest>" of the oldest row that must
- * exist (moved forward only by pruning), "events.head" = "<seq> <hex digest>"
- * of the newest, written in the same transaction as the rows.
+ * The chain (decision 0101): digest(n) = HMAC-SHA256(K, digest(n-1) ||
+ * record(n)) for n >= the mark, SHA-256(digest(n-1) || record(n)) for the
+ * rows before it (written before keying), digest(0) = 32 zero bytes; each
+ * row stores its predecessor's digest too. K is the chain key, derived from
+ * the root key. Three events_meta entries, each tagged with
+ * HMAC-SHA256(K, "<entry name> <value before the tag>") so that only the
+ * key's holder can write them:
+ *   "events.keyed_from" = "<seq> <hex tag>": the first keyed seq (the mark),
+ *       written once; bulwark.db's meta keeps a copy, so that removing the
+ *       mark from events.db (to pass the whole log off as pre-keying, SHA-256
+ *       only, which anyone can recompute) shows;
+ *   "events.anchor" = "<seq> <hex prev digest> <hex tag>": the oldest row
+ *       that must exist, moved forward only by pruning;
+ *   "events.head" = "<seq> <hex digest> <hex tag>": the newest, written in
+ *       the same transaction as the rows.
+ * Without the tags, rows removed at either end would not show: the newest
+ * remaining row's digest is a valid head, the oldest's predecessor a valid
+ * anchor. Entries written before keying have no tag; marking tags them.
  *
  * Appends take only the event log's writer lock, never the store lock:
  * recording does not wait for document reads and writes, nor they for it.
@@ -21,6 +33,7 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +42,17 @@
 #include "core/encoding.h"
 #include "core/log.h"
 #include "crypto/digest.h"
+#include "crypto/seal.h"
 #include "store/sqlite_internal.h"
+#include "store/store.h"
 
 #define S_DIGEST_LEN BW_EVENTS_DIGEST_LEN
 #define S_PRUNE_BATCH 5000
+
+/* events_meta entries (and the mark's copy in bulwark.db's meta) */
+#define S_HEAD "events.head"
+#define S_ANCHOR "events.anchor"
+#define S_MARK "events.keyed_from"
 
 /* Days to keep; 0 keeps forever. Set by serve (--trail-retention-days). */
 static _Atomic int s_retention_days = 90;
@@ -61,9 +81,52 @@ static int s_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 	return -1;
 }
 
-static int s_chain(const uint8_t prev[S_DIGEST_LEN], const char *record, size_t len,
-                   uint8_t out[S_DIGEST_LEN])
+/* ---- the chain key and the chain's step ------------------------------ */
+
+int bw_events_derive_chain_key(const struct bw_root_key *rk, uint8_t out[BW_EVENTS_CHAIN_KEY_LEN])
 {
+	return bw_root_key_derive(rk, BW_EVENTS_CHAIN_KEY_INFO, out, BW_EVENTS_CHAIN_KEY_LEN);
+}
+
+/* An HMAC-SHA256 context keyed once; each MAC works on a copy of it. */
+static EVP_MAC_CTX *s_mac_new(const uint8_t *key, size_t len)
+{
+	if (!key || len != BW_EVENTS_CHAIN_KEY_LEN)
+		return NULL;
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	if (ctx && EVP_MAC_init(ctx, key, len, params) == 1)
+		return ctx;
+	EVP_MAC_CTX_free(ctx);
+	return NULL;
+}
+
+/* out = HMAC(mac's key, a || b). */
+static int s_mac2(EVP_MAC_CTX *mac, const void *a, size_t alen, const void *b, size_t blen,
+                  uint8_t out[S_DIGEST_LEN])
+{
+	EVP_MAC_CTX *c = EVP_MAC_CTX_dup(mac);
+	size_t n = 0;
+	int ok = c && EVP_MAC_update(c, a, alen) == 1 &&
+	         (blen == 0 || EVP_MAC_update(c, b, blen) == 1) &&
+	         EVP_MAC_final(c, out, &n, S_DIGEST_LEN) == 1 && n == S_DIGEST_LEN;
+	EVP_MAC_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+/* One step of the chain: keyed (mac given) or, for rows before the mark,
+ * SHA-256. */
+static int s_chain(EVP_MAC_CTX *mac, const uint8_t prev[S_DIGEST_LEN], const char *record,
+                   size_t len, uint8_t out[S_DIGEST_LEN])
+{
+	if (mac)
+		return s_mac2(mac, prev, S_DIGEST_LEN, record, len, out);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned int n = 0;
 	int ok = md && EVP_DigestInit_ex(md, bw_sha256(), NULL) == 1 &&
@@ -74,33 +137,33 @@ static int s_chain(const uint8_t prev[S_DIGEST_LEN], const char *record, size_t 
 	return ok ? 0 : -1;
 }
 
-/* ---- the chain's ends in events_meta ------------------------------- */
+/* ---- the chain's entries in events_meta ------------------------------- */
 
-static int s_write_end(struct bw_events_db *ev, const char *key, uint64_t seq,
-                       const uint8_t digest[S_DIGEST_LEN])
+/* An entry as stored: "<seq>" then one or two 32-byte hex fields — the
+ * ends' digest and tag (one field before keying), the mark's tag. */
+struct s_entry {
+	bool found;
+	uint64_t seq;
+	int nhex;
+	uint8_t hex[2][S_DIGEST_LEN];
+	char raw[160];
+};
+
+static void s_hex(const uint8_t in[S_DIGEST_LEN], char out[2 * S_DIGEST_LEN + 1])
 {
-	struct bw_buf hex = {0};
-	char value[128];
-	int rc = -1;
-	if (bw_hex_encode(digest, S_DIGEST_LEN, &hex) != 0)
-		goto done;
-	snprintf(value, sizeof value, "%" PRIu64 " %s", seq, bw_buf_cstr(&hex));
-	sqlite3_stmt *st = ev->write_end;
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-done:
-	bw_buf_free(&hex);
-	return rc;
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < S_DIGEST_LEN; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * S_DIGEST_LEN] = 0;
 }
 
 static int s_unhex(const char *hex, uint8_t out[S_DIGEST_LEN])
 {
 	for (size_t i = 0; i < S_DIGEST_LEN; i++) {
-		int hi = bw_hex_digit(hex[2 * i]), lo = bw_hex_digit(hex[2 * i + 1]);
+		int hi = bw_hex_digit(hex[2 * i]);
+		int lo = hi < 0 ? -1 : bw_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);
@@ -108,59 +171,291 @@ static int s_unhex(const char *hex, uint8_t out[S_DIGEST_LEN])
 	return 0;
 }
 
-/* 1 found, 0 absent, -1 error or malformed. */
-static int s_read_end(sqlite3 *db, const char *key, uint64_t *seq, uint8_t digest[S_DIGEST_LEN])
+static int s_parse_entry(const char *v, struct s_entry *e)
+{
+	size_t hexlen = 2 * S_DIGEST_LEN;
+	char *end = NULL;
+	if (!v || strlen(v) >= sizeof e->raw || v[0] < '0' || v[0] > '9')
+		return -1;
+	snprintf(e->raw, sizeof e->raw, "%s", v);
+	e->seq = strtoull(v, &end, 10);
+	for (e->nhex = 0; e->nhex < 2 && end && *end == ' '; e->nhex++) {
+		if (strlen(end + 1) < hexlen || (end[1 + hexlen] != 0 && end[1 + hexlen] != ' ') ||
+		    s_unhex(end + 1, e->hex[e->nhex]) != 0)
+			return -1;
+		end += 1 + hexlen;
+	}
+	return e->nhex > 0 && *end == 0 ? 0 : -1;
+}
+
+/* Read an entry: 0 (e->found says whether it is there), -1 error or malformed. */
+static int s_read_entry(sqlite3 *db, const char *key, struct s_entry *e)
 {
 	sqlite3_stmt *st = NULL;
+	memset(e, 0, sizeof *e);
 	if (s_prepare(db, "SELECT value FROM events_meta WHERE key = ?1", &st) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return 0;
-	}
-	int found = -1;
-	const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-	char *end = NULL;
-	unsigned long long n = v ? strtoull(v, &end, 10) : 0;
-	if (v && end && *end == ' ' && strlen(end + 1) == 2 * S_DIGEST_LEN &&
-	    s_unhex(end + 1, digest) == 0) {
-		*seq = n;
-		found = 1;
-	}
+	int rc = sqlite3_step(st), out = -1;
+	if (rc == SQLITE_DONE)
+		out = 0;
+	else if (rc == SQLITE_ROW &&
+	         s_parse_entry((const char *)sqlite3_column_text(st, 0), e) == 0)
+		out = 0, e->found = true;
+	else
+		bw_logf(BW_LOG_ERROR, "events: the %s entry is malformed", key);
 	sqlite3_finalize(st);
-	return found;
+	return out;
+}
+
+/* The value of an entry before its tag: "<seq>" or "<seq> <hex digest>". */
+static void s_untagged(uint64_t seq, const uint8_t *digest, char out[96])
+{
+	char hex[2 * S_DIGEST_LEN + 1];
+	if (!digest) {
+		snprintf(out, 96, "%" PRIu64, seq);
+		return;
+	}
+	s_hex(digest, hex);
+	snprintf(out, 96, "%" PRIu64 " %s", seq, hex);
+}
+
+/* tag = HMAC(K, "<entry name> <value before the tag>"): names the entry,
+ * so that one entry's tag is no good for another. */
+static int s_tag(EVP_MAC_CTX *mac, const char *key, const char *untagged,
+                 uint8_t tag[S_DIGEST_LEN])
+{
+	char msg[160];
+	int n = snprintf(msg, sizeof msg, "%s %s", key, untagged);
+	if (n < 0 || (size_t)n >= sizeof msg)
+		return -1;
+	return s_mac2(mac, msg, (size_t)n, NULL, 0, tag);
+}
+
+/* Whether a read entry carries a good tag: the ends have a digest and a
+ * tag (with_digest), the mark only a tag. Compared in constant time. */
+static bool s_entry_ok(EVP_MAC_CTX *mac, const char *key, const struct s_entry *e,
+                       bool with_digest)
+{
+	char untagged[96];
+	uint8_t want[S_DIGEST_LEN];
+	if (!e->found || e->nhex != (with_digest ? 2 : 1))
+		return false;
+	s_untagged(e->seq, with_digest ? e->hex[0] : NULL, untagged);
+	bool ok = s_tag(mac, key, untagged, want) == 0 &&
+	          bw_ct_equal(want, e->hex[e->nhex - 1], S_DIGEST_LEN);
+	bw_cleanse(want, sizeof want);
+	return ok;
+}
+
+/* Write an entry with its tag (value as s_parse_entry reads it) into
+ * out (may be NULL); digest NULL for the mark. */
+static int s_write_entry(struct bw_events_db *ev, const char *key, uint64_t seq,
+                         const uint8_t *digest, char *out, size_t outlen)
+{
+	char untagged[96], hex[2 * S_DIGEST_LEN + 1], value[160];
+	uint8_t tag[S_DIGEST_LEN];
+	if (!ev->chain_mac)
+		return -1;
+	s_untagged(seq, digest, untagged);
+	if (s_tag(ev->chain_mac, key, untagged, tag) != 0)
+		return -1;
+	s_hex(tag, hex);
+	snprintf(value, sizeof value, "%s %s", untagged, hex);
+	if (out)
+		snprintf(out, outlen, "%s", value);
+	sqlite3_stmt *st = ev->write_end;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static int s_write_end(struct bw_events_db *ev, const char *key, uint64_t seq,
+                       const uint8_t digest[S_DIGEST_LEN])
+{
+	return s_write_entry(ev, key, seq, digest, NULL, 0);
 }
 
 /*
  * Where the next append chains from: the head committed with the last
- * batch. Only if there is none (a new log, or its entry removed behind the
- * store's back) the newest row, or the start of a chain.
+ * batch, which must carry a good tag. Never the newest row instead: a row
+ * deleted behind the store's back stays a visible gap, and a head forged
+ * to hide rows removed at the end stops the writer rather than being
+ * built upon.
  */
 static int s_load_head(struct bw_events_db *ev)
 {
-	sqlite3_stmt *st = NULL;
-	int found = s_read_end(ev->writer, "events.head", &ev->head_seq, ev->head_digest);
-	if (found < 0)
+	struct s_entry head;
+	if (s_read_entry(ev->writer, S_HEAD, &head) != 0)
 		return -1;
-	if (found == 0) {
-		ev->head_seq = 0;
-		memset(ev->head_digest, 0, S_DIGEST_LEN);
-		if (s_prepare(ev->writer, "SELECT seq, digest FROM events ORDER BY seq DESC LIMIT 1",
-		              &st) != 0)
-			return -1;
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == S_DIGEST_LEN) {
-			ev->head_seq = (uint64_t)sqlite3_column_int64(st, 0);
-			memcpy(ev->head_digest, sqlite3_column_blob(st, 1), S_DIGEST_LEN);
-		}
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return -1;
+	if (!s_entry_ok(ev->chain_mac, S_HEAD, &head, true)) {
+		bw_logf(BW_LOG_ERROR, "events: the event log's head is missing or not tagged with "
+		        "the chain key: events.db was changed behind the server; refusing to append "
+		        "(bulwark trail verify-chain)");
+		return -1;
 	}
+	ev->head_seq = head.seq;
+	memcpy(ev->head_digest, head.hex[0], S_DIGEST_LEN);
 	ev->head_known = true;
 	return 0;
+}
+
+/* The head of a log not yet keyed: its head entry (untagged), else its
+ * newest row, else the start of a chain. */
+static int s_unkeyed_head(struct bw_events_db *ev, const struct s_entry *head, uint64_t *seq,
+                          uint8_t digest[S_DIGEST_LEN])
+{
+	*seq = 0;
+	memset(digest, 0, S_DIGEST_LEN);
+	if (head->found) {
+		*seq = head->seq;
+		memcpy(digest, head->hex[0], S_DIGEST_LEN);
+		return 0;
+	}
+	sqlite3_stmt *st = NULL;
+	if (s_prepare(ev->writer, "SELECT seq, digest FROM events ORDER BY seq DESC LIMIT 1", &st) !=
+	    0)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == S_DIGEST_LEN) {
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+		memcpy(digest, sqlite3_column_blob(st, 1), S_DIGEST_LEN);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Check (or, the first time, make) what the writer relies on, inside one
+ * write transaction: the mark, the anchor, the head. copy is bulwark.db's
+ * copy of the mark (NULL: none). *mark_value gets the mark as stored, for
+ * bulwark.db's copy.
+ */
+static int s_attach(struct bw_events_db *ev, const char *copy, char mark_value[160])
+{
+	struct s_entry mark, anchor, head;
+	if (s_read_entry(ev->writer, S_MARK, &mark) != 0 ||
+	    s_read_entry(ev->writer, S_ANCHOR, &anchor) != 0 ||
+	    s_read_entry(ev->writer, S_HEAD, &head) != 0)
+		return -1;
+	if (mark.found) {
+		if (!s_entry_ok(ev->chain_mac, S_MARK, &mark, false)) {
+			bw_logf(BW_LOG_ERROR, "events: the event log's keyed mark is not tagged "
+			        "with this chain key: another root key, or events.db was changed "
+			        "behind the server");
+			return -1;
+		}
+		if (copy && strcmp(copy, mark.raw) != 0) {
+			bw_logf(BW_LOG_ERROR, "events: the event log's keyed mark (%s) differs from "
+			        "the copy in bulwark.db (%s): events.db was replaced or changed",
+			        mark.raw, copy);
+			return -1;
+		}
+		if (anchor.found && !s_entry_ok(ev->chain_mac, S_ANCHOR, &anchor, true)) {
+			bw_logf(BW_LOG_ERROR, "events: the event log's anchor is not tagged with "
+			        "the chain key: events.db was changed behind the server; refusing "
+			        "to append");
+			return -1;
+		}
+		ev->keyed_from = mark.seq;
+		snprintf(mark_value, 160, "%s", mark.raw);
+		return s_load_head(ev);
+	}
+	if (copy) {
+		bw_logf(BW_LOG_ERROR, "events: events.db has no keyed mark, but bulwark.db records "
+		        "that its log is keyed (%s): the mark was removed or events.db replaced; "
+		        "refusing to append (bulwark trail verify-chain; docs/cloudtrail.md)",
+		        copy);
+		return -1;
+	}
+	/* Not keyed yet: a new log, or one from before keying. Its rows so far
+	 * stay SHA-256; keying starts with the next. */
+	uint64_t seq;
+	uint8_t digest[S_DIGEST_LEN];
+	if (s_unkeyed_head(ev, &head, &seq, digest) != 0 ||
+	    s_write_entry(ev, S_MARK, seq + 1, NULL, mark_value, 160) != 0 ||
+	    s_write_end(ev, S_HEAD, seq, digest) != 0 ||
+	    (anchor.found && s_write_end(ev, S_ANCHOR, anchor.seq, anchor.hex[0]) != 0))
+		return -1;
+	if (seq > 0)
+		bw_logf(BW_LOG_WARN, "events: the event log's rows up to seq %" PRIu64 " predate "
+		        "the keyed chain (SHA-256 only: whoever can write events.db can recompute "
+		        "them); rows from seq %" PRIu64 " on are keyed", seq, seq + 1);
+	ev->keyed_from = seq + 1;
+	ev->head_seq = seq;
+	memcpy(ev->head_digest, digest, S_DIGEST_LEN);
+	ev->head_known = true;
+	return 0;
+}
+
+/* Back to no key (under the writer's lock): appends and pruning fail. */
+static void s_drop_key(struct bw_events_db *ev)
+{
+	EVP_MAC_CTX_free(ev->chain_mac);
+	ev->chain_mac = NULL;
+	ev->keyed_from = 0;
+	ev->head_known = false;
+}
+
+int bw_events_set_chain_key(struct bw_store *s, const uint8_t *key, size_t len)
+{
+	struct bw_events_db *ev = &s->events;
+	EVP_MAC_CTX *mac = s_mac_new(key, len);
+	char copy[160], mark[160] = "";
+	if (!mac) {
+		bw_logf(BW_LOG_ERROR, "events: cannot set the chain key");
+		return -1;
+	}
+	/* bulwark.db first: the store lock is never taken inside the writer's */
+	int have_copy = bw_store_meta_get(s, S_MARK, copy, sizeof copy);
+	if (have_copy < 0) {
+		EVP_MAC_CTX_free(mac);
+		return -1;
+	}
+	pthread_mutex_lock(&ev->write_lock);
+	EVP_MAC_CTX_free(ev->chain_mac);
+	ev->chain_mac = mac;
+	ev->keyed_from = 0;
+	ev->head_known = false;
+	int rc = s_exec(ev->writer, "BEGIN IMMEDIATE;");
+	if (rc == 0) {
+		rc = s_attach(ev, have_copy == 1 ? copy : NULL, mark);
+		if (rc == 0)
+			rc = s_exec(ev->writer, "COMMIT;");
+		if (rc != 0)
+			s_exec(ev->writer, "ROLLBACK;");
+	}
+	sqlite3_reset(ev->write_end);
+	sqlite3_clear_bindings(ev->write_end);
+	if (rc != 0)
+		s_drop_key(ev);
+	pthread_mutex_unlock(&ev->write_lock);
+	/* The copy in bulwark.db, after the mark is committed: a crash in
+	 * between leaves a mark without a copy, which the next start copies. */
+	if (rc == 0 && have_copy == 0 && bw_store_meta_set(s, S_MARK, mark) != 0) {
+		bw_logf(BW_LOG_ERROR, "events: cannot keep a copy of the keyed mark in bulwark.db");
+		pthread_mutex_lock(&ev->write_lock);
+		s_drop_key(ev);
+		pthread_mutex_unlock(&ev->write_lock);
+		rc = -1;
+	}
+	return rc;
+}
+
+int bw_events_set_root_key(struct bw_store *s, const struct bw_root_key *rk)
+{
+	uint8_t key[BW_EVENTS_CHAIN_KEY_LEN];
+	int rc = bw_events_derive_chain_key(rk, key);
+	if (rc == 0)
+		rc = bw_events_set_chain_key(s, key, sizeof key);
+	else
+		bw_logf(BW_LOG_ERROR, "events: cannot derive the chain key");
+	bw_cleanse(key, sizeof key);
+	return rc;
 }
 
 /* ---- append ----------------------------------------------------------- */
@@ -207,7 +502,8 @@ static int s_append_rows(struct bw_events_db *ev, const struct bw_event_row *row
 		if (!r->record || !r->event_id || !r->event_name || !r->event_source)
 			return -1;
 		size_t len = strlen(r->record);
-		if (len > INT_MAX || s_chain(prev, r->record, len, digest) != 0)
+		if (len > INT_MAX || *seq + 1 < ev->keyed_from ||
+		    s_chain(ev->chain_mac, prev, r->record, len, digest) != 0)
 			return -1;
 		++*seq;
 		sqlite3_reset(ins);
@@ -231,7 +527,7 @@ static int s_append_rows(struct bw_events_db *ev, const struct bw_event_row *row
 			return -1;
 		memcpy(prev, digest, S_DIGEST_LEN);
 	}
-	return n ? s_write_end(ev, "events.head", *seq, digest) : 0;
+	return n ? s_write_end(ev, S_HEAD, *seq, digest) : 0;
 }
 
 /* Statements bind the caller's strings: let go of them before returning. */
@@ -252,7 +548,10 @@ int bw_events_append(struct bw_store *s, const struct bw_event_row *rows, size_t
 	uint64_t seq = 0;
 	uint8_t digest[S_DIGEST_LEN];
 	int rc = -1;
-	if ((ev->head_known || s_load_head(ev) == 0) && s_exec(ev->writer, "BEGIN IMMEDIATE;") == 0) {
+	if (!ev->chain_mac || !ev->keyed_from)
+		bw_logf(BW_LOG_ERROR, "events: no chain key: refusing to append unkeyed rows");
+	else if ((ev->head_known || s_load_head(ev) == 0) &&
+	         s_exec(ev->writer, "BEGIN IMMEDIATE;") == 0) {
 		rc = s_append_rows(ev, rows, n, &seq, digest);
 		if (rc == 0)
 			rc = s_exec(ev->writer, "COMMIT;");
@@ -432,66 +731,162 @@ int bw_events_range(struct bw_store *s, uint64_t after_seq, size_t limit, json_t
 
 /* ---- verification ----------------------------------------------------- */
 
-/*
- * Walk the rows in seq order. Each must follow its predecessor without a
- * gap, name its predecessor's digest, and carry SHA-256(that || record).
- * The first row must be the anchor (seq 1 from zeros, or where pruning
- * left off); the last must be the head written with it.
- */
-int bw_events_verify_chain(struct bw_store *s, uint64_t *bad_seq)
+/* The chain's entries. The mark is checked first (where keying starts
+ * decides how every row is checked): 0, or -1 with r->problem. Where the
+ * rows must start goes to *expect and prev, and whether the anchor's and
+ * head's tags hold to *ends_ok, reported after the rows, whose own faults
+ * say more. */
+static int s_verify_entries(sqlite3 *db, EVP_MAC_CTX *mac, const char *copy,
+                            struct s_entry *anchor, struct s_entry *head, uint64_t *expect,
+                            uint8_t prev[S_DIGEST_LEN], struct bw_events_chain_report *r)
 {
-	struct bw_events_db *ev = &s->events;
-	sqlite3_stmt *st = NULL;
-	uint8_t prev[S_DIGEST_LEN] = {0}, calc[S_DIGEST_LEN], head_digest[S_DIGEST_LEN];
-	uint64_t expect = 1, head_seq = 0;
-	*bad_seq = 0;
-	pthread_mutex_lock(&ev->read_lock);
-	/* one read transaction: the ends and the rows from the same snapshot */
-	int rc = -1;
-	if (s_exec(ev->reader, "BEGIN;") != 0) {
-		pthread_mutex_unlock(&ev->read_lock);
+	struct s_entry mark;
+	if (s_read_entry(db, S_MARK, &mark) != 0 || s_read_entry(db, S_ANCHOR, anchor) != 0 ||
+	    s_read_entry(db, S_HEAD, head) != 0) {
+		r->problem = "the chain's entries in events_meta are malformed or unreadable";
 		return -1;
 	}
-	int anchor = s_read_end(ev->reader, "events.anchor", &expect, prev);
-	int head = s_read_end(ev->reader, "events.head", &head_seq, head_digest);
-	if (anchor < 0 || head < 0 ||
-	    s_prepare(ev->reader, "SELECT seq, record, prev_digest, digest FROM events ORDER BY seq",
-	              &st) != 0)
+	*expect = 1;
+	memset(prev, 0, S_DIGEST_LEN);
+	if (anchor->found) {
+		*expect = anchor->seq;
+		memcpy(prev, anchor->hex[0], S_DIGEST_LEN);
+	}
+	if (copy && (!mark.found || strcmp(copy, mark.raw) != 0)) {
+		r->problem = "events.db's keyed mark is missing or differs from its copy in "
+		             "bulwark.db: the mark was removed or events.db replaced";
+		return -1;
+	}
+	if (mark.found && !s_entry_ok(mac, S_MARK, &mark, false)) {
+		r->problem = "the keyed mark does not verify under the chain key: forged, or "
+		             "another root key";
+		return -1;
+	}
+	r->keyed_from = mark.found ? mark.seq : 0;
+	return 0;
+}
+
+/* One row: in sequence, naming its predecessor's digest, carrying the
+ * chain's step over it (keyed from the mark on). */
+static bool s_row_ok(sqlite3_stmt *st, EVP_MAC_CTX *mac, uint64_t keyed_from, uint64_t expect,
+                     uint8_t prev[S_DIGEST_LEN], bool *keyed)
+{
+	uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+	const char *rec = (const char *)sqlite3_column_blob(st, 1);
+	size_t len = (size_t)sqlite3_column_bytes(st, 1);
+	const void *p = sqlite3_column_blob(st, 2), *d = sqlite3_column_blob(st, 3);
+	uint8_t calc[S_DIGEST_LEN];
+	*keyed = keyed_from && seq >= keyed_from;
+	if (seq != expect || sqlite3_column_bytes(st, 2) != S_DIGEST_LEN ||
+	    sqlite3_column_bytes(st, 3) != S_DIGEST_LEN || memcmp(p, prev, S_DIGEST_LEN) != 0 ||
+	    s_chain(*keyed ? mac : NULL, prev, rec ? rec : "", len, calc) != 0 ||
+	    !bw_ct_equal(calc, d, S_DIGEST_LEN))
+		return false;
+	memcpy(prev, calc, S_DIGEST_LEN);
+	return true;
+}
+
+/*
+ * Walk the rows in seq order. Each must follow its predecessor without a
+ * gap, name its predecessor's digest, and carry the chain's step over
+ * that and its record. The first row must be the anchor (seq 1 from zeros,
+ * or where pruning left off); the last must be the head written with it.
+ */
+int bw_events_verify_chain(struct bw_store *s, const uint8_t *key, size_t key_len,
+                           struct bw_events_chain_report *r)
+{
+	struct bw_events_db *ev = &s->events;
+	memset(r, 0, sizeof *r);
+	EVP_MAC_CTX *mac = s_mac_new(key, key_len);
+	char copy[160];
+	int have_copy = mac ? bw_store_meta_get(s, S_MARK, copy, sizeof copy) : -1;
+	if (!mac || have_copy < 0) {
+		r->problem = mac ? "cannot read bulwark.db" : "no chain key";
+		EVP_MAC_CTX_free(mac);
+		return -1;
+	}
+	sqlite3_stmt *st = NULL;
+	struct s_entry anchor, head;
+	uint8_t prev[S_DIGEST_LEN];
+	uint64_t expect = 1;
+	int rc = -1;
+	pthread_mutex_lock(&ev->read_lock);
+	/* one read transaction: the entries and the rows from the same snapshot */
+	if (s_exec(ev->reader, "BEGIN;") != 0) {
+		pthread_mutex_unlock(&ev->read_lock);
+		EVP_MAC_CTX_free(mac);
+		r->problem = "cannot read events.db";
+		return -1;
+	}
+	if (s_verify_entries(ev->reader, mac, have_copy == 1 ? copy : NULL, &anchor, &head, &expect,
+	                     prev, r) != 0)
 		goto done;
-	if (anchor == 0) {
-		expect = 1;
-		memset(prev, 0, S_DIGEST_LEN);
+	if (s_prepare(ev->reader, "SELECT seq, record, prev_digest, digest FROM events ORDER BY seq",
+	              &st) != 0) {
+		r->problem = "cannot read events.db";
+		goto done;
 	}
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
-		const char *rec = (const char *)sqlite3_column_blob(st, 1);
-		size_t len = (size_t)sqlite3_column_bytes(st, 1);
-		const void *p = sqlite3_column_blob(st, 2), *d = sqlite3_column_blob(st, 3);
-		*bad_seq = seq;
-		if (seq != expect || sqlite3_column_bytes(st, 2) != S_DIGEST_LEN ||
-		    sqlite3_column_bytes(st, 3) != S_DIGEST_LEN || memcmp(p, prev, S_DIGEST_LEN) != 0 ||
-		    s_chain(prev, rec ? rec : "", len, calc) != 0 ||
-		    memcmp(calc, d, S_DIGEST_LEN) != 0) {
-			*bad_seq = seq < expect ? seq : expect; /* a gap names the missing row */
+		bool keyed;
+		if (!r->first_seq)
+			r->first_seq = seq;
+		r->last_seq = seq;
+		if (!s_row_ok(st, mac, r->keyed_from, expect, prev, &keyed)) {
+			r->bad_seq = seq < expect ? seq : expect; /* a gap names the missing row */
+			r->problem = seq > expect   ? "a row is missing"
+			             : keyed        ? "a row does not verify under the chain key"
+			                            : "a row before the keyed mark does not verify "
+			                              "(SHA-256)";
 			goto done;
 		}
-		memcpy(prev, calc, S_DIGEST_LEN);
+		r->events++;
+		if (keyed)
+			r->keyed++;
+		else
+			r->unkeyed++;
 		expect++;
 	}
-	if (step != SQLITE_DONE)
-		goto done;
-	/* rows missing at the newest end: the head says how far the log went */
-	if (head == 1 && (head_seq != expect - 1 || memcmp(head_digest, prev, S_DIGEST_LEN) != 0)) {
-		*bad_seq = expect;
+	if (step != SQLITE_DONE) {
+		r->problem = "cannot read events.db";
 		goto done;
 	}
-	*bad_seq = 0;
+	/* Keyed, the ends must carry the key's tags: an anchor or head moved
+	 * over rows removed at either end, with the digests of the rows left,
+	 * would otherwise pass. (Before keying they carried none.) */
+	if (r->keyed_from && anchor.found && !s_entry_ok(mac, S_ANCHOR, &anchor, true)) {
+		r->bad_seq = anchor.seq > 1 ? anchor.seq - 1 : 1;
+		r->problem = "the anchor (where pruning left off) does not verify under the chain "
+		             "key: rows were removed at the oldest end";
+		goto done;
+	}
+	if (r->keyed_from && !s_entry_ok(mac, S_HEAD, &head, true)) {
+		r->bad_seq = expect;
+		r->problem = "the head (the newest row the server committed) is missing or does not "
+		             "verify under the chain key: rows were removed at the newest end";
+		goto done;
+	}
+	/* rows missing at the newest end: the head says how far the log went */
+	if (head.found &&
+	    (head.seq != expect - 1 || !bw_ct_equal(head.hex[0], prev, S_DIGEST_LEN))) {
+		r->bad_seq = expect;
+		r->problem = "rows are missing at the newest end (the head names a later row)";
+		goto done;
+	}
+	if (!r->keyed_from && (r->events || head.found)) {
+		r->problem = "the log has no keyed mark: it is from before keyed chains and no "
+		             "server has run on it since (start one: it marks where keying "
+		             "begins), or the mark was removed; its SHA-256 chain holds, but anyone "
+		             "who can write events.db could have recomputed it";
+		goto done;
+	}
 	rc = 0;
 done:
 	sqlite3_finalize(st);
 	s_exec(ev->reader, "COMMIT;");
 	pthread_mutex_unlock(&ev->read_lock);
+	EVP_MAC_CTX_free(mac);
 	return rc;
 }
 
@@ -549,7 +944,7 @@ static int s_prune_batch(struct bw_events_db *ev, int64_t older_than_ms, size_t 
 	if (s_exec(db, sql) != 0)
 		return -1;
 	*deleted = (size_t)(keep - first);
-	rc = s_write_end(ev, "events.anchor", (uint64_t)keep, anchor);
+	rc = s_write_end(ev, S_ANCHOR, (uint64_t)keep, anchor);
 done:
 	sqlite3_finalize(st);
 	return rc;
@@ -560,7 +955,10 @@ static int s_prune_once(struct bw_store *s, int64_t older_than_ms, size_t *delet
 {
 	struct bw_events_db *ev = &s->events;
 	pthread_mutex_lock(&ev->write_lock);
-	int rc = s_exec(ev->writer, "BEGIN IMMEDIATE;");
+	/* the new anchor is tagged with the chain key: none, no pruning */
+	int rc = ev->chain_mac ? s_exec(ev->writer, "BEGIN IMMEDIATE;") : -1;
+	if (!ev->chain_mac)
+		bw_logf(BW_LOG_ERROR, "events: no chain key: not pruning");
 	if (rc == 0) {
 		rc = s_prune_batch(ev, older_than_ms, deleted);
 		if (rc == 0)

@@ -2,6 +2,7 @@
 #ifndef BW_STORE_SQLITE_INTERNAL_H
 #define BW_STORE_SQLITE_INTERNAL_H
 
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -29,6 +30,12 @@ struct bw_events_db {
 	bool head_known;
 	uint64_t head_seq;
 	uint8_t head_digest[BW_EVENTS_DIGEST_LEN];
+	/* the chain key (bw_events_set_chain_key) as an HMAC-SHA256 context
+	 * keyed once, which each MAC copies; NULL until set, and then nothing
+	 * is appended or pruned (no unkeyed row is ever written) */
+	EVP_MAC_CTX *chain_mac;
+	/* the first seq whose digest is keyed: the "events.keyed_from" mark */
+	uint64_t keyed_from;
 	sqlite3 *reader;
 	pthread_mutex_t read_lock;
 	char path[4096];

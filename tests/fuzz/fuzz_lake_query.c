@@ -38,7 +38,9 @@ static int s_init(void)
 {
 	bw_log_init(stderr, BW_LOG_ERROR);
 	snprintf(s_dir, sizeof s_dir, "/tmp/bw-fuzz-lake-XXXXXX");
-	if (!mkdtemp(s_dir) || bw_store_open(s_dir, &s_store) != 0)
+	static const uint8_t key[BW_EVENTS_CHAIN_KEY_LEN] = {1}; /* any: appends need one */
+	if (!mkdtemp(s_dir) || bw_store_open(s_dir, &s_store) != 0 ||
+	    bw_events_set_chain_key(s_store, key, sizeof key) != 0)
 		return -1;
 	atexit(s_cleanup);
 	struct bw_event_row rows[S_N];

@@ -2,7 +2,9 @@
  * newest first, the hash chain catching a modified, deleted or inserted
  * row (the table changed behind the store's back with sqlite3), pruning
  * that keeps the chain checkable, and the recorder's group commit, waiting
- * (bw_recorder_record) and asynchronous (bw_recorder_submit). */
+ * (bw_recorder_record) and asynchronous (bw_recorder_submit). The keyed
+ * chain against someone who recomputes it, and the upgrade from unkeyed
+ * logs: test_event_chain.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,12 +25,24 @@
 
 static char s_dir[64];
 static struct bw_store *s_store;
+static const uint8_t s_key[BW_EVENTS_CHAIN_KEY_LEN] = {0x42, 0x17};
 
 static int setup(void **state)
 {
 	(void)state;
 	bw_log_init(stderr, BW_LOG_ERROR);
-	return bw_test_store_open(s_dir, sizeof s_dir, "events", &s_store);
+	if (bw_test_store_open(s_dir, sizeof s_dir, "events", &s_store) != 0)
+		return -1;
+	return bw_events_set_chain_key(s_store, s_key, sizeof s_key);
+}
+
+/* Verify with the store's key; the first bad seq into *bad. */
+static int s_verify(uint64_t *bad)
+{
+	struct bw_events_chain_report r;
+	int rc = bw_events_verify_chain(s_store, s_key, sizeof s_key, &r);
+	*bad = r.bad_seq;
+	return rc;
 }
 
 static int teardown(void **state)
@@ -152,7 +166,7 @@ static void test_append_lookup_every_attribute(void **state)
 	assert_int_equal(bw_events_lookup(s_store, &bad, &recs, &more), -1);
 	bad = (struct bw_event_query){.attr = BW_EVENT_ATTR_EVENT_NAME, .limit = 5};
 	assert_int_equal(bw_events_lookup(s_store, &bad, &recs, &more), -1);
-	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
+	assert_int_equal(s_verify(&(uint64_t){0}), 0);
 }
 
 static void test_paging_newest_first(void **state)
@@ -194,10 +208,10 @@ static void test_chain_detects_modification(void **state)
 	(void)state;
 	s_append_n(0, 20);
 	uint64_t bad = 99;
-	assert_int_equal(bw_events_verify_chain(s_store, &bad), 0);
+	assert_int_equal(s_verify(&bad), 0);
 	assert_int_equal(bad, 0);
 	s_tamper("UPDATE events SET record = replace(record, '\"n\":7', '\"n\":8') WHERE seq = 8");
-	assert_int_equal(bw_events_verify_chain(s_store, &bad), -1);
+	assert_int_equal(s_verify(&bad), -1);
 	assert_int_equal(bad, 8);
 }
 
@@ -207,7 +221,7 @@ static void test_chain_detects_deletion(void **state)
 	s_append_n(0, 20);
 	uint64_t bad = 0;
 	s_tamper("DELETE FROM events WHERE seq = 5");
-	assert_int_equal(bw_events_verify_chain(s_store, &bad), -1);
+	assert_int_equal(s_verify(&bad), -1);
 	assert_int_equal(bad, 5);
 }
 
@@ -217,15 +231,15 @@ static void test_chain_detects_deletion_at_either_end(void **state)
 	s_append_n(0, 20);
 	uint64_t bad = 0;
 	s_tamper("DELETE FROM events WHERE seq = 20");
-	assert_int_equal(bw_events_verify_chain(s_store, &bad), -1);
+	assert_int_equal(s_verify(&bad), -1);
 	assert_int_equal(bad, 20);
 	/* the writer chains on from the head it committed, not from the newest
 	 * row left: the gap stays visible after more appends */
 	assert_int_equal(s_append_n(20, 1), 21);
-	assert_int_equal(bw_events_verify_chain(s_store, &bad), -1);
+	assert_int_equal(s_verify(&bad), -1);
 	assert_int_equal(bad, 20);
 	s_tamper("DELETE FROM events WHERE seq = 1");
-	assert_int_equal(bw_events_verify_chain(s_store, &bad), -1);
+	assert_int_equal(s_verify(&bad), -1);
 	assert_int_equal(bad, 1);
 }
 
@@ -240,7 +254,7 @@ static void test_chain_detects_insertion(void **state)
 	         "INSERT INTO events SELECT 11, 'forged', event_time_ms, event_name, event_source,"
 	         " username, access_key_id, read_only, '{\"n\":-1}', prev_digest, digest"
 	         " FROM events WHERE seq = 10;");
-	assert_int_equal(bw_events_verify_chain(s_store, &bad), -1);
+	assert_int_equal(s_verify(&bad), -1);
 	assert_int_equal(bad, 11);
 }
 
@@ -254,14 +268,14 @@ static void test_prune_keeps_the_chain_checkable(void **state)
 	assert_int_equal(deleted, 20);
 	assert_int_equal(bw_events_count(s_store), 30);
 	uint64_t bad = 99;
-	assert_int_equal(bw_events_verify_chain(s_store, &bad), 0);
+	assert_int_equal(s_verify(&bad), 0);
 	assert_int_equal(s_count(BW_EVENT_ATTR_RESOURCE_NAME, "key-all", 0, 0), 30);
 	/* nothing more to do */
 	assert_int_equal(bw_events_prune(s_store, 1020 * 1000LL, &deleted), 0);
 	assert_int_equal(deleted, 0);
 	/* removing the oldest kept row still shows */
 	s_tamper("DELETE FROM events WHERE seq = 21");
-	assert_int_equal(bw_events_verify_chain(s_store, &bad), -1);
+	assert_int_equal(s_verify(&bad), -1);
 	assert_int_equal(bad, 21);
 }
 
@@ -273,77 +287,10 @@ static void test_prune_everything_then_append(void **state)
 	assert_int_equal(bw_events_prune(s_store, 5000 * 1000LL, &deleted), 0);
 	assert_int_equal(deleted, 10);
 	assert_int_equal(bw_events_count(s_store), 0);
-	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
+	assert_int_equal(s_verify(&(uint64_t){0}), 0);
 	/* the chain carries on from the last pruned digest, with no gap */
 	assert_int_equal(s_append_n(10, 5), 15);
-	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
-}
-
-/* Run SQL on bulwark.db with its own connection. */
-static void s_exec_main(const char *sql)
-{
-	char path[128];
-	snprintf(path, sizeof path, "%s/bulwark.db", s_dir);
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	char *err = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "main: %s\n", err ? err : "?");
-	sqlite3_free(err);
-	sqlite3_close(db);
-	assert_int_equal(rc, SQLITE_OK);
-}
-
-/* A data directory of a version that kept the log in bulwark.db (schema 3)
- * opens with the log moved to events.db, the chain intact. */
-static void test_log_kept_in_bulwark_db_moves_over(void **state)
-{
-	(void)state;
-	s_append_n(0, 25);
-	bw_store_close(s_store);
-	s_store = NULL;
-	/* rebuild the old layout from the new file, then remove the new file */
-	char sql[1024];
-	snprintf(sql, sizeof sql,
-	         "CREATE TABLE events (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL,"
-	         " event_time_ms INTEGER NOT NULL, event_name TEXT NOT NULL,"
-	         " event_source TEXT NOT NULL, username TEXT, access_key_id TEXT,"
-	         " read_only INTEGER NOT NULL, record TEXT NOT NULL, prev_digest BLOB NOT NULL,"
-	         " digest BLOB NOT NULL) STRICT;"
-	         "CREATE TABLE event_resources (seq INTEGER NOT NULL, type TEXT NOT NULL,"
-	         " name TEXT NOT NULL) STRICT;"
-	         "ATTACH '%s/events.db' AS new;"
-	         "INSERT INTO events SELECT * FROM new.events;"
-	         "INSERT INTO event_resources SELECT seq, type, name FROM new.event_resources;"
-	         "INSERT INTO meta SELECT * FROM new.events_meta;"
-	         "DETACH new; PRAGMA user_version = 3;",
-	         s_dir);
-	s_exec_main(sql);
-	snprintf(sql, sizeof sql, "rm -f '%s'/events.db*", s_dir);
-	assert_int_equal(system(sql), 0);
-
-	assert_int_equal(bw_store_open(s_dir, &s_store), 0);
-	assert_int_equal(bw_store_schema_version(s_store), 5);
-	assert_int_equal(bw_events_count(s_store), 25);
-	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
-	assert_int_equal(s_count(BW_EVENT_ATTR_RESOURCE_NAME, "key-odd", 0, 0), 12);
-	/* appends carry the moved chain on */
-	assert_int_equal(s_append_n(25, 5), 30);
-	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
-	/* the old tables are gone from bulwark.db */
-	snprintf(sql, sizeof sql, "%s/bulwark.db", s_dir);
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_open(sql, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master"
-	                                        " WHERE name IN ('events', 'event_resources')",
-	                                    -1, &st, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	assert_int_equal(s_verify(&(uint64_t){0}), 0);
 }
 
 /* ---- the recorder ---------------------------------------------------- */
@@ -394,7 +341,7 @@ static void test_recorder_group_commit(void **state)
 	assert_int_equal(records, THREADS * EACH);
 	assert_int_equal(bw_events_count(s_store), THREADS * EACH);
 	assert_true(batches <= records);
-	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
+	assert_int_equal(s_verify(&(uint64_t){0}), 0);
 	print_message("recorder: %llu records in %llu batches\n", (unsigned long long)records,
 	              (unsigned long long)batches);
 }
@@ -461,7 +408,7 @@ static void test_recorder_submit_async(void **state)
 	assert_int_equal(a.ok + a.failed, N + 1);
 	assert_true(a.failed >= 1);
 	assert_int_equal(bw_events_count(s_store), (uint64_t)a.ok);
-	assert_int_equal(bw_events_verify_chain(s_store, &(uint64_t){0}), 0);
+	assert_int_equal(s_verify(&(uint64_t){0}), 0);
 	json_decref(j);
 }
 
@@ -470,7 +417,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_append_lookup_every_attribute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paging_newest_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_log_kept_in_bulwark_db_moves_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_detects_modification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_detects_deletion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_detects_deletion_at_either_end, setup,

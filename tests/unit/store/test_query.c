@@ -28,7 +28,9 @@ static struct bw_store *s_store;
 static int setup(void **state)
 {
 	(void)state;
-	if (bw_test_store_open(s_dir, sizeof s_dir, "query", &s_store) != 0)
+	static const uint8_t key[BW_EVENTS_CHAIN_KEY_LEN] = {1}; /* any: appends need one */
+	if (bw_test_store_open(s_dir, sizeof s_dir, "query", &s_store) != 0 ||
+	    bw_events_set_chain_key(s_store, key, sizeof key) != 0)
 		return -1;
 	struct bw_event_row rows[13];
 	char text[13][320], id[13][16];
