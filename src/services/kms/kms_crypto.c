@@ -9,13 +9,14 @@
  * RSAES_OAEP_SHA_1/SHA_256; their ciphertext carries nothing, so Decrypt
  * needs KeyId and EncryptionAlgorithm, as in KMS.
  */
-#include <stdlib.h>
-#include <openssl/sha.h>
-#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/encoding.h"
@@ -112,6 +113,13 @@ int bw_kms_open_material_or_fail(struct bw_call *call, const json_t *key_doc,
 		           : s_internal(call);
 	if (rc != BW_STORE_OK)
 		return s_internal(call);
+	if (!json_object_get(doc, "Sealed")) {
+		/* imported material deleted (DeleteImportedKeyMaterial keeps its
+		 * record): the key needs the same bytes imported again */
+		json_decref(doc);
+		return bw_fail(call, "KMSInvalidStateException", "%s is pending import.",
+		               bw_kms_doc_str(key_doc, "Arn"));
+	}
 	if (bw_kms_material_open(call->root_key, call->account_id, key_id, doc, secret) != 0) {
 		json_decref(doc);
 		return s_internal(call);

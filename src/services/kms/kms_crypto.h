@@ -47,6 +47,11 @@ int bw_kms_keygen_asym(const struct bw_kms_spec *spec, struct bw_buf *priv, stru
 int bw_kms_material_seal(const struct bw_root_key *rk, const char *account, const char *key_id,
                          struct bw_cur secret, struct bw_cur public_der, const char *origin,
                          json_t **material_doc);
+/* The same under a given MaterialId (32 lower-case hex): imported material
+ * under the id its bytes make (bw_kms_material_import_id). */
+int bw_kms_material_seal_as(const struct bw_root_key *rk, const char *account, const char *key_id,
+                            const char *material_id, struct bw_cur secret, struct bw_cur public_der,
+                            const char *origin, json_t **material_doc);
 
 /* Shared by the cryptographic operations (kms_crypto.c). Each _or_fail
  * fails the call with KMS's error and returns -1. */
