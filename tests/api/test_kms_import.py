@@ -1,4 +1,5 @@
-"""Imported key material (Origin EXTERNAL) through boto3 and the aws CLI.
+"""Imported key material (Origin EXTERNAL) through boto3 and the aws CLI, and
+the size limit of the encryption context.
 
 Re-import: AWS lets only the SAME key material back into a KMS key ("you can
 reimport the same key material into that KMS key, but you cannot import
@@ -8,7 +9,13 @@ deletion, and ciphertexts made before it decrypt again once the same bytes
 are back. Different bytes are refused with IncorrectKeyMaterialException —
 otherwise whoever knows the new bytes reads everything encrypted after the
 swap while the old ciphertexts are lost.
-"""
+
+Encryption context: at most 8192 bytes (keys and values together, UTF-8) on
+every operation that takes one, and at most 8 pairs / 384 characters in a
+grant constraint; anything larger is a ValidationException, answered before
+the request is authorized (a context of 150+ pairs once overflowed the
+authorization context)."""
+import json
 import os
 import shutil
 import subprocess
@@ -19,11 +26,25 @@ from botocore.exceptions import ClientError
 
 from bwtest import ServerTestCase
 
+CONTEXT_MAX = 8192
+
 
 def _openssl(*args, data=None):
     if not shutil.which("openssl"):
         raise unittest.SkipTest("the openssl CLI is not installed")
     return subprocess.run(["openssl", *args], input=data, capture_output=True, check=True)
+
+
+def _context(total, pairs=2):
+    """A context of `pairs` pairs whose keys and values add up to `total` bytes."""
+    ctx = {}
+    per = total // pairs
+    for i in range(pairs):
+        key = f"k{i:04d}"
+        size = per if i < pairs - 1 else total - per * (pairs - 1)
+        ctx[key] = "v" * (size - len(key))
+    assert sum(len(k) + len(v) for k, v in ctx.items()) == total
+    return ctx
 
 
 class KmsImportTest(ServerTestCase):
@@ -206,6 +227,111 @@ class KmsImportTest(ServerTestCase):
                             "--expiration-model", "KEY_MATERIAL_DOES_NOT_EXPIRE")
         self.assertNotEqual(r.returncode, 0, r.stdout)
         self.assertIn("(IncorrectKeyMaterialException)", r.stderr)
+
+    # ---- the encryption context's size ---------------------------------------
+
+    def _sym_key(self):
+        return self.kms.create_key()["KeyMetadata"]["KeyId"]
+
+    def test_context_at_the_limit_works(self):
+        key_id = self._sym_key()
+        ctx = _context(CONTEXT_MAX)
+        enc = self.kms.encrypt(KeyId=key_id, Plaintext=b"at the limit", EncryptionContext=ctx)
+        self.assertEqual(self.kms.decrypt(CiphertextBlob=enc["CiphertextBlob"],
+                                          EncryptionContext=ctx)["Plaintext"], b"at the limit")
+        dk = self.kms.generate_data_key(KeyId=key_id, KeySpec="AES_256", EncryptionContext=ctx)
+        self.assertEqual(self.kms.decrypt(CiphertextBlob=dk["CiphertextBlob"],
+                                          EncryptionContext=ctx)["Plaintext"], dk["Plaintext"])
+        re = self.kms.re_encrypt(CiphertextBlob=enc["CiphertextBlob"],
+                                 SourceEncryptionContext=ctx, DestinationKeyId=key_id,
+                                 DestinationEncryptionContext=ctx)
+        self.assertEqual(self.kms.decrypt(CiphertextBlob=re["CiphertextBlob"],
+                                          EncryptionContext=ctx)["Plaintext"], b"at the limit")
+
+    def test_context_over_the_limit_is_refused(self):
+        key_id = self._sym_key()
+        over = _context(CONTEXT_MAX + 1)
+        with self.assertRaises(ClientError) as c:
+            self.kms.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext=over)
+        self.assertClientError(c, "ValidationException", 400)
+        with self.assertRaises(ClientError) as c:
+            self.kms.generate_data_key(KeyId=key_id, KeySpec="AES_256", EncryptionContext=over)
+        self.assertClientError(c, "ValidationException", 400)
+        # multi-byte characters count in bytes
+        wide = {"k": "\u00e9" * (CONTEXT_MAX // 2)}
+        with self.assertRaises(ClientError) as c:
+            self.kms.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext=wide)
+        self.assertClientError(c, "ValidationException")
+        enc = self.kms.encrypt(KeyId=key_id, Plaintext=b"x")
+        calls = [
+            lambda: self.kms.generate_data_key_without_plaintext(
+                KeyId=key_id, KeySpec="AES_256", EncryptionContext=over),
+            lambda: self.kms.generate_data_key_pair(
+                KeyId=key_id, KeyPairSpec="ECC_NIST_P256", EncryptionContext=over),
+            lambda: self.kms.generate_data_key_pair_without_plaintext(
+                KeyId=key_id, KeyPairSpec="ECC_NIST_P256", EncryptionContext=over),
+            lambda: self.kms.decrypt(CiphertextBlob=enc["CiphertextBlob"],
+                                     EncryptionContext=over),
+            lambda: self.kms.re_encrypt(CiphertextBlob=enc["CiphertextBlob"],
+                                        SourceEncryptionContext=over,
+                                        DestinationKeyId=key_id),
+            lambda: self.kms.re_encrypt(CiphertextBlob=enc["CiphertextBlob"],
+                                        DestinationKeyId=key_id,
+                                        DestinationEncryptionContext=over),
+        ]
+        for i, call in enumerate(calls):
+            with self.subTest(call=i):
+                with self.assertRaises(ClientError) as c:
+                    call()
+                self.assertClientError(c, "ValidationException", 400)
+
+    def test_many_pairs_over_the_limit_are_refused_before_authorization(self):
+        key_id = self._sym_key()
+        many = {f"key-{i:04d}": "v" * 60 for i in range(160)}
+        self.assertGreater(sum(len(k) + len(v) for k, v in many.items()), CONTEXT_MAX)
+        with self.assertRaises(ClientError) as c:
+            self.kms.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext=many)
+        self.assertClientError(c, "ValidationException", 400)
+        # a caller with no permission at all gets the same answer: the size is
+        # checked before anything is evaluated
+        iam = self.server.client("iam")
+        iam.create_user(UserName="ctx-nobody")
+        ak = iam.create_access_key(UserName="ctx-nobody")["AccessKey"]
+        nobody = self.server.client("kms", creds=(ak["AccessKeyId"], ak["SecretAccessKey"]))
+        with self.assertRaises(ClientError) as c:
+            nobody.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext=many)
+        self.assertClientError(c, "ValidationException", 400)
+        with self.assertRaises(ClientError) as c:
+            nobody.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext={"a": "b"})
+        self.assertClientError(c, "AccessDeniedException")
+
+    def test_grant_constraint_limits(self):
+        key_id = self._sym_key()
+        grantee = f"arn:aws:iam::{self.server.account_id}:root"
+        eight = {f"k{i}": "v" for i in range(8)}
+        self.kms.create_grant(KeyId=key_id, GranteePrincipal=grantee, Operations=["Decrypt"],
+                              Constraints={"EncryptionContextEquals": eight})
+        nine = dict(eight, k8="v")
+        with self.assertRaises(ClientError) as c:
+            self.kms.create_grant(KeyId=key_id, GranteePrincipal=grantee,
+                                  Operations=["Decrypt"],
+                                  Constraints={"EncryptionContextSubset": nine})
+        self.assertClientError(c, "ValidationException", 400)
+        long_value = {"k": "v" * 384}
+        with self.assertRaises(ClientError) as c:
+            self.kms.create_grant(KeyId=key_id, GranteePrincipal=grantee,
+                                  Operations=["Decrypt"],
+                                  Constraints={"EncryptionContextEquals": long_value})
+        self.assertClientError(c, "ValidationException", 400)
+
+    def test_cli_context_over_the_limit(self):
+        key_id = self._sym_key()
+        ctx = self._path("ctx.json", json.dumps(_context(CONTEXT_MAX + 1)).encode())
+        r = self.server.aws("kms", "encrypt", "--key-id", key_id, "--plaintext",
+                            "fileb://" + self._path("pt.bin", b"x"),
+                            "--encryption-context", "file://" + ctx)
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn("(ValidationException)", r.stderr)
 
 
 if __name__ == "__main__":

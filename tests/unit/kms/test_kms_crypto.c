@@ -1254,6 +1254,103 @@ static void test_hmac_reimport(void **state)
 	assert_string_equal(again, mid);
 }
 
+/* ---- the encryption context's limits ---- */
+
+/* A context of n pairs "kNNNN": "v..." whose keys and values make total bytes. */
+static json_t *s_context(size_t total, size_t n)
+{
+	json_t *ctx = json_object();
+	char key[16], *val = malloc(total + 1);
+	assert_non_null(val);
+	size_t per = total / n;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "k%04zu", i);
+		size_t size = (i + 1 < n ? per : total - per * (n - 1)) - strlen(key);
+		memset(val, 'v', size);
+		val[size] = 0;
+		assert_int_equal(json_object_set_new(ctx, key, json_string(val)), 0);
+	}
+	free(val);
+	assert_int_equal(bw_kms_context_bytes(ctx), total);
+	return ctx;
+}
+
+static void s_expect_context(json_t *in, int want_rc)
+{
+	memset(&s_call, 0, sizeof s_call);
+	int rc = bw_kms_context_or_fail(&s_call, in);
+	json_decref(in);
+	assert_int_equal(rc, want_rc);
+	assert_int_equal(s_call.failed, rc != 0);
+	if (rc != 0)
+		assert_string_equal(s_call.err.code, "ValidationException");
+}
+
+static void test_context_limits(void **state)
+{
+	(void)state;
+	assert_int_equal(bw_kms_context_bytes(NULL), 0);
+	assert_int_equal(bw_kms_context_bytes(json_null()), 0);
+	json_t *bad = json_pack("{s:i}", "a", 1);
+	assert_int_equal(bw_kms_context_bytes(bad), SIZE_MAX);
+	json_decref(bad);
+	/* UTF-8 bytes, not characters: "é" is two */
+	json_t *wide = json_pack("{s:s}", "k", "\xc3\xa9");
+	assert_int_equal(bw_kms_context_bytes(wide), 3);
+	json_decref(wide);
+	static const char *const members[] = {"EncryptionContext", "SourceEncryptionContext",
+	                                      "DestinationEncryptionContext"};
+	for (size_t i = 0; i < 3; i++) {
+		s_expect_context(
+		    json_pack("{s:o}", members[i], s_context(BW_KMS_CONTEXT_MAX_BYTES, 3)), 0);
+		s_expect_context(
+		    json_pack("{s:o}", members[i], s_context(BW_KMS_CONTEXT_MAX_BYTES + 1, 3)), -1);
+		/* 160 pairs, each small: the total decides */
+		s_expect_context(json_pack("{s:o}", members[i], s_context(160 * 60, 160)), -1);
+		s_expect_context(json_pack("{s:o}", members[i], s_context(160 * 50, 160)), 0);
+		s_expect_context(json_pack("{s:[s]}", members[i], "x"), -1);
+	}
+	s_expect_context(json_object(), 0);
+	/* grant constraints: 8 pairs, 384 characters */
+	static const char *const kinds[] = {"EncryptionContextEquals", "EncryptionContextSubset"};
+	for (size_t i = 0; i < 2; i++) {
+		s_expect_context(json_pack("{s:{s:o}}", "Constraints", kinds[i], s_context(384, 8)),
+		                 0);
+		s_expect_context(json_pack("{s:{s:o}}", "Constraints", kinds[i], s_context(90, 9)),
+		                 -1);
+		s_expect_context(json_pack("{s:{s:o}}", "Constraints", kinds[i], s_context(385, 2)),
+		                 -1);
+		/* characters, not bytes: 300 two-byte characters are 300 */
+		char v[601];
+		for (size_t j = 0; j < 300; j++)
+			memcpy(v + 2 * j, "\xc3\xa9", 2);
+		v[600] = 0;
+		s_expect_context(json_pack("{s:{s:{s:s}}}", "Constraints", kinds[i], "k", v), 0);
+	}
+	/* the blob's canonical form refuses what the API would */
+	struct bw_buf c = {0};
+	json_t *at = s_context(BW_KMS_CONTEXT_MAX_BYTES, 2),
+	       *over = s_context(BW_KMS_CONTEXT_MAX_BYTES + 1, 2);
+	assert_int_equal(bw_kms_ct_context(at, &c), 0);
+	bw_buf_reset(&c);
+	assert_int_equal(bw_kms_ct_context(over, &c), -1);
+	bw_buf_free(&c);
+	/* Encrypt / Decrypt at the limit through the handlers */
+	char k[37];
+	s_make_key("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT", k);
+	json_t *enc = s_encrypt(k, "at the limit", json_incref(at)), *out = NULL;
+	assert_int_equal(
+	    s_run("Decrypt",
+	          json_pack("{s:O, s:O}", "CiphertextBlob", json_object_get(enc, "CiphertextBlob"),
+	                    "EncryptionContext", at),
+	          &out),
+	    0);
+	json_decref(out);
+	json_decref(enc);
+	json_decref(at);
+	json_decref(over);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1273,6 +1370,7 @@ int main(void)
 	    cmocka_unit_test(test_import_type),
 	    cmocka_unit_test(test_reimport_legacy_material),
 	    cmocka_unit_test(test_hmac_reimport),
+	    cmocka_unit_test(test_context_limits),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
