@@ -22,6 +22,7 @@
 
 #include "gateway/authz.h"
 #include "gateway/resource.h"
+#include "services/kms/kms_crypto.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -473,6 +474,10 @@ int bw_kms_authorize(struct bw_call *call, const json_t *in)
 {
 	const struct bw_op_impl *impl = call->impl;
 	const char *op = impl->name;
+	/* An encryption context over KMS's limits is refused before it becomes
+	 * condition keys: nothing of it is evaluated (kms_crypto.h). */
+	if (bw_kms_context_or_fail(call, in) != 0)
+		return -1;
 	if (strcmp(op, "DeleteAlias") == 0)
 		return s_alias_iam(call, in, impl->iam_action) != 0
 		               ? -1

@@ -92,7 +92,7 @@ int bw_kms_ct_context(const json_t *ctx, struct bw_buf *out)
 	if (n && !pairs)
 		return -1;
 	const char *k;
-	size_t klen;
+	size_t klen, total = 0;
 	json_t *v;
 	int rc = -1;
 	json_object_keylen_foreach((json_t *)ctx, k, klen, v)
@@ -100,7 +100,12 @@ int bw_kms_ct_context(const json_t *ctx, struct bw_buf *out)
 		if (!json_is_string(v) || i >= n)
 			goto done;
 		pairs[i++] = (struct s_pair){k, klen, json_string_value(v), json_string_length(v)};
+		total += klen + json_string_length(v);
 	}
+	/* the API refuses a larger context before it is authorized
+	 * (bw_kms_context_or_fail); no blob binds one either way */
+	if (total > BW_KMS_CONTEXT_MAX_BYTES)
+		goto done;
 	if (n)
 		qsort(pairs, n, sizeof *pairs, s_pair_cmp);
 	if (s_put_u32(out, n) != 0)

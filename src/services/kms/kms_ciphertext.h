@@ -47,6 +47,9 @@
 #define BW_KMS_CT_MAX_PLAINTEXT 4096
 #define BW_KMS_CT_MIN_LEN       (BW_KMS_CT_HEADER_LEN + BW_KMS_CT_TAG_LEN)
 #define BW_KMS_CT_MAX_LEN       (BW_KMS_CT_MIN_LEN + BW_KMS_CT_MAX_PLAINTEXT)
+/* The most bytes of keys and values an encryption context may hold (why:
+ * kms_crypto.h); canonical() refuses more. */
+#define BW_KMS_CONTEXT_MAX_BYTES 8192
 
 /* A parsed blob: views into the caller's bytes, plus the ids as C strings. */
 struct bw_kms_ct {
@@ -63,7 +66,8 @@ struct bw_kms_ct {
 BW_MUST_CHECK int bw_kms_ct_parse(struct bw_cur blob, struct bw_kms_ct *out);
 
 /* canonical(ctx) appended to out. ctx may be NULL (no context); else it
- * must be an object of strings. -1 otherwise. */
+ * must be an object of strings whose keys and values hold at most
+ * BW_KMS_CONTEXT_MAX_BYTES bytes. -1 otherwise. */
 BW_MUST_CHECK int bw_kms_ct_context(const json_t *ctx, struct bw_buf *out);
 
 /* Encrypt plaintext (<= 4096 bytes) under the 32-byte key into a blob

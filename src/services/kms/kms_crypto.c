@@ -8,14 +8,19 @@
  * Decrypt finds the key and material in it. RSA ENCRYPT_DECRYPT keys take
  * RSAES_OAEP_SHA_1/SHA_256; their ciphertext carries nothing, so Decrypt
  * needs KeyId and EncryptionAlgorithm, as in KMS.
+ *
+ * The encryption context's limits (bw_kms_context_or_fail) are checked
+ * here for every operation, called by bw_kms_authorize before anything is
+ * evaluated.
  */
-#include <stdlib.h>
-#include <openssl/sha.h>
-#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/encoding.h"
@@ -112,6 +117,13 @@ int bw_kms_open_material_or_fail(struct bw_call *call, const json_t *key_doc,
 		           : s_internal(call);
 	if (rc != BW_STORE_OK)
 		return s_internal(call);
+	if (!json_object_get(doc, "Sealed")) {
+		/* imported material deleted (DeleteImportedKeyMaterial keeps its
+		 * record): the key needs the same bytes imported again */
+		json_decref(doc);
+		return bw_fail(call, "KMSInvalidStateException", "%s is pending import.",
+		               bw_kms_doc_str(key_doc, "Arn"));
+	}
 	if (bw_kms_material_open(call->root_key, call->account_id, key_id, doc, secret) != 0) {
 		json_decref(doc);
 		return s_internal(call);
@@ -120,6 +132,94 @@ int bw_kms_open_material_or_fail(struct bw_call *call, const json_t *key_doc,
 		*material_doc = doc;
 	else
 		json_decref(doc);
+	return 0;
+}
+
+size_t bw_kms_context_bytes(const json_t *ctx)
+{
+	if (!ctx || json_is_null(ctx))
+		return 0;
+	if (!json_is_object(ctx))
+		return SIZE_MAX;
+	size_t total = 0, klen;
+	const char *k;
+	json_t *v;
+	/* no overflow: the lengths add up to less than the request's size */
+	json_object_keylen_foreach((json_t *)ctx, k, klen, v)
+	{
+		if (!json_is_string(v))
+			return SIZE_MAX;
+		total += klen + json_string_length(v);
+	}
+	return total;
+}
+
+/* Characters (code points) of UTF-8 text: its bytes less continuations. */
+static size_t s_utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+static int s_context_member_or_fail(struct bw_call *call, const json_t *in, const char *member)
+{
+	size_t n = bw_kms_context_bytes(json_object_get(in, member));
+	if (n == SIZE_MAX)
+		return bw_fail(call, "ValidationException",
+		               "%s must be a map of string keys to string values.", member);
+	if (n > BW_KMS_CONTEXT_MAX_BYTES)
+		return bw_fail(call, "ValidationException",
+		               "The %s is too large: its keys and values are %zu bytes, more than "
+		               "the %d bytes an encryption context may hold.",
+		               member, n, BW_KMS_CONTEXT_MAX_BYTES);
+	return 0;
+}
+
+/* A grant constraint's context (CreateGrant's Constraints). */
+static int s_constraint_or_fail(struct bw_call *call, const json_t *constraints, const char *member)
+{
+	const json_t *ctx = json_object_get(constraints, member);
+	if (!ctx)
+		return 0;
+	if (bw_kms_context_bytes(ctx) == SIZE_MAX)
+		return bw_fail(call, "ValidationException",
+		               "%s must be a map of string keys to string values.", member);
+	size_t pairs = json_object_size(ctx), chars = 0, klen;
+	const char *k;
+	json_t *v;
+	json_object_keylen_foreach((json_t *)ctx, k, klen, v)
+	{
+		chars += s_utf8_chars(k, klen) +
+		         s_utf8_chars(json_string_value(v), json_string_length(v));
+	}
+	if (pairs > BW_KMS_GRANT_CONTEXT_MAX_PAIRS)
+		return bw_fail(call, "ValidationException",
+		               "Each grant constraint can include up to %d encryption context "
+		               "pairs; %s has %zu.",
+		               BW_KMS_GRANT_CONTEXT_MAX_PAIRS, member, pairs);
+	if (chars > BW_KMS_GRANT_CONTEXT_MAX_CHARS)
+		return bw_fail(call, "ValidationException",
+		               "The encryption context in each grant constraint cannot exceed %d "
+		               "characters; %s has %zu.",
+		               BW_KMS_GRANT_CONTEXT_MAX_CHARS, member, chars);
+	return 0;
+}
+
+int bw_kms_context_or_fail(struct bw_call *call, const json_t *in)
+{
+	static const char *const members[] = {"EncryptionContext", "SourceEncryptionContext",
+	                                      "DestinationEncryptionContext"};
+	for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
+		if (s_context_member_or_fail(call, in, members[i]) != 0)
+			return -1;
+	const json_t *c = json_object_get(in, "Constraints");
+	if (!json_is_object(c))
+		return 0;
+	if (s_constraint_or_fail(call, c, "EncryptionContextEquals") != 0 ||
+	    s_constraint_or_fail(call, c, "EncryptionContextSubset") != 0)
+		return -1;
 	return 0;
 }
 

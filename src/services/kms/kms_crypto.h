@@ -10,10 +10,12 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "crypto/seal.h"
 #include "gateway/call.h"
+#include "services/kms/kms_ciphertext.h"
 #include "services/service.h"
 
 enum bw_kms_spec_kind {
@@ -47,6 +49,40 @@ int bw_kms_keygen_asym(const struct bw_kms_spec *spec, struct bw_buf *priv, stru
 int bw_kms_material_seal(const struct bw_root_key *rk, const char *account, const char *key_id,
                          struct bw_cur secret, struct bw_cur public_der, const char *origin,
                          json_t **material_doc);
+/* The same under a given MaterialId (32 lower-case hex): imported material
+ * under the id its bytes make (bw_kms_material_import_id). */
+int bw_kms_material_seal_as(const struct bw_root_key *rk, const char *account, const char *key_id,
+                            const char *material_id, struct bw_cur secret, struct bw_cur public_der,
+                            const char *origin, json_t **material_doc);
+
+/*
+ * The encryption context's limits, checked for every request before it is
+ * authorized (bw_kms_authorize), so no oversized context ever reaches the
+ * authorization context or a ciphertext:
+ *   - EncryptionContext, SourceEncryptionContext,
+ *     DestinationEncryptionContext: an object of strings whose keys and
+ *     values together are at most BW_KMS_CONTEXT_MAX_BYTES (8192) bytes of
+ *     UTF-8 (kms_ciphertext.h, whose blobs never bind a larger one);
+ *   - Constraints.EncryptionContextEquals / EncryptionContextSubset (a
+ *     grant): at most 8 pairs and 384 characters each, as CreateGrant
+ *     documents ("Each constraint value can include up to 8 encryption
+ *     context pairs. The encryption context value in each constraint
+ *     cannot exceed 384 characters.").
+ * AWS's KMS guide states no total for the context itself ("Encryption
+ * context rules" name none). The figure AWS does publish is in the KMS XKS
+ * proxy API specification, for the associated data KMS derives from the
+ * context: "The XKS Proxy MUST be able to handle AAD values up to 8192
+ * bytes in length". We take 8192 bytes as the limit. Over a limit:
+ * ValidationException, the model's generic input error (no operation lists
+ * a specific one for it).
+ */
+#define BW_KMS_GRANT_CONTEXT_MAX_PAIRS 8
+#define BW_KMS_GRANT_CONTEXT_MAX_CHARS 384
+/* 0, or -1 with the call failed (ValidationException). */
+int bw_kms_context_or_fail(struct bw_call *call, const json_t *in);
+/* The bytes of an encryption context's keys and values; SIZE_MAX when ctx
+ * is not an object of strings. NULL / JSON null: 0. */
+size_t bw_kms_context_bytes(const json_t *ctx);
 
 /* Shared by the cryptographic operations (kms_crypto.c). Each _or_fail
  * fails the call with KMS's error and returns -1. */

@@ -9,9 +9,13 @@
  * RSA_AES_KEY_WRAP_SHA_1/SHA_256 (an RSA-OAEP-wrapped ephemeral AES-256
  * key followed by the material under AES key wrap with padding, RFC 5649,
  * as KMS defines it) — checks the length for the key spec and seals the
- * material like generated material. Re-importing must bring the same
- * bytes (compared in constant time). Expiry (ValidTo) is checked when the
- * key is used (bw_kms_check_key_or_fail), so no timer is needed.
+ * material like generated material, under the MaterialId its bytes make
+ * (bw_kms_material_import_id, keyed by the root key). That id outlives
+ * DeleteImportedKeyMaterial, which drops only the sealed bytes: a re-import
+ * must make the same id (compared in constant time) — the same bytes — and
+ * then lands where it was, so ciphertexts naming it decrypt again. Expiry
+ * (ValidTo) is checked when the key is used (bw_kms_check_key_or_fail), so
+ * no timer is needed.
  *
  * Only symmetric (SYMMETRIC_DEFAULT) and HMAC keys take imported material
  * here; asymmetric imports are refused with UnsupportedOperationException.
@@ -247,22 +251,124 @@ static int s_expiry_or_fail(struct bw_call *call, const json_t *in, const char *
 	return bw_fail(call, "ValidationException", "ExpirationModel %s is not valid.", *model);
 }
 
+/* The material document of key_id (kms/material "<key id>/..."), a copy
+ * the caller owns, or NULL when none was ever imported. An EXTERNAL key
+ * holds one at most: a NEW_KEY_MATERIAL import into a key that has one is
+ * refused. Read inside the caller's transaction, so two imports cannot
+ * both find none. */
+static int s_imported_or_fail(struct bw_call *call, const char *key_id, json_t **mdoc)
+{
+	char prefix[64];
+	struct bw_doc_page page = {.prefix = prefix, .limit = 2};
+	json_t *docs = NULL;
+	bool more = false;
+	*mdoc = NULL;
+	snprintf(prefix, sizeof prefix, "%s/", key_id);
+	if (bw_doc_list(call->store, BW_KMS_MATERIAL, call->account_id, &page, &docs, &more) !=
+	        BW_STORE_OK ||
+	    json_array_size(docs) > 1) {
+		json_decref(docs);
+		return s_internal(call);
+	}
+	if (json_array_size(docs) == 1 &&
+	    !(*mdoc = json_deep_copy(json_object_get(json_array_get(docs, 0), "doc")))) {
+		json_decref(docs);
+		return s_internal(call);
+	}
+	json_decref(docs);
+	return 0;
+}
+
+static int s_incorrect_material(struct bw_call *call)
+{
+	return bw_fail(call, "IncorrectKeyMaterialException",
+	               "The key material does not match the key material previously imported "
+	               "into this KMS key.");
+}
+
+/*
+ * Whether material is the material prev holds or held, compared in
+ * constant time. By the id its bytes make: prev's ImportId, else its
+ * MaterialId. Material imported before ids were computed has a random
+ * MaterialId and, while it is still there, no ImportId: its bytes are
+ * compared then.
+ */
+static int s_same_material_or_fail(struct bw_call *call, const char *key_id, const json_t *prev,
+                                   struct bw_cur material, const char *import_id)
+{
+	const char *want = bw_kms_doc_str(prev, "ImportId");
+	if (!*want)
+		want = bw_kms_doc_str(prev, "MaterialId");
+	bool same = strlen(want) == BW_KMS_MATERIAL_ID_LEN &&
+	            bw_ct_equal(want, import_id, BW_KMS_MATERIAL_ID_LEN);
+	if (!same && !json_object_get(prev, "ImportId") && json_object_get(prev, "Sealed")) {
+		struct bw_buf current = {.secret = true};
+		if (bw_kms_material_open(call->root_key, call->account_id, key_id, prev,
+		                         &current) != 0) {
+			bw_buf_free(&current);
+			return s_internal(call);
+		}
+		same = current.len == material.len &&
+		       bw_ct_equal(current.data, material.ptr, material.len);
+		bw_buf_free(&current);
+	}
+	return same ? 0 : s_incorrect_material(call);
+}
+
+/*
+ * The material document a successful import writes, under the id mid:
+ * sealed anew (the bytes are the same; only the seal's nonce changes),
+ * ImportState IMPORTED, and for material imported before ids were
+ * computed the id its bytes make (ImportId), kept for when it is deleted.
+ */
+static int s_material_doc(struct bw_call *call, const char *key_id, const char *mid,
+                          const char *import_id, const json_t *prev, struct bw_cur material,
+                          json_t **mdoc)
+{
+	if (bw_kms_material_seal_as(call->root_key, call->account_id, key_id, mid, material,
+	                            bw_cur_from(NULL, 0), "EXTERNAL", mdoc) != 0)
+		return s_internal(call);
+	int ok = json_object_set_new(*mdoc, "ImportState", json_string("IMPORTED")) == 0;
+	if (ok && prev && json_object_get(prev, "CreateDate"))
+		ok = json_object_set(*mdoc, "CreateDate", json_object_get(prev, "CreateDate")) == 0;
+	if (ok && strcmp(mid, import_id) != 0)
+		ok = json_object_set_new(*mdoc, "ImportId", json_string(import_id)) == 0;
+	return ok ? 0 : s_internal(call);
+}
+
+/*
+ * ImportKeyMaterial. AWS: "After you successfully import key material into
+ * a KMS key, you can reimport the same key material into that KMS key, but
+ * you cannot import different key material" — also after
+ * DeleteImportedKeyMaterial, which keeps the material's record. The same
+ * bytes go back under the same MaterialId, so what was encrypted before
+ * decrypts again. ImportType NEW_KEY_MATERIAL (the default of a first
+ * import) adds a material to a key that has one only for on-demand rotation
+ * of imported keys, which this server does not do: refused then.
+ */
 int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *out)
 {
-	json_t *key_doc = NULL, *token_doc = NULL, *mdoc = NULL;
+	json_t *key_doc = NULL, *token_doc = NULL, *mdoc = NULL, *prev = NULL;
 	struct bw_buf hex = {0}, wrapped = {0}, material = {.secret = true}, sealed = {0},
-	              priv = {.secret = true}, current = {.secret = true};
+	              priv = {.secret = true};
 	EVP_PKEY *pkey = NULL;
-	const char *model = NULL;
+	const char *model = NULL, *type = s_str(in, "ImportType");
+	const char *want_mid = s_str(in, "KeyMaterialId");
 	double valid_to = 0;
-	char aad[128], path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	char aad[128], path[128],
+	    mid[BW_KMS_MATERIAL_ID_LEN + 1] = "", import_id[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	bool in_txn = false;
 	int rc = -1;
-	if (s_str(in, "ImportType") &&
-	    strcmp(s_str(in, "ImportType"), "EXISTING_KEY_MATERIAL") != 0)
-		return bw_fail(
-		    call, "UnsupportedOperationException",
-		    "ImportType %s (multiple key materials) is not supported by bulwark.",
-		    s_str(in, "ImportType"));
+	if (type && strcmp(type, "NEW_KEY_MATERIAL") != 0 &&
+	    strcmp(type, "EXISTING_KEY_MATERIAL") != 0)
+		return bw_fail(call, "ValidationException",
+		               "1 validation error detected: Value '%s' at 'importType' failed to "
+		               "satisfy constraint: Member must satisfy enum value set: "
+		               "[NEW_KEY_MATERIAL, EXISTING_KEY_MATERIAL]",
+		               type);
+	if (type && strcmp(type, "NEW_KEY_MATERIAL") == 0 && want_mid)
+		return bw_fail(call, "ValidationException",
+		               "A KeyMaterialId cannot be given with ImportType NEW_KEY_MATERIAL.");
 	if (s_expiry_or_fail(call, in, &model, &valid_to) != 0)
 		return -1;
 	if (s_external_key_or_fail(call, in, &key_doc) != 0)
@@ -294,30 +400,47 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 		goto done;
 	}
 	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
-	const char *cur_mid = bw_kms_doc_str(key_doc, "CurrentMaterialId");
-	if (*cur_mid) {
-		/* re-import: the very same bytes, or nothing */
-		if (bw_kms_open_material_or_fail(call, key_doc, NULL, "KMSInternalException",
-		                                 &current, NULL) != 0)
-			goto done;
-		if (current.len != material.len ||
-		    !bw_ct_equal(current.data, material.data, material.len)) {
-			bw_fail(call, "IncorrectKeyMaterialException",
-			        "The key material does not match the key material previously "
-			        "imported "
-			        "into this KMS key.");
-			goto done;
-		}
-		snprintf(mid, sizeof mid, "%s", cur_mid);
-	} else {
-		if (bw_kms_material_seal(call->root_key, call->account_id, key_id,
-		                         bw_cur_from(material.data, material.len),
-		                         bw_cur_from(NULL, 0), "EXTERNAL", &mdoc) != 0) {
-			s_internal(call);
-			goto done;
-		}
-		snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(mdoc, "MaterialId"));
+	struct bw_cur bytes = bw_cur_from(material.data, material.len);
+	if (bw_kms_material_import_id(call->root_key, call->account_id, key_id, bytes, import_id) !=
+	        0 ||
+	    bw_store_begin(call->store) != BW_STORE_OK) {
+		s_internal(call);
+		goto done;
 	}
+	in_txn = true;
+	if (s_imported_or_fail(call, key_id, &prev) != 0)
+		goto done;
+	if (prev) {
+		if (type && strcmp(type, "NEW_KEY_MATERIAL") == 0) {
+			bw_fail(call, "UnsupportedOperationException",
+			        "%s already has key material. Importing new key material into it "
+			        "(on-demand rotation of imported key material) is not supported by "
+			        "bulwark.",
+			        bw_kms_doc_str(key_doc, "Arn"));
+			goto done;
+		}
+		if (s_same_material_or_fail(call, key_id, prev, bytes, import_id) != 0)
+			goto done;
+		snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(prev, "MaterialId"));
+	} else {
+		if (type && strcmp(type, "EXISTING_KEY_MATERIAL") == 0) {
+			bw_fail(call, "IncorrectKeyMaterialException",
+			        "No key material was imported into %s before. Import it with "
+			        "ImportType NEW_KEY_MATERIAL.",
+			        bw_kms_doc_str(key_doc, "Arn"));
+			goto done;
+		}
+		snprintf(mid, sizeof mid, "%s", import_id);
+	}
+	/* "When you re-import key material with a specified key material ID,
+	 * KMS computes the identifier for the key material [and] matches [it]
+	 * against the specified key material ID" */
+	if (want_mid && strcmp(want_mid, mid) != 0) {
+		s_incorrect_material(call);
+		goto done;
+	}
+	if (s_material_doc(call, key_id, mid, import_id, prev, bytes, &mdoc) != 0)
+		goto done;
 	int ok = json_object_set_new(key_doc, "KeyState", json_string("Enabled")) == 0 &&
 	         json_object_set_new(key_doc, "Enabled", json_true()) == 0 &&
 	         json_object_set_new(key_doc, "CurrentMaterialId", json_string(mid)) == 0 &&
@@ -328,19 +451,18 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 		ok = json_object_set_new(key_doc, "ValidTo", json_real(valid_to)) == 0;
 	else if (ok)
 		json_object_del(key_doc, "ValidTo");
-	if (!ok || bw_store_begin(call->store) != BW_STORE_OK) {
-		s_internal(call);
-		goto done;
-	}
 	snprintf(path, sizeof path, "%s/%s", key_id, mid);
-	if ((mdoc && bw_doc_create(call->store, BW_KMS_MATERIAL, call->account_id, path, mdoc) !=
-	                 BW_STORE_OK) ||
+	if (!ok ||
+	    bw_doc_put(call->store, BW_KMS_MATERIAL, call->account_id, path, mdoc) != BW_STORE_OK ||
 	    bw_doc_update(call->store, BW_KMS_KEY, call->account_id, key_id, key_doc) !=
 	        BW_STORE_OK ||
 	    bw_doc_delete(call->store, BW_KMS_IMPORT, call->account_id, bw_buf_cstr(&hex)) !=
-	        BW_STORE_OK ||
-	    bw_store_commit(call->store) != BW_STORE_OK) {
-		bw_store_rollback(call->store);
+	        BW_STORE_OK) {
+		s_internal(call);
+		goto done;
+	}
+	in_txn = false;
+	if (bw_store_commit(call->store) != BW_STORE_OK) {
 		s_internal(call);
 		goto done;
 	}
@@ -349,47 +471,105 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 		goto done;
 	rc = 0;
 done:
+	if (in_txn)
+		bw_store_rollback(call->store);
 	EVP_PKEY_free(pkey);
 	bw_buf_free(&hex);
 	bw_buf_free(&wrapped);
 	bw_buf_free(&material);
 	bw_buf_free(&sealed);
 	bw_buf_free(&priv);
-	bw_buf_free(&current);
+	json_decref(prev);
 	json_decref(mdoc);
 	json_decref(token_doc);
 	json_decref(key_doc);
 	return rc;
 }
 
+/*
+ * Make mdoc the record of deleted material: the sealed bytes go, the id
+ * stays (ImportState PENDING_IMPORT) for ImportKeyMaterial to compare a
+ * re-import against. Material imported before ids were computed gets the
+ * id its bytes make (ImportId) first, while they can still be read.
+ */
+static int s_forget_bytes_or_fail(struct bw_call *call, const char *key_id, json_t *mdoc)
+{
+	if (!json_object_get(mdoc, "Sealed"))
+		return 0; /* deleted before */
+	if (!json_object_get(mdoc, "ImportState") && !json_object_get(mdoc, "ImportId")) {
+		struct bw_buf bytes = {.secret = true};
+		char import_id[BW_KMS_MATERIAL_ID_LEN + 1];
+		int rc =
+		    bw_kms_material_open(call->root_key, call->account_id, key_id, mdoc, &bytes) !=
+		        0 ||
+		    bw_kms_material_import_id(call->root_key, call->account_id, key_id,
+		                              bw_cur_from(bytes.data, bytes.len), import_id) != 0;
+		bw_buf_free(&bytes);
+		if (rc != 0)
+			return s_internal(call);
+		if (strcmp(import_id, bw_kms_doc_str(mdoc, "MaterialId")) != 0 &&
+		    json_object_set_new(mdoc, "ImportId", json_string(import_id)) != 0)
+			return s_internal(call);
+	}
+	json_object_del(mdoc, "Sealed");
+	if (json_object_set_new(mdoc, "ImportState", json_string("PENDING_IMPORT")) != 0)
+		return s_internal(call);
+	return 0;
+}
+
+/*
+ * DeleteImportedKeyMaterial: the key becomes PendingImport and its bytes
+ * are gone from the store; the material's id and record stay, and so does
+ * the key's CurrentKeyMaterialId, as in AWS.
+ */
 int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in, json_t *out)
 {
-	json_t *key_doc = NULL;
-	char prefix[64], mid[BW_KMS_MATERIAL_ID_LEN + 1];
+	json_t *key_doc = NULL, *mdoc = NULL;
+	const char *want_mid = s_str(in, "KeyMaterialId");
+	char path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	bool in_txn = false;
 	int rc = -1;
 	if (s_external_key_or_fail(call, in, &key_doc) != 0)
 		return -1;
 	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
-	snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(key_doc, "CurrentMaterialId"));
-	snprintf(prefix, sizeof prefix, "%s/", key_id);
-	if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingDeletion") != 0) {
-		json_object_set_new(key_doc, "KeyState", json_string("PendingImport"));
-		json_object_set_new(key_doc, "Enabled", json_false());
-	}
-	static const char *const drop[] = {"CurrentMaterialId", "CurrentKeyMaterialId", "ValidTo",
-	                                   "ExpirationModel"};
-	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
-		json_object_del(key_doc, drop[i]);
 	if (bw_store_begin(call->store) != BW_STORE_OK) {
 		s_internal(call);
 		goto done;
 	}
-	if (bw_doc_delete_prefix(call->store, BW_KMS_MATERIAL, call->account_id, prefix) !=
-	        BW_STORE_OK ||
-	    bw_doc_update(call->store, BW_KMS_KEY, call->account_id, key_id, key_doc) !=
-	        BW_STORE_OK ||
-	    bw_store_commit(call->store) != BW_STORE_OK) {
-		bw_store_rollback(call->store);
+	in_txn = true;
+	if (s_imported_or_fail(call, key_id, &mdoc) != 0)
+		goto done;
+	if (mdoc)
+		snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(mdoc, "MaterialId"));
+	if (want_mid && strcmp(want_mid, mid) != 0) {
+		bw_fail(call, "NotFoundException", "Key material %s of %s was not found.", want_mid,
+		        bw_kms_doc_str(key_doc, "Arn"));
+		goto done;
+	}
+	if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingDeletion") != 0) {
+		json_object_set_new(key_doc, "KeyState", json_string("PendingImport"));
+		json_object_set_new(key_doc, "Enabled", json_false());
+	}
+	/* CurrentKeyMaterialId stays: AWS still names the material after the
+	 * deletion, and a re-import of it brings the same id back */
+	static const char *const drop[] = {"CurrentMaterialId", "ValidTo", "ExpirationModel"};
+	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+		json_object_del(key_doc, drop[i]);
+	snprintf(path, sizeof path, "%s/%s", key_id, mid);
+	if (mdoc && (s_forget_bytes_or_fail(call, key_id, mdoc) != 0 ||
+	             bw_doc_update(call->store, BW_KMS_MATERIAL, call->account_id, path, mdoc) !=
+	                 BW_STORE_OK)) {
+		if (!call->failed)
+			s_internal(call);
+		goto done;
+	}
+	if (bw_doc_update(call->store, BW_KMS_KEY, call->account_id, key_id, key_doc) !=
+	    BW_STORE_OK) {
+		s_internal(call);
+		goto done;
+	}
+	in_txn = false;
+	if (bw_store_commit(call->store) != BW_STORE_OK) {
 		s_internal(call);
 		goto done;
 	}
@@ -399,6 +579,9 @@ int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in, 
 		goto done;
 	rc = 0;
 done:
+	if (in_txn)
+		bw_store_rollback(call->store);
+	json_decref(mdoc);
 	json_decref(key_doc);
 	return rc;
 }

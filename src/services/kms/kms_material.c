@@ -7,10 +7,17 @@
  * and HMAC_* (28/32/48/64 bytes, the lengths KMS uses); the private key as
  * PKCS#8 DER for RSA and ECC specs. The public half of an asymmetric key is
  * not secret and rides beside it as base64 DER SubjectPublicKeyInfo.
+ *
+ * Generated material gets a random MaterialId. Imported material gets one
+ * computed from the bytes (bw_kms_material_import_id), as AWS assigns "a
+ * unique identifier to the key material based on the KMS key ID and the
+ * imported key material": re-importing the same bytes lands on the same id
+ * — so ciphertexts naming it decrypt again — and different bytes cannot.
  */
 #include <openssl/core_names.h>
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -18,6 +25,7 @@
 #include <time.h>
 
 #include "core/encoding.h"
+#include "crypto/digest.h"
 #include "services/kms/kms_crypto.h"
 #include "services/kms/kms_store.h"
 
@@ -55,36 +63,95 @@ int bw_kms_material_aad(const char *account, const char *key_id, const char *mat
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
-static int s_new_material_id(char out[BW_KMS_MATERIAL_ID_LEN + 1])
+static void s_hex_id(const uint8_t raw[BW_KMS_MATERIAL_ID_LEN / 2],
+                     char out[BW_KMS_MATERIAL_ID_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	uint8_t raw[BW_KMS_MATERIAL_ID_LEN / 2];
-	if (RAND_bytes(raw, sizeof raw) != 1)
-		return -1;
-	for (size_t i = 0; i < sizeof raw; i++) {
+	for (size_t i = 0; i < BW_KMS_MATERIAL_ID_LEN / 2; i++) {
 		out[2 * i] = hex[raw[i] >> 4];
 		out[2 * i + 1] = hex[raw[i] & 15];
 	}
 	out[BW_KMS_MATERIAL_ID_LEN] = 0;
+}
+
+static int s_new_material_id(char out[BW_KMS_MATERIAL_ID_LEN + 1])
+{
+	uint8_t raw[BW_KMS_MATERIAL_ID_LEN / 2];
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		return -1;
+	s_hex_id(raw, out);
 	return 0;
 }
 
-int bw_kms_material_seal(const struct bw_root_key *rk, const char *account, const char *key_id,
-                         struct bw_cur secret, struct bw_cur public_der, const char *origin,
-                         json_t **material_doc)
+/* HKDF-SHA256(root key, info) -> 32 bytes. The info strings of this file
+ * start "bulwark/kms/", those of sealing keys "bulwark/seal/" (crypto/seal.c):
+ * no key derived here is ever a sealing key. */
+static int s_derive(const struct bw_root_key *rk, const char *info, uint8_t out[32])
 {
-	char mid[BW_KMS_MATERIAL_ID_LEN + 1], aad[256];
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	int rc = -1;
+	if (ctx) {
+		OSSL_PARAM params[] = {
+		    OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
+		    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)rk->key,
+		                                      sizeof rk->key),
+		    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+		                                      strlen(info)),
+		    OSSL_PARAM_construct_end(),
+		};
+		rc = EVP_KDF_derive(ctx, out, 32, params) == 1 ? 0 : -1;
+	}
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	return rc;
+}
+
+int bw_kms_material_import_id(const struct bw_root_key *rk, const char *account, const char *key_id,
+                              struct bw_cur secret, char out[BW_KMS_MATERIAL_ID_LEN + 1])
+{
+	uint8_t key[32], mac[32];
+	struct bw_buf msg = {.secret = true};
+	int rc = -1;
+	out[0] = 0;
+	if (!rk || !rk->loaded || !account || !key_id || !secret.ptr || !secret.len)
+		return -1;
+	/* Keyed, so the id (in every ciphertext, every response, the trail)
+	 * cannot be used to test guesses of the material without the root key;
+	 * bound to (account, key id), so two keys holding the same bytes do
+	 * not show it. Neither account ids nor key ids contain '|', and the
+	 * bytes come last: the message parses one way only. */
+	if (s_derive(rk, "bulwark/kms/v1/imported-material-id", key) != 0 ||
+	    bw_buf_appendf(&msg, "%s|%s|", account, key_id) != 0 ||
+	    bw_buf_append(&msg, secret.ptr, secret.len) != 0 ||
+	    !bw_hmac_sha256(key, sizeof key, msg.data, msg.len, mac))
+		goto done;
+	s_hex_id(mac, out);
+	rc = 0;
+done:
+	bw_cleanse(key, sizeof key);
+	bw_cleanse(mac, sizeof mac);
+	bw_buf_free(&msg);
+	return rc;
+}
+
+int bw_kms_material_seal_as(const struct bw_root_key *rk, const char *account, const char *key_id,
+                            const char *material_id, struct bw_cur secret, struct bw_cur public_der,
+                            const char *origin, json_t **material_doc)
+{
+	char aad[256];
 	struct bw_buf sealed = {0}, sealed64 = {0}, pub64 = {0};
 	json_t *doc = NULL;
 	int rc = -1;
 	*material_doc = NULL;
-	if (!rk || !rk->loaded || !origin || s_new_material_id(mid) != 0 ||
-	    bw_kms_material_aad(account, key_id, mid, aad, sizeof aad) != 0)
+	if (!rk || !rk->loaded || !origin || !material_id ||
+	    strlen(material_id) != BW_KMS_MATERIAL_ID_LEN ||
+	    bw_kms_material_aad(account, key_id, material_id, aad, sizeof aad) != 0)
 		return -1;
 	if (bw_seal(rk, BW_SEAL_PURPOSE_KMS_MATERIAL, bw_cur_str(aad), secret, &sealed) != 0 ||
 	    bw_base64_encode(sealed.data, sealed.len, &sealed64) != 0)
 		goto done;
-	doc = json_pack("{s:s, s:I, s:s, s:s}", "MaterialId", mid, "CreateDate",
+	doc = json_pack("{s:s, s:I, s:s, s:s}", "MaterialId", material_id, "CreateDate",
 	                (json_int_t)time(NULL), "Sealed", bw_buf_cstr(&sealed64), "Origin", origin);
 	if (!doc)
 		goto done;
@@ -102,6 +169,18 @@ done:
 	bw_buf_free(&sealed64);
 	bw_buf_free(&pub64);
 	return rc;
+}
+
+int bw_kms_material_seal(const struct bw_root_key *rk, const char *account, const char *key_id,
+                         struct bw_cur secret, struct bw_cur public_der, const char *origin,
+                         json_t **material_doc)
+{
+	char mid[BW_KMS_MATERIAL_ID_LEN + 1];
+	*material_doc = NULL;
+	if (s_new_material_id(mid) != 0)
+		return -1;
+	return bw_kms_material_seal_as(rk, account, key_id, mid, secret, public_der, origin,
+	                               material_doc);
 }
 
 /* Generate an RSA or EC key; its PKCS#8 DER into priv (secret) and its

@@ -25,7 +25,12 @@
  *                                                 "PublicKey" (base64 DER SPKI, asymmetric only),
  *                                                 "Origin": "AWS_KMS"|"EXTERNAL",
  *                                                 "RotationType": "AUTOMATIC"|"ON_DEMAND" (absent for
- *                                                 the first), "ValidTo" (imported, optional)}
+ *                                                 the first), "ValidTo" (imported, optional),
+ *                                                 imported only: "ImportState": "IMPORTED"|
+ *                                                 "PENDING_IMPORT" (deleted: no "Sealed" then),
+ *                                                 "ImportId" (the id its bytes make, when that
+ *                                                 is not its MaterialId: imported before ids
+ *                                                 were computed)}
  *   kms/alias         <alias name "alias/x">      {"AliasName", "AliasArn", "TargetKeyId",
  *                                                 "CreationDate", "LastUpdatedDate"}
  *   kms/import        <import token id>           {"KeyId", "WrappingKeySpec", "WrappingAlgorithm",
@@ -37,6 +42,13 @@
  * Material ids are 32 lower-case hex characters (random); a key's first
  * material is made with it and every rotation adds one; "CurrentMaterialId"
  * names the one that encrypts, and every older one still decrypts.
+ *
+ * Imported material (Origin EXTERNAL) is different: its id is computed
+ * from its bytes (bw_kms_material_import_id), and DeleteImportedKeyMaterial
+ * drops only the sealed bytes, keeping the document (ImportState
+ * PENDING_IMPORT) and the key's CurrentKeyMaterialId. The id is what
+ * ImportKeyMaterial compares a re-import against: only the same bytes go
+ * back in, under the same id, and the ciphertexts made before decrypt again.
  */
 #ifndef BW_SERVICES_KMS_STORE_H
 #define BW_SERVICES_KMS_STORE_H
@@ -69,6 +81,17 @@ int bw_kms_material_aad(const char *account, const char *key_id, const char *mat
  */
 int bw_kms_material_new(const struct bw_root_key *rk, const char *account, const char *key_id,
                         const char *key_spec, json_t **material_doc);
+
+/*
+ * The MaterialId of imported bytes for (account, key id): the first 16
+ * bytes, in hex, of HMAC-SHA256 under a key derived from the root key
+ * (HKDF-SHA256, info "bulwark/kms/v1/imported-material-id") over
+ * "<account>|<key id>|" and the bytes. Not secret: without the root key it
+ * tells nothing of the bytes. -1 on failure.
+ */
+int bw_kms_material_import_id(const struct bw_root_key *rk, const char *account,
+                              const char *key_id, struct bw_cur secret,
+                              char out[BW_KMS_MATERIAL_ID_LEN + 1]);
 
 /*
  * Unseal a kms/material document of (account, key id) into secret: the raw

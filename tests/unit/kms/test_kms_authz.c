@@ -5,7 +5,8 @@
  * grants with operations and both constraint kinds, a role grantee
  * matching its sessions, ReEncryptFrom/To, the condition keys
  * kms:EncryptionContext:* and kms:CallerAccount, grant tokens, RetireGrant's
- * rules and PutKeyPolicy's lockout safety check. */
+ * rules, PutKeyPolicy's lockout safety check, and the encryption context's
+ * size limit, refused before anything is evaluated. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -436,6 +437,70 @@ static void test_condition_keys(void **state)
 	s_denied("Encrypt", BOB_P, s_ctx_req(id, "a", "1"));
 }
 
+/* A context with n pairs of 60 bytes each ("key-NNNN": "v..."). */
+static json_t *s_big_context(size_t n)
+{
+	json_t *ctx = json_object();
+	char key[16], val[64];
+	memset(val, 'v', 51);
+	val[51] = 0;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "key-%04zu", i);
+		assert_int_equal(json_object_set_new(ctx, key, json_string(val)), 0);
+	}
+	return ctx;
+}
+
+static void s_refused(const char *op, enum who w, json_t *in)
+{
+	if (s_authorize(op, w, in) == 0)
+		fail_msg("%s allowed", op);
+	if (strcmp(s_call.err.code, "ValidationException") != 0)
+		fail_msg("%s: expected ValidationException, got %s: %s", op, s_call.err.code,
+		         s_call.err.message);
+}
+
+/* An encryption context over 8192 bytes (160 pairs here, the kind that once
+ * overflowed the authorization context) is refused by the authorize hook
+ * itself, for whoever asks, before any policy is evaluated — the same for a
+ * caller every policy allows and one none does. */
+static void test_context_limit_before_authorization(void **state)
+{
+	(void)state;
+	char id[37];
+	s_key(id, NULL, NULL);
+	char *p = s_policy("Allow", BOB, "kms:*", NULL);
+	s_set_policy(id, p);
+	free(p);
+	static const char *const ops[] = {"Encrypt", "Decrypt", "GenerateDataKey",
+	                                  "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+	                                  "GenerateDataKeyPairWithoutPlaintext"};
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		s_refused(ops[i], BOB_P,
+		          json_pack("{s:s, s:o}", "KeyId", id, "EncryptionContext", s_big_context(160)));
+		s_refused(ops[i], CAROL_P,
+		          json_pack("{s:s, s:o}", "KeyId", id, "EncryptionContext", s_big_context(160)));
+		s_allowed(ops[i], BOB_P,
+		          json_pack("{s:s, s:o}", "KeyId", id, "EncryptionContext", s_big_context(100)));
+	}
+	s_refused("ReEncrypt", BOB_P,
+	          json_pack("{s:s, s:s, s:s, s:o}", "CiphertextBlob", "AAAA", "SourceKeyId", id,
+	                    "DestinationKeyId", id, "SourceEncryptionContext", s_big_context(160)));
+	s_refused("ReEncrypt", BOB_P,
+	          json_pack("{s:s, s:s, s:s, s:o}", "CiphertextBlob", "AAAA", "SourceKeyId", id,
+	                    "DestinationKeyId", id, "DestinationEncryptionContext",
+	                    s_big_context(160)));
+	/* a grant constraint: 8 pairs at most */
+	s_refused("CreateGrant", BOB_P,
+	          json_pack("{s:s, s:s, s:[s], s:{s:o}}", "KeyId", id, "GranteePrincipal", ALICE,
+	                    "Operations", "Decrypt", "Constraints", "EncryptionContextSubset",
+	                    s_big_context(9)));
+	s_allowed("CreateGrant", BOB_P,
+	          json_pack("{s:s, s:s, s:[s], s:{s:o}}", "KeyId", id, "GranteePrincipal", ALICE,
+	                    "Operations", "Decrypt", "Constraints", "EncryptionContextSubset",
+	                    s_big_context(6)));
+}
+
 static void test_put_key_policy_checks(void **state)
 {
 	(void)state;
@@ -502,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_role_grantee_and_tokens),
 		cmocka_unit_test(test_re_encrypt),
 		cmocka_unit_test(test_condition_keys),
+		cmocka_unit_test(test_context_limit_before_authorization),
 		cmocka_unit_test(test_put_key_policy_checks),
 		cmocka_unit_test(test_create_key_iam_only),
 	};

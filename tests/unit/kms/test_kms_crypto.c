@@ -993,7 +993,7 @@ static void test_import(void **state)
 	               "ExpiredImportTokenException");
 	json_decref(tok);
 	json_decref(params);
-	/* delete: PendingImport, materials gone */
+	/* delete: PendingImport, the sealed bytes gone, the record kept */
 	assert_int_equal(s_run("DeleteImportedKeyMaterial", json_pack("{s:s}", "KeyId", k), &out),
 	                 0);
 	json_decref(out);
@@ -1001,15 +1001,354 @@ static void test_import(void **state)
 	assert_int_equal(bw_doc_get(s_store, BW_KMS_KEY, ACCT, k, &kdoc), 0);
 	assert_string_equal(json_string_value(json_object_get(kdoc, "KeyState")), "PendingImport");
 	json_decref(kdoc);
-	size_t count = 99;
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "%s/", k);
-	assert_int_equal(bw_doc_count(s_store, BW_KMS_MATERIAL, ACCT, prefix, &count), 0);
-	assert_int_equal(count, 0);
+	struct bw_doc_page page = {.prefix = prefix};
+	assert_int_equal(bw_doc_list(s_store, BW_KMS_MATERIAL, ACCT, &page, &docs, &more), 0);
+	assert_int_equal(json_array_size(docs), 1);
+	json_t *m = json_object_get(json_array_get(docs, 0), "doc");
+	assert_null(json_object_get(m, "Sealed"));
+	assert_string_equal(json_string_value(json_object_get(m, "ImportState")), "PENDING_IMPORT");
+	json_decref(docs);
 	s_expect_error("Decrypt",
 	               json_pack("{s:O}", "CiphertextBlob", json_object_get(enc, "CiphertextBlob")),
 	               "KMSInvalidStateException");
 	json_decref(enc);
+}
+
+/* Import material into k with a fresh token; 0 or -1 (s_call.err). */
+static int s_import(const char *k, const uint8_t *material, size_t len, json_t *extra,
+                    char mid[BW_KMS_MATERIAL_ID_LEN + 1])
+{
+	json_t *params = s_params(k, "RSAES_OAEP_SHA_256"), *out = NULL;
+	json_t *in = json_pack(
+	    "{s:s, s:O, s:o, s:s}", "KeyId", k, "ImportToken",
+	    json_object_get(params, "ImportToken"), "EncryptedKeyMaterial",
+	    s_wrap(json_object_get(params, "PublicKey"), "RSAES_OAEP_SHA_256", material, len),
+	    "ExpirationModel", "KEY_MATERIAL_DOES_NOT_EXPIRE");
+	if (extra) {
+		assert_int_equal(json_object_update(in, extra), 0);
+		json_decref(extra);
+	}
+	json_decref(params);
+	int rc = s_run("ImportKeyMaterial", in, &out);
+	if (rc == 0 && mid)
+		snprintf(mid, BW_KMS_MATERIAL_ID_LEN + 1, "%s",
+		         json_string_value(json_object_get(out, "KeyMaterialId")));
+	json_decref(out);
+	return rc;
+}
+
+static void s_expect_import_error(const char *k, const uint8_t *material, json_t *extra,
+                                  const char *code)
+{
+	assert_int_equal(s_import(k, material, 32, extra, NULL), -1);
+	if (strcmp(s_call.err.code, code) != 0)
+		fail_msg("ImportKeyMaterial: expected %s, got %s: %s", code, s_call.err.code,
+		         s_call.err.message);
+}
+
+static const char *s_key_str(const char *k, const char *member, char *buf, size_t len)
+{
+	json_t *doc = NULL;
+	assert_int_equal(bw_doc_get(s_store, BW_KMS_KEY, ACCT, k, &doc), 0);
+	const char *v = json_string_value(json_object_get(doc, member));
+	snprintf(buf, len, "%s", v ? v : "");
+	json_decref(doc);
+	return buf;
+}
+
+static void s_expect_plaintext(const json_t *enc, const char *want)
+{
+	json_t *out = NULL;
+	assert_int_equal(
+	    s_run("Decrypt",
+	          json_pack("{s:O}", "CiphertextBlob", json_object_get(enc, "CiphertextBlob")),
+	          &out),
+	    0);
+	uint8_t pt[64];
+	size_t n = s_unb64(json_object_get(out, "Plaintext"), pt, sizeof pt);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(pt, want, n);
+	json_decref(out);
+}
+
+/* The security hole: after DeleteImportedKeyMaterial, other bytes could be
+ * imported (old ciphertexts lost, new ones readable by whoever chose the
+ * bytes), and the same bytes came back under a new id (old ciphertexts
+ * still lost). */
+static void test_reimport_after_delete(void **state)
+{
+	(void)state;
+	char k[37], mid[BW_KMS_MATERIAL_ID_LEN + 1], again[BW_KMS_MATERIAL_ID_LEN + 1],
+	    want[BW_KMS_MATERIAL_ID_LEN + 1], buf[64];
+	s_make_key("SYMMETRIC_DEFAULT", "EXTERNAL", k);
+	uint8_t material[32], other[32];
+	RAND_bytes(material, sizeof material);
+	RAND_bytes(other, sizeof other);
+	assert_int_equal(s_import(k, material, 32, NULL, mid), 0);
+	/* the id is the one the bytes make, and the key shows it */
+	assert_int_equal(bw_kms_material_import_id(&s_rk, ACCT, k, bw_cur_from(material, 32), want),
+	                 0);
+	assert_string_equal(mid, want);
+	assert_string_equal(s_key_str(k, "CurrentKeyMaterialId", buf, sizeof buf), mid);
+	json_t *enc = s_encrypt(k, "before", json_pack("{s:s}", "a", "b"));
+	json_t *out = NULL;
+	assert_int_equal(s_run("DeleteImportedKeyMaterial", json_pack("{s:s}", "KeyId", k), &out),
+	                 0);
+	assert_string_equal(json_string_value(json_object_get(out, "KeyMaterialId")), mid);
+	json_decref(out);
+	/* AWS keeps CurrentKeyMaterialId; the material no longer encrypts */
+	assert_string_equal(s_key_str(k, "CurrentKeyMaterialId", buf, sizeof buf), mid);
+	assert_string_equal(s_key_str(k, "CurrentMaterialId", buf, sizeof buf), "");
+	/* the bytes are nowhere in the store (the record is only their id) */
+	json_t *docs = NULL;
+	bool more = false;
+	assert_int_equal(bw_doc_list(s_store, BW_KMS_MATERIAL, ACCT, NULL, &docs, &more), 0);
+	char *text = json_dumps(docs, 0);
+	assert_null(memmem(text, strlen(text), material, sizeof material));
+	free(text);
+	json_decref(docs);
+	/* different bytes: refused, and the key stays without material */
+	s_expect_import_error(k, other, NULL, "IncorrectKeyMaterialException");
+	assert_string_equal(s_key_str(k, "KeyState", buf, sizeof buf), "PendingImport");
+	s_expect_error("Encrypt", json_pack("{s:s, s:o}", "KeyId", k, "Plaintext", s_b64("x", 1)),
+	               "KMSInvalidStateException");
+	/* the same bytes: the same id, and what was encrypted before decrypts */
+	assert_int_equal(s_import(k, material, 32, NULL, again), 0);
+	assert_string_equal(again, mid);
+	assert_string_equal(s_key_str(k, "KeyState", buf, sizeof buf), "Enabled");
+	assert_int_equal(
+	    s_run("Decrypt",
+	          json_pack("{s:O, s:{s:s}}", "CiphertextBlob",
+	                    json_object_get(enc, "CiphertextBlob"), "EncryptionContext", "a", "b"),
+	          &out),
+	    0);
+	assert_string_equal(json_string_value(json_object_get(out, "KeyMaterialId")), mid);
+	json_decref(out);
+	json_decref(enc);
+	/* while imported, other bytes are refused too; the same are taken again */
+	s_expect_import_error(k, other, NULL, "IncorrectKeyMaterialException");
+	assert_int_equal(s_import(k, material, 32, NULL, again), 0);
+	assert_string_equal(again, mid);
+	/* deleting twice is harmless; a KeyMaterialId not the key's is not found */
+	s_expect_error("DeleteImportedKeyMaterial",
+	               json_pack("{s:s, s:s}", "KeyId", k, "KeyMaterialId",
+	                         "00000000000000000000000000000000"),
+	               "NotFoundException");
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(s_run("DeleteImportedKeyMaterial",
+		                       json_pack("{s:s, s:s}", "KeyId", k, "KeyMaterialId", mid),
+		                       &out),
+		                 0);
+		json_decref(out);
+	}
+	s_expect_import_error(k, other, NULL, "IncorrectKeyMaterialException");
+}
+
+static void test_import_type(void **state)
+{
+	(void)state;
+	char k[37], mid[BW_KMS_MATERIAL_ID_LEN + 1], again[BW_KMS_MATERIAL_ID_LEN + 1];
+	s_make_key("SYMMETRIC_DEFAULT", "EXTERNAL", k);
+	uint8_t material[32], other[32];
+	RAND_bytes(material, sizeof material);
+	RAND_bytes(other, sizeof other);
+	s_expect_import_error(k, material, json_pack("{s:s}", "ImportType", "SOMETHING"),
+	                      "ValidationException");
+	/* nothing to be the same as yet */
+	s_expect_import_error(k, material,
+	                      json_pack("{s:s}", "ImportType", "EXISTING_KEY_MATERIAL"),
+	                      "IncorrectKeyMaterialException");
+	s_expect_import_error(k, material,
+	                      json_pack("{s:s, s:s}", "ImportType", "NEW_KEY_MATERIAL",
+	                                "KeyMaterialId", "00000000000000000000000000000000"),
+	                      "ValidationException");
+	assert_int_equal(
+	    s_import(k, material, 32, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"), mid),
+	    0);
+	/* a second material would be on-demand rotation of imported material */
+	s_expect_import_error(k, other, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"),
+	                      "UnsupportedOperationException");
+	s_expect_import_error(k, material, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"),
+	                      "UnsupportedOperationException");
+	/* KeyMaterialId must be the id the bytes make */
+	s_expect_import_error(k, material,
+	                      json_pack("{s:s, s:s}", "ImportType", "EXISTING_KEY_MATERIAL",
+	                                "KeyMaterialId", "00000000000000000000000000000000"),
+	                      "IncorrectKeyMaterialException");
+	assert_int_equal(s_import(k, material, 32,
+	                          json_pack("{s:s, s:s}", "ImportType", "EXISTING_KEY_MATERIAL",
+	                                    "KeyMaterialId", mid),
+	                          again),
+	                 0);
+	assert_string_equal(again, mid);
+}
+
+/* Material imported before ids were computed: a random MaterialId, no
+ * ImportState. It keeps its id, and deleting it records the id its bytes
+ * make, so the rule holds for it too. */
+static void test_reimport_legacy_material(void **state)
+{
+	(void)state;
+	char k[37], mid[BW_KMS_MATERIAL_ID_LEN + 1], path[128], buf[64];
+	s_make_key("SYMMETRIC_DEFAULT", "EXTERNAL", k);
+	uint8_t material[32], other[32];
+	RAND_bytes(material, sizeof material);
+	RAND_bytes(other, sizeof other);
+	json_t *mdoc = NULL;
+	assert_int_equal(bw_kms_material_seal(&s_rk, ACCT, k, bw_cur_from(material, 32),
+	                                      bw_cur_from(NULL, 0), "EXTERNAL", &mdoc),
+	                 0);
+	const char *legacy = json_string_value(json_object_get(mdoc, "MaterialId"));
+	snprintf(path, sizeof path, "%s/%s", k, legacy);
+	assert_int_equal(bw_doc_create(s_store, BW_KMS_MATERIAL, ACCT, path, mdoc), 0);
+	s_set_key_field(k, "CurrentMaterialId", json_string(legacy));
+	s_set_key_field(k, "CurrentKeyMaterialId", json_string(legacy));
+	s_set_key_field(k, "KeyState", json_string("Enabled"));
+	s_set_key_field(k, "Enabled", json_true());
+	json_t *enc = s_encrypt(k, "legacy", NULL);
+	s_expect_import_error(k, other, NULL, "IncorrectKeyMaterialException");
+	assert_int_equal(s_import(k, material, 32, NULL, mid), 0);
+	assert_string_equal(mid, legacy);
+	json_t *out = NULL;
+	assert_int_equal(s_run("DeleteImportedKeyMaterial", json_pack("{s:s}", "KeyId", k), &out),
+	                 0);
+	json_decref(out);
+	s_expect_import_error(k, other, NULL, "IncorrectKeyMaterialException");
+	assert_int_equal(s_import(k, material, 32, NULL, mid), 0);
+	assert_string_equal(mid, legacy);
+	assert_string_equal(s_key_str(k, "CurrentKeyMaterialId", buf, sizeof buf), legacy);
+	s_expect_plaintext(enc, "legacy");
+	json_decref(enc);
+	/* and a legacy record deleted by this code before any re-import */
+	assert_int_equal(s_run("DeleteImportedKeyMaterial", json_pack("{s:s}", "KeyId", k), &out),
+	                 0);
+	json_decref(out);
+	json_t *m = NULL;
+	assert_int_equal(bw_doc_get(s_store, BW_KMS_MATERIAL, ACCT, path, &m), 0);
+	assert_non_null(json_object_get(m, "ImportId"));
+	assert_null(json_object_get(m, "Sealed"));
+	json_decref(m);
+	json_decref(mdoc);
+}
+
+static void test_hmac_reimport(void **state)
+{
+	(void)state;
+	char k[37], mid[BW_KMS_MATERIAL_ID_LEN + 1], again[BW_KMS_MATERIAL_ID_LEN + 1], buf[64];
+	s_make_key("HMAC_256", "EXTERNAL", k);
+	s_set_key_field(k, "KeyUsage", json_string("GENERATE_VERIFY_MAC"));
+	uint8_t material[32], other[32];
+	RAND_bytes(material, sizeof material);
+	RAND_bytes(other, sizeof other);
+	assert_int_equal(s_import(k, material, 32, NULL, mid), 0);
+	/* KMS shows CurrentKeyMaterialId for symmetric encryption keys only */
+	assert_string_equal(s_key_str(k, "CurrentKeyMaterialId", buf, sizeof buf), "");
+	json_t *out = NULL;
+	assert_int_equal(s_run("DeleteImportedKeyMaterial", json_pack("{s:s}", "KeyId", k), &out),
+	                 0);
+	json_decref(out);
+	s_expect_import_error(k, other, NULL, "IncorrectKeyMaterialException");
+	assert_int_equal(s_import(k, material, 32, NULL, again), 0);
+	assert_string_equal(again, mid);
+}
+
+/* ---- the encryption context's limits ---- */
+
+/* A context of n pairs "kNNNN": "v..." whose keys and values make total bytes. */
+static json_t *s_context(size_t total, size_t n)
+{
+	json_t *ctx = json_object();
+	char key[16], *val = malloc(total + 1);
+	assert_non_null(val);
+	size_t per = total / n;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "k%04zu", i);
+		size_t size = (i + 1 < n ? per : total - per * (n - 1)) - strlen(key);
+		memset(val, 'v', size);
+		val[size] = 0;
+		assert_int_equal(json_object_set_new(ctx, key, json_string(val)), 0);
+	}
+	free(val);
+	assert_int_equal(bw_kms_context_bytes(ctx), total);
+	return ctx;
+}
+
+static void s_expect_context(json_t *in, int want_rc)
+{
+	memset(&s_call, 0, sizeof s_call);
+	int rc = bw_kms_context_or_fail(&s_call, in);
+	json_decref(in);
+	assert_int_equal(rc, want_rc);
+	assert_int_equal(s_call.failed, rc != 0);
+	if (rc != 0)
+		assert_string_equal(s_call.err.code, "ValidationException");
+}
+
+static void test_context_limits(void **state)
+{
+	(void)state;
+	assert_int_equal(bw_kms_context_bytes(NULL), 0);
+	assert_int_equal(bw_kms_context_bytes(json_null()), 0);
+	json_t *bad = json_pack("{s:i}", "a", 1);
+	assert_int_equal(bw_kms_context_bytes(bad), SIZE_MAX);
+	json_decref(bad);
+	/* UTF-8 bytes, not characters: "é" is two */
+	json_t *wide = json_pack("{s:s}", "k", "\xc3\xa9");
+	assert_int_equal(bw_kms_context_bytes(wide), 3);
+	json_decref(wide);
+	static const char *const members[] = {"EncryptionContext", "SourceEncryptionContext",
+	                                      "DestinationEncryptionContext"};
+	for (size_t i = 0; i < 3; i++) {
+		s_expect_context(
+		    json_pack("{s:o}", members[i], s_context(BW_KMS_CONTEXT_MAX_BYTES, 3)), 0);
+		s_expect_context(
+		    json_pack("{s:o}", members[i], s_context(BW_KMS_CONTEXT_MAX_BYTES + 1, 3)), -1);
+		/* 160 pairs, each small: the total decides */
+		s_expect_context(json_pack("{s:o}", members[i], s_context(160 * 60, 160)), -1);
+		s_expect_context(json_pack("{s:o}", members[i], s_context(160 * 50, 160)), 0);
+		s_expect_context(json_pack("{s:[s]}", members[i], "x"), -1);
+	}
+	s_expect_context(json_object(), 0);
+	/* grant constraints: 8 pairs, 384 characters */
+	static const char *const kinds[] = {"EncryptionContextEquals", "EncryptionContextSubset"};
+	for (size_t i = 0; i < 2; i++) {
+		s_expect_context(json_pack("{s:{s:o}}", "Constraints", kinds[i], s_context(384, 8)),
+		                 0);
+		s_expect_context(json_pack("{s:{s:o}}", "Constraints", kinds[i], s_context(90, 9)),
+		                 -1);
+		s_expect_context(json_pack("{s:{s:o}}", "Constraints", kinds[i], s_context(385, 2)),
+		                 -1);
+		/* characters, not bytes: 300 two-byte characters are 300 */
+		char v[601];
+		for (size_t j = 0; j < 300; j++)
+			memcpy(v + 2 * j, "\xc3\xa9", 2);
+		v[600] = 0;
+		s_expect_context(json_pack("{s:{s:{s:s}}}", "Constraints", kinds[i], "k", v), 0);
+	}
+	/* the blob's canonical form refuses what the API would */
+	struct bw_buf c = {0};
+	json_t *at = s_context(BW_KMS_CONTEXT_MAX_BYTES, 2),
+	       *over = s_context(BW_KMS_CONTEXT_MAX_BYTES + 1, 2);
+	assert_int_equal(bw_kms_ct_context(at, &c), 0);
+	bw_buf_reset(&c);
+	assert_int_equal(bw_kms_ct_context(over, &c), -1);
+	bw_buf_free(&c);
+	/* Encrypt / Decrypt at the limit through the handlers */
+	char k[37];
+	s_make_key("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT", k);
+	json_t *enc = s_encrypt(k, "at the limit", json_incref(at)), *out = NULL;
+	assert_int_equal(
+	    s_run("Decrypt",
+	          json_pack("{s:O, s:O}", "CiphertextBlob", json_object_get(enc, "CiphertextBlob"),
+	                    "EncryptionContext", at),
+	          &out),
+	    0);
+	json_decref(out);
+	json_decref(enc);
+	json_decref(at);
+	json_decref(over);
 }
 
 int main(void)
@@ -1027,6 +1366,11 @@ int main(void)
 	    cmocka_unit_test(test_mac),
 	    cmocka_unit_test(test_rsa_oaep),
 	    cmocka_unit_test(test_import),
+	    cmocka_unit_test(test_reimport_after_delete),
+	    cmocka_unit_test(test_import_type),
+	    cmocka_unit_test(test_reimport_legacy_material),
+	    cmocka_unit_test(test_hmac_reimport),
+	    cmocka_unit_test(test_context_limits),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,7 +1,8 @@
 /* KMS key material: every KeySpec generates, seals and opens; the opened
  * bytes have the length (or the key type and size) the spec promises; the
  * public key matches the private one; a document moved to another key or
- * account, or tampered with, refuses to open. */
+ * account, or tampered with, refuses to open; imported material's id is
+ * keyed and made by its bytes and key alone. */
 /* clang-format off: cmocka needs these first */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -191,6 +192,64 @@ static void test_seal_given_bytes(void **state)
 	json_decref(doc);
 }
 
+/* Imported material's id: the same bytes make the same id for the same
+ * key, and nothing else does — not other bytes, not another key or account,
+ * not another root key; it is keyed (not a plain hash of the bytes). */
+static void test_import_id(void **state)
+{
+	(void)state;
+	uint8_t a[32], b[32];
+	memset(a, 0x11, sizeof a);
+	memset(b, 0x11, sizeof b);
+	b[31] ^= 1;
+	char id[BW_KMS_MATERIAL_ID_LEN + 1], same[BW_KMS_MATERIAL_ID_LEN + 1],
+	    other[BW_KMS_MATERIAL_ID_LEN + 1];
+	struct bw_cur ca = bw_cur_from(a, sizeof a);
+	assert_int_equal(bw_kms_material_import_id(&s_rk, ACCT, KEY_ID, ca, id), 0);
+	assert_int_equal(strlen(id), BW_KMS_MATERIAL_ID_LEN);
+	assert_int_equal(strspn(id, "0123456789abcdef"), BW_KMS_MATERIAL_ID_LEN);
+	assert_int_equal(bw_kms_material_import_id(&s_rk, ACCT, KEY_ID, ca, same), 0);
+	assert_string_equal(id, same);
+	assert_int_equal(
+	    bw_kms_material_import_id(&s_rk, ACCT, KEY_ID, bw_cur_from(b, sizeof b), other), 0);
+	assert_string_not_equal(id, other);
+	assert_int_equal(bw_kms_material_import_id(
+	                     &s_rk, ACCT, "1234abcd-12ab-34cd-56ef-1234567890ac", ca, other),
+	                 0);
+	assert_string_not_equal(id, other);
+	assert_int_equal(bw_kms_material_import_id(&s_rk, "210987654321", KEY_ID, ca, other), 0);
+	assert_string_not_equal(id, other);
+	struct bw_root_key rk2 = {.loaded = true};
+	memset(rk2.key, 0x43, sizeof rk2.key);
+	assert_int_equal(bw_kms_material_import_id(&rk2, ACCT, KEY_ID, ca, other), 0);
+	assert_string_not_equal(id, other);
+	/* not SHA-256 of the bytes, nor of the message, unkeyed */
+	uint8_t h[32];
+	char hex[65];
+	EVP_Digest(a, sizeof a, h, NULL, EVP_sha256(), NULL);
+	for (size_t i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	assert_string_not_equal(id, hex);
+	struct bw_root_key unloaded = {0};
+	assert_int_equal(bw_kms_material_import_id(&unloaded, ACCT, KEY_ID, ca, other), -1);
+	assert_int_equal(bw_kms_material_import_id(&s_rk, ACCT, KEY_ID, bw_cur_from(a, 0), other),
+	                 -1);
+	/* sealed under a given id, it opens under that id */
+	json_t *doc = NULL;
+	struct bw_buf out = {0};
+	assert_int_equal(bw_kms_material_seal_as(&s_rk, ACCT, KEY_ID, id, ca, bw_cur_from(NULL, 0),
+	                                         "EXTERNAL", &doc),
+	                 0);
+	assert_string_equal(json_string_value(json_object_get(doc, "MaterialId")), id);
+	assert_int_equal(bw_kms_material_open(&s_rk, ACCT, KEY_ID, doc, &out), 0);
+	assert_memory_equal(out.data, a, sizeof a);
+	bw_buf_free(&out);
+	json_decref(doc);
+	assert_int_equal(bw_kms_material_seal_as(&s_rk, ACCT, KEY_ID, "00ff", ca,
+	                                         bw_cur_from(NULL, 0), "EXTERNAL", &doc),
+	                 -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +257,7 @@ int main(void)
 	    cmocka_unit_test(test_hmac),         cmocka_unit_test(test_rsa),
 	    cmocka_unit_test(test_ecc),          cmocka_unit_test(test_fresh_each_time),
 	    cmocka_unit_test(test_unknown_spec), cmocka_unit_test(test_seal_given_bytes),
+	    cmocka_unit_test(test_import_id),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
