@@ -34,12 +34,16 @@ class Server:
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="bw-api-")
         self.account = init_data_dir(self.data_dir)
         self.account_id = self.account["AccountId"]
+        self._args = [BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
+                      "--threads", str(threads), *extra_args]
+        self._start()
+
+    def _start(self):
         self.lines = []
         self._cond = threading.Condition()
-        args = [BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
-                "--threads", str(threads), *extra_args]
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True, errors="replace")
+        self.proc = subprocess.Popen(self._args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True, errors="replace")
         self._reader = threading.Thread(target=self._read_log, daemon=True)
         self._reader.start()
         line = self.wait_for_log(lambda l: l.get("msg") == "listening", timeout=30)
@@ -50,6 +54,18 @@ class Server:
         self.host, self.port = self.addr.rsplit(":", 1)
         self.port = int(self.port)
         self.endpoint = f"http://{self.addr}"
+
+    def crash(self):
+        """kill -9, as a power cut or the OOM killer would."""
+        self.proc.kill()
+        self.proc.wait()
+        self._reader.join(timeout=5)
+        self.proc.stderr.close()
+
+    def restart(self):
+        """Serve the same data directory again (after crash() or a stop that
+        kept it: stop(keep=True))."""
+        self._start()
 
     def _read_log(self):
         for raw in self.proc.stderr:
@@ -117,8 +133,9 @@ class Server:
         return subprocess.run([exe, "--endpoint-url", self.endpoint, "--output", "json", *args],
                               env=env, capture_output=True, text=True, timeout=120)
 
-    def stop(self, timeout=30):
-        """SIGTERM, wait for a clean exit; returns the exit status."""
+    def stop(self, timeout=30, keep=False):
+        """SIGTERM, wait for a clean exit; returns the exit status. keep: leave
+        the data directory for a restart()."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -128,7 +145,8 @@ class Server:
                 self.proc.wait()
         self._reader.join(timeout=5)
         self.proc.stderr.close()
-        shutil.rmtree(self.data_dir, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
         return self.proc.returncode
 
 
