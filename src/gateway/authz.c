@@ -49,17 +49,19 @@ static bool s_grow(void **arr, size_t *cap, size_t want, size_t elem)
 	return true;
 }
 
-/* Keep a copy of text alive as long as the context; NULL out of memory. */
+/* Keep a copy of text alive as long as the context; NULL out of memory.
+ * Any bytes: a header (User-Agent) need not be UTF-8, and is compared as
+ * sent; the copy is never serialized. */
 static const char *s_keep(struct bw_authz_ctx *a, const char *text)
 {
-	json_t *s = json_string(text);
+	json_t *s = json_string_nocheck(text);
 	if (!s || json_array_append_new(a->hold, s) != 0)
 		return NULL;
 	return json_string_value(s);
 }
 
-/* Add a key with n values (copied). A value that is not valid text (not
- * UTF-8) cannot be held: the context becomes unusable, never partial. */
+/* Add a key with n values (copied). A value that cannot be held makes the
+ * context unusable, never partial. */
 static void s_add_values(struct bw_authz_ctx *a, const char *name, const char *const *values,
                          size_t n)
 {

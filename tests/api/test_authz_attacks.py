@@ -130,6 +130,36 @@ class AuthzAttackTable(ServerTestCase):
         sts = self.as_(creds, "sts")
         self.assertDenied(sts.assume_role, RoleArn=f"{arn}:role/PROTROLE", RoleSessionName="ss")
 
+    # --- ENCODING: bytes that are not text still meet the policy --------
+
+    def _raw(self, creds, service, body, headers, user_agent):
+        raw = self.server.signed_raw(service, body=body, headers=headers, creds=creds)
+        line, rest = raw.split(b"\r\n", 1)
+        raw = line + b"\r\nUser-Agent: " + user_agent + b"\r\n" + rest  # not signed
+        with socket.create_connection((self.server.host, self.server.port), timeout=10) as s:
+            s.sendall(raw)
+            data = b""
+            while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < int(
+                    [l for l in data.split(b"\r\n") if l.lower().startswith(b"content-length")]
+                    [0].split(b":")[1]):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        return int(data.split(b" ", 2)[1]), data.split(b"\r\n\r\n", 1)[1]
+
+    def test_encoding_user_agent_not_utf8(self):
+        _, creds = self.user(policy(
+            allow("kms:ListKeys"),
+            deny("kms:ListKeys", Condition={"StringLike": {"aws:UserAgent": "*evil*"}})))
+        hdrs = {"Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": "TrentService.ListKeys"}
+        status, body = self._raw(creds, "kms", b"{}", hdrs, b"good-\xff\xfe-agent")
+        self.assertEqual(status, 200, body)
+        status, body = self._raw(creds, "kms", b"{}", hdrs, b"evil-\xff\xfe-agent")
+        self.assertEqual(status, 400, body)
+        self.assertEqual(json.loads(body)["__type"], "AccessDeniedException")
+
     # --- LIMITS: nothing on the decision path is capped -----------------
 
     def _key(self, **kwargs):
