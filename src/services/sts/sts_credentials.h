@@ -56,10 +56,13 @@ void bw_sts_creds_clear(struct bw_sts_creds *c);
 /* Fill out from a session access-key document of `account`: AssumedRole
  * sessions become BW_PT_ASSUMED_ROLE (arn, principal_id "<RoleId>:<session>",
  * role fields, session fields, mfa, tags, session_policies); SessionToken
- * sessions become the source user (BW_PT_IAM_USER) or the root. Sets
- * temporary, access_key_id, session_created_s and session_expires_s.
- * Does not check Status, Expiration or the token. -1 when the document is
- * not a well-formed session document (out is then cleared). */
+ * sessions become the source user (BW_PT_IAM_USER) or the root, with
+ * from_session_token set. Sets temporary, access_key_id, session_created_s
+ * and session_expires_s. Tags are the snapshot taken at issuance.
+ * Does not check Status, Expiration or the token, nor that the user or role
+ * still exists: gateway/authn.c binds the session to the stored principal's
+ * unique id (and refreshes its tags). -1 when the document is not a
+ * well-formed session document (out is then cleared). */
 int bw_sts_session_principal(const json_t *access_key_doc, const char *account,
                              struct bw_principal *out);
 
