@@ -379,6 +379,14 @@ static void s_note_last_used(struct bw_call *call, const json_t *seen)
 	json_decref(doc);
 }
 
+/* S3 by name: AWS lets S3 alone sign UNSIGNED-PAYLOAD or stream aws-chunked
+ * bodies, and names its authentication errors its own way; another rest-xml
+ * service would not inherit either. */
+static bool s_is_s3(const struct bw_call *call)
+{
+	return strcmp(call->model->name, "s3") == 0;
+}
+
 /*
  * A credential that does not, or no longer, authenticates anyone: a key
  * whose user is gone, a session whose role or user is gone or was replaced,
@@ -388,7 +396,7 @@ static void s_note_last_used(struct bw_call *call, const json_t *seen)
  */
 static void s_fail_invalid(struct bw_call *call, bool token)
 {
-	if (call->model->protocol == BW_PROTO_REST_XML) {
+	if (s_is_s3(call)) {
 		if (token)
 			bw_fail_status(call, 400, "InvalidToken",
 			               "The provided token is malformed or otherwise invalid.");
@@ -433,7 +441,7 @@ static int s_payload_covered(struct bw_call *call, const struct bw_sigv4_params 
 {
 	if (s_is_sha256_hex(res->payload_hash))
 		return 0;
-	if (call->model->protocol != BW_PROTO_REST_XML) {
+	if (!s_is_s3(call)) {
 		s_fail_auth(call, "SignatureDoesNotMatch", 403,
 		            "The request signature we calculated does not match the signature you "
 		            "provided. Check your AWS Secret Access Key and signing method. Consult the "
@@ -481,7 +489,7 @@ static int s_session_token_limits(struct bw_call *call)
 int bw_authenticate(struct bw_call *call, struct bw_gencache *cache)
 {
 	struct s_lookup lk = {.call = call, .cache = cache};
-	bool s3 = call->model->protocol == BW_PROTO_REST_XML;
+	bool s3 = s_is_s3(call);
 	struct bw_sigv4_params params = {
 		.now_s = (int64_t)call->now_s,
 		.lookup = s_lookup,
