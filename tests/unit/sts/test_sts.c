@@ -258,6 +258,7 @@ static void test_assume_role_allowed_and_stored_safely(void **state)
 	assert_string_equal(p.access_key_id, akid);
 	assert_string_equal(p.user_name, "alice");
 	assert_true(p.temporary);
+	assert_false(p.from_session_token);
 	assert_false(p.mfa_present);
 	assert_int_equal(p.session_created_s, (int64_t)NOW);
 	assert_int_equal(p.session_expires_s, (int64_t)NOW + 3600);
@@ -838,6 +839,9 @@ static void test_get_session_token(void **state)
 	assert_string_equal(p.principal_id, "AIDAALICE000000000001");
 	assert_string_equal(p.user_name, "alice");
 	assert_true(p.temporary);
+	/* what authentication holds these credentials to, and aws:TokenIssueTime */
+	assert_true(p.from_session_token);
+	assert_int_equal(p.session_created_s, (int64_t)NOW);
 	assert_true(bw_sts_token_matches(doc, s_s(out, "Credentials", "SessionToken")));
 	bw_principal_clear(&p);
 	json_decref(doc);
@@ -864,6 +868,12 @@ static void test_get_session_token(void **state)
 	assert_int_equal(p.type, BW_PT_ROOT);
 	assert_string_equal(p.arn, "arn:aws:iam::" ACCT ":root");
 	assert_true(p.temporary);
+	assert_true(p.from_session_token);
+	assert_int_equal(p.session_created_s, (int64_t)NOW);
+	/* a document without its CreationDate: the key's CreateDate says when */
+	json_object_del(json_object_get(doc, "Session"), "CreationDate");
+	assert_int_equal(bw_sts_session_principal(doc, ACCT, &p), 0);
+	assert_int_equal(p.session_created_s, (int64_t)NOW);
 	bw_principal_clear(&p);
 	json_decref(doc);
 	s_expect_duration(out, 3600);
