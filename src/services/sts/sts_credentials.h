@@ -6,11 +6,12 @@
  * iam_store.h) with Owner "session", an "ASIA" access key id, the secret
  * sealed like a long-term key's, "Expiration", "SessionTokenSha256" (the
  * token itself is never stored) and a "Session" object. Beyond the fields
- * iam_store.h lists, Session also holds (snapshots taken at issuance, so
- * authentication needs no further reads):
+ * iam_store.h lists, Session also holds (snapshots taken at issuance):
  *   "SourceUserArn"   the ARN of the user a session came from (absent: root)
  *   "PrincipalTags"   {k: v}: the role's (or user's) tags overridden by the
- *                     session tags — what aws:PrincipalTag/ sees
+ *                     session tags, as they were at issuance. What
+ *                     aws:PrincipalTag/ sees is read again at each request
+ *                     (gateway/authn.c): the tags as they stand then
  *   "AssumedRoleArn"  arn:aws:sts::<acct>:assumed-role/<role>/<session>
  *
  * Session tokens are "BwSt" + base64url(32 random bytes): opaque, 256 bits,
