@@ -27,13 +27,18 @@ struct bw_principal {
 	char user_name[128];     /* IAM user (user, or the user a session came from) */
 	char access_key_id[32];  /* the key the request was signed with */
 	bool temporary;          /* session credentials (ASIA...) */
+	/* GetSessionToken credentials (of a user or the root): AWS lets them
+	 * call no IAM API without MFA and no STS API but AssumeRole and
+	 * GetCallerIdentity (gateway/authn.c enforces it). */
+	bool from_session_token;
 
 	/* role sessions */
 	char role_name[128];
 	char role_arn[512];      /* arn:aws:iam::<acct>:role/<path><name> */
 	char role_id[32];        /* AROA... */
 	char session_name[80];
-	int64_t session_created_s;
+	int64_t session_created_s; /* every temporary credential: when it was issued
+	                              (aws:TokenIssueTime); 0 for long-term keys */
 	int64_t session_expires_s;
 	char source_identity[80];
 

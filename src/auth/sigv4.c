@@ -199,33 +199,46 @@ static enum bw_sigv4_reason s_check_time(const struct bw_sigv4_auth *a, int64_t 
 	return now - t > BW_SIGV4_SKEW_S ? BW_SIGV4_SKEWED : BW_SIGV4_OK;
 }
 
-/* Which payload hash was signed; "" + a failure reason when none is valid. */
+/*
+ * Which payload hash was signed; "" + a failure reason when none is valid.
+ *
+ * Only S3 takes the client's word for the payload (a keyword, or a hash it
+ * checks against the body after the signature). Every other service signs
+ * the SHA-256 of the body it received, whatever x-amz-content-sha256 says:
+ * a signature over UNSIGNED-PAYLOAD, a STREAMING-* marker or another body's
+ * hash covers no body of theirs. *disagrees is set when that header names
+ * anything else, and the request is refused as a signature mismatch (after
+ * the key lookup, as AWS orders its errors).
+ */
 static enum bw_sigv4_reason s_payload_hash(const struct bw_http_request *req,
-                                           const struct bw_sigv4_auth *a, bool s3, char out[72])
+                                           const struct bw_sigv4_auth *a, bool s3, char out[72],
+                                           bool *disagrees)
 {
 	size_t n = bw_sigv4_header_count(req, "x-amz-content-sha256");
 	const char *h = bw_req_header(req, "x-amz-content-sha256");
+	uint8_t md[32];
+	*disagrees = false;
+	if (!s3) {
+		if (!bw_sigv4_sha256(bw_cur_from(req->body, req->body ? req->body_len : 0), md))
+			return BW_SIGV4_INTERNAL;
+		bw_sigv4_tohex(md, 32, out);
+		*disagrees = n > 1 || (h && strcmp(h, out) != 0);
+		return BW_SIGV4_OK;
+	}
 	if (n > 1)
 		return BW_SIGV4_PAYLOAD_INVALID;
 	/* "When you use a presigned URL ... Amazon S3 ... UNSIGNED-PAYLOAD". */
-	if (a->kind == BW_SIGV4_KIND_QUERY && s3) {
+	if (a->kind == BW_SIGV4_KIND_QUERY) {
 		strcpy(out, BW_SIGV4_UNSIGNED_PAYLOAD);
 		return BW_SIGV4_OK;
 	}
 	if (h) {
-		uint8_t md[32];
 		if (!s_is_keyword(h) && !bw_sigv4_unhex(bw_cur_str(h), md, sizeof md))
 			return BW_SIGV4_PAYLOAD_INVALID;
 		snprintf(out, 72, "%s", h);
 		return BW_SIGV4_OK;
 	}
-	if (s3 && a->kind == BW_SIGV4_KIND_HEADER)
-		return BW_SIGV4_PAYLOAD_MISSING;
-	uint8_t md[32];
-	if (!bw_sigv4_sha256(bw_cur_from(req->body, req->body ? req->body_len : 0), md))
-		return BW_SIGV4_INTERNAL;
-	bw_sigv4_tohex(md, 32, out);
-	return BW_SIGV4_OK;
+	return BW_SIGV4_PAYLOAD_MISSING;
 }
 
 /* The signed-header rules AWS enforces (see the header's comment). */
@@ -325,12 +338,15 @@ enum bw_sigv4_reason bw_sigv4_verify(const struct bw_http_request *req,
 	memset(&a, 0, sizeof a);
 	out->now_s = params->now_s;
 
+	bool payload_disagrees = false;
 	enum bw_sigv4_reason r = s_parse(req, &a, &err);
 	s_copy_facts(out, &a);
+	/* The caller's style (the service it routed to) decides S3's rules;
+	 * the scope, which the client chose, only when it names none. */
 	s3 = s_style_s3(params, a.service);
 	if (r != BW_SIGV4_OK)
 		goto fail;
-	const char *why = s_check_signed_headers(req, &a, strcmp(a.service, "s3") == 0);
+	const char *why = s_check_signed_headers(req, &a, s3);
 	if (why) {
 		snprintf(err.message, sizeof err.message, "%s", why);
 		r = err.reason = BW_SIGV4_INCOMPLETE;
@@ -338,7 +354,7 @@ enum bw_sigv4_reason bw_sigv4_verify(const struct bw_http_request *req,
 	}
 	if ((r = s_check_time(&a, params->now_s)) != BW_SIGV4_OK)
 		goto fail;
-	if ((r = s_payload_hash(req, &a, strcmp(a.service, "s3") == 0, out->payload_hash)))
+	if ((r = s_payload_hash(req, &a, s3, out->payload_hash, &payload_disagrees)))
 		goto fail;
 
 	if (!params->lookup) {
@@ -349,6 +365,10 @@ enum bw_sigv4_reason bw_sigv4_verify(const struct bw_http_request *req,
 	                           a.has_token ? a.security_token : NULL, &secret);
 	if (found != BW_SIGV4_KEY_FOUND) {
 		r = found == BW_SIGV4_KEY_NOT_FOUND ? BW_SIGV4_UNKNOWN_KEY : BW_SIGV4_INTERNAL;
+		goto fail;
+	}
+	if (payload_disagrees) {
+		r = BW_SIGV4_MISMATCH;
 		goto fail;
 	}
 	struct bw_sigv4_uri_rules rules =
@@ -364,9 +384,10 @@ enum bw_sigv4_reason bw_sigv4_verify(const struct bw_http_request *req,
 		r = BW_SIGV4_MISMATCH;
 		goto fail;
 	}
-	/* Signed, so the header is the client's word: now hold the body to it. */
+	/* Signed, so S3's header is the client's word: now hold the body to it
+	 * (elsewhere the hash signed was the body's own). */
 	uint8_t claimed[32], actual[32];
-	if (bw_sigv4_unhex(bw_cur_str(out->payload_hash), claimed, sizeof claimed)) {
+	if (s3 && bw_sigv4_unhex(bw_cur_str(out->payload_hash), claimed, sizeof claimed)) {
 		if (!bw_sigv4_sha256(bw_cur_from(req->body, req->body ? req->body_len : 0), actual)) {
 			r = BW_SIGV4_INTERNAL;
 			goto fail;

@@ -24,9 +24,14 @@
  *     presigned: X-Amz-Expires in 1..604800 (required for S3, optional
  *     elsewhere, where the 15-minute window applies instead), now <= date +
  *     expires, and the date at most 15 minutes in the future;
- *   - x-amz-content-sha256: a known keyword or 64 hex digits, which must then
- *     equal SHA-256(body) (checked after the signature, as AWS does). S3 header
- *     auth requires the header; presigned S3 signs UNSIGNED-PAYLOAD;
+ *   - the payload hash. S3 (style S3, or AUTO with scope service "s3"):
+ *     x-amz-content-sha256 is a known keyword or 64 hex digits, which must
+ *     then equal SHA-256(body) (checked after the signature, as AWS does);
+ *     header auth requires the header; presigned S3 signs UNSIGNED-PAYLOAD.
+ *     Every other service: the hash signed is SHA-256 of the body received,
+ *     and an x-amz-content-sha256 header saying anything else (a keyword,
+ *     another hash) is a signature mismatch: only S3 accepts unsigned or
+ *     streaming payloads (DESIGN.md);
  *   - the signature: exactly 64 lower-case hex digits, compared as 32 raw bytes
  *     in constant time. Secrets and derived keys are wiped after use.
  *
@@ -297,7 +302,9 @@ struct bw_sigv4_result {
  * is authentic); out is always filled. The caller still checks that
  * out->region / out->service are the ones it serves, and, when
  * out->payload_hash is a STREAMING-* keyword, decodes the body with
- * bw_sigv4_decode_body().
+ * bw_sigv4_decode_body(). A server passes the style of the service it
+ * routed to (never AUTO): it, not the client's scope, decides whether S3's
+ * payload rules apply.
  */
 BW_MUST_CHECK enum bw_sigv4_reason bw_sigv4_verify(const struct bw_http_request *req,
                                                    const struct bw_sigv4_params *params,

@@ -53,6 +53,15 @@
  *    "Tags": {k: v}, "TransitiveTagKeys": [...],
  *    "Policies": [policy texts], "SourceUserName", "SourceUserId"}}
  *
+ * Credentials are bound to a principal's unique id, not its name: a user's
+ * key by "UserId", a role session by Session.RoleId, a GetSessionToken
+ * session by Session.SourceUserId. Authentication (gateway/authn.c) finds
+ * the principal through iam/id and refuses the credential unless the stored
+ * user or role carries that id, so a user or role deleted and created again
+ * under the same name never inherits the old one's keys or sessions, and a
+ * renamed user keeps its own. (DeleteUser also refuses while the user has
+ * access keys, as AWS does.)
+ *
  * Access key ids: "AKIA" (long-term) or "ASIA" (session) + 16 characters of
  * [A-Z2-7]; secrets: 40 characters of base64 alphabet; unique ids: the
  * four-letter prefix + 17 characters of [A-Z0-9]. bw_iam_new_id() makes them.

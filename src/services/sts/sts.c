@@ -35,8 +35,13 @@ static const struct bw_op_impl s_ops[] = {
 	 * reference): even a caller denied everything may ask who it is. */
 	{.name = "GetCallerIdentity", .handler = s_get_caller_identity,
 	 .iam_action = "sts:GetCallerIdentity", .read_only = true, .no_authorization = true},
+	/* "No permissions are required for users to perform this operation.
+	 * The purpose of the sts:GetSessionToken operation is to authenticate
+	 * the user using MFA. You cannot use policies to control authentication
+	 * operations." (AWS API reference). The handler refuses session
+	 * credentials, which AWS does not let call it. */
 	{.name = "GetSessionToken", .handler = bw_sts_get_session_token,
-	 .iam_action = "sts:GetSessionToken"},
+	 .iam_action = "sts:GetSessionToken", .no_authorization = true},
 };
 
 static const struct bw_op_table s_table = BW_OP_TABLE(s_ops);

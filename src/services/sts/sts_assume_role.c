@@ -16,24 +16,25 @@
  *     resource: <RoleArn>", so an unknown role cannot be told from a
  *     refused one;
  *  4. DurationSeconds 900..MaxSessionDuration, 3600 at most when chaining;
- *  5. session tags, transitive keys, session policies, packed size;
- *  6. the trust policy (below); then the credentials are issued.
+ *  5. session tags (at most 50, keys 1..128 and values 0..256 characters:
+ *     ValidationError; keys unique regardless of case, as AWS's "Duplicate
+ *     tag keys found" answers: InvalidParameterValue; the calling
+ *     session's transitive tags are inherited and may not be passed again:
+ *     InvalidParameterValue), transitive keys (each one of the tags),
+ *     session policies, and the packed size of policies and tags
+ *     (PackedPolicyTooLarge, with the percentage used);
+ *  6. the permissions (s_authorize_or_fail): the role's trust policy must
+ *     allow sts:AssumeRole (the gateway has already asked the caller's own
+ *     policies); a request with Tags or TransitiveTagKeys needs
+ *     sts:TagSession, and one whose session will carry a source identity
+ *     (set now, or inherited along a role chain, where it cannot change)
+ *     sts:SetSourceIdentity, each allowed by both the caller's policies and
+ *     the trust policy. Then the credentials are issued.
  *
- * The trust decision. The gateway has already authorized sts:AssumeRole on
- * the role ARN against the caller's identity policies (and boundary and
- * session policies) before this handler runs, so what remains is AWS's
- * other half: "the role's trust policy allows the principal". We evaluate
- * the trust policy with the policy engine as the resource policy, the
- * caller as principal, and — standing in for the identity side the gateway
- * already granted — one identity policy allowing only sts:AssumeRole, in the
- * engine's cross-account mode (resource account set to a value no principal
- * has). The engine then answers Allow exactly when no statement of the
- * trust policy explicitly denies and some Allow statement's principal names
- * the caller in any form — its user ARN, its session ARN, its role ARN (for
- * a role session), its account ("arn:aws:iam::<acct>:root", which delegates
- * to the identity policies the gateway checked), or "*" — with every
- * condition met. A trust policy that names the account is therefore
- * honoured, as in AWS, and one that names nobody the caller is refused.
+ * The trust policy is evaluated with the policy engine as the resource
+ * policy, in a context of AWS's keys for AssumeRole (s_build_ctx): a trust
+ * policy that names the account is honoured, as in AWS (it delegates to the
+ * caller's policies), and one that names nobody the caller is refused.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@
 #include <zlib.h>
 
 #include "auth/policy.h"
+#include "gateway/authz.h"
 #include "gateway/resource.h"
 #include "services/service.h"
 #include "services/sts/sts_credentials.h"
@@ -246,7 +248,7 @@ static int s_session_tags(struct bw_call *call, const json_t *in, const json_t *
 		}
 		if (s_key_nocase(seen, k)) {
 			json_decref(seen);
-			return bw_fail(call, "ValidationError",
+			return bw_fail(call, "InvalidParameterValue",
 			               "Duplicate tag keys found. Please note that Tag keys are "
 			               "case insensitive.");
 		}
@@ -399,6 +401,14 @@ static int s_packed_percent(struct bw_call *call, const json_t *in, const json_t
 
 /* --- the trust policy -------------------------------------------------- */
 
+/*
+ * The request context the trust policy is evaluated in (AWS's keys for
+ * AssumeRole): sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity (the
+ * session's, set now or carried along the chain), aws:RequestTag/<k> and
+ * aws:TagKeys (the Tags of the request), sts:TransitiveTagKeys (those of the
+ * request), and the global keys of the caller (aws:userid, aws:username,
+ * aws:PrincipalTag/<k>, aws:SourceIdentity, MFA, source IP, transport).
+ */
 struct s_ctx {
 	struct bw_ctx_key keys[S_MAX_CTX_KEYS];
 	size_t n;
@@ -416,6 +426,7 @@ static const char *s_keep(struct s_ctx *c, json_t *s)
 	return json_string_value(s);
 }
 
+/* Nothing is dropped: a context that does not fit fails the request. */
 static int s_add(struct s_ctx *c, const char *key, const char *value)
 {
 	if (!key || !value || c->n >= S_MAX_CTX_KEYS)
@@ -440,13 +451,14 @@ static int s_add_list(struct s_ctx *c, const char *key, const json_t *arr, const
 	if (!*store || c->n >= S_MAX_CTX_KEYS)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		(*store)[i] = json_string_value(json_array_get(arr, i));
+		if (!((*store)[i] = json_string_value(json_array_get(arr, i))))
+			return -1;
 	c->keys[c->n++] = (struct bw_ctx_key){.key = key, .values = *store, .n_values = n};
 	return 0;
 }
 
 static int s_build_ctx(struct bw_call *call, const json_t *in, const char *source_identity,
-                       const json_t *tags, const json_t *transitive, struct s_ctx *c)
+                       struct s_ctx *c)
 {
 	const struct bw_principal *p = &call->principal;
 	const char *ext = s_str(in, "ExternalId"), *session = s_str(in, "RoleSessionName");
@@ -465,6 +477,8 @@ static int s_build_ctx(struct bw_call *call, const json_t *in, const char *sourc
 		if (s_add(c, "aws:MultiFactorAuthAge", s_keep(c, json_sprintf("%lld", age))))
 			return -1;
 	}
+	if (p->source_identity[0] && s_add(c, "aws:SourceIdentity", p->source_identity))
+		return -1;
 	if (call->req && call->req->peer_ip[0] && s_add(c, "aws:SourceIp", call->req->peer_ip))
 		return -1;
 	if (s_add(c, "aws:SecureTransport", call->req && call->req->tls ? "true" : "false"))
@@ -480,13 +494,16 @@ static int s_build_ctx(struct bw_call *call, const json_t *in, const char *sourc
 		json_decref(keys);
 		return -1;
 	}
-	json_object_foreach((json_t *)tags, k, v) {
-		if (s_add_prefixed(c, "aws:RequestTag/", k, json_string_value(v)) ||
-		    json_array_append_new(keys, json_string(k)) != 0)
+	size_t i;
+	json_array_foreach(json_object_get(in, "Tags"), i, v) {
+		const char *tk = s_str(v, "Key"), *tv = s_str(v, "Value");
+		if (!tk || !tv || s_add_prefixed(c, "aws:RequestTag/", tk, tv) ||
+		    json_array_append_new(keys, json_string(tk)) != 0)
 			return -1;
 	}
 	if (s_add_list(c, "aws:TagKeys", keys, &c->tag_keys) ||
-	    s_add_list(c, "sts:TransitiveTagKeys", transitive, &c->trans_keys))
+	    s_add_list(c, "sts:TransitiveTagKeys", json_object_get(in, "TransitiveTagKeys"),
+	               &c->trans_keys))
 		return -1;
 	return 0;
 }
@@ -498,37 +515,64 @@ static void s_ctx_free(struct s_ctx *c)
 	free(c->trans_keys);
 }
 
-/* 1 allowed, 0 refused, -1 internal trouble. */
-static int s_trust_allows(struct bw_call *call, const json_t *in, const json_t *role,
-                          const char *source_identity, const json_t *tags,
-                          const json_t *transitive)
+/* The role's trust policy, compiled, and the context to evaluate it in. */
+struct s_trust {
+	struct bw_policy *trust;   /* NULL: the role trusts no one */
+	struct bw_policy *granted; /* stands in for the identity side */
+	struct s_ctx ctx;
+};
+
+static int s_trust_init(struct bw_call *call, const json_t *in, const json_t *role,
+                        const char *source_identity, struct s_trust *t)
 {
+	/* The identity side is decided apart (the gateway's sts:AssumeRole,
+	 * s_identity_allows_or_fail for the permissions-only actions): here
+	 * the caller's policies allow everything and the trust policy alone
+	 * decides. */
 	static const char s_granted[] = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
-	                                "\"Allow\",\"Action\":\"sts:AssumeRole\",\"Resource\":\"*\"}]}";
+	                                "\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
 	const char *doc = s_str(role, "AssumeRolePolicyDocument");
-	const char *role_arn = s_str(role, "Arn");
-	struct bw_policy *trust = NULL, *granted = NULL;
-	struct s_ctx *c = calloc(1, sizeof *c);
 	char err[256];
-	int rc = -1;
-	if (!c)
+	memset(t, 0, sizeof *t);
+	/* a role without a trust policy, or with one the engine refuses,
+	 * trusts no one */
+	if (doc && bw_policy_parse(doc, strlen(doc), BW_POLICY_TRUST, NULL, &t->trust, err,
+	                           sizeof err) != 0)
+		t->trust = NULL;
+	if (bw_policy_parse(s_granted, sizeof s_granted - 1, BW_POLICY_IDENTITY, NULL, &t->granted,
+	                    err, sizeof err) != 0)
 		return -1;
-	if (!doc) {
-		rc = 0; /* a role without a trust policy trusts no one */
-		goto done;
-	}
-	if (bw_policy_parse(doc, strlen(doc), BW_POLICY_TRUST, NULL, &trust, err, sizeof err) != 0) {
-		rc = 0; /* a stored document the engine refuses grants nothing */
-		goto done;
-	}
-	if (bw_policy_parse(s_granted, sizeof s_granted - 1, BW_POLICY_IDENTITY, NULL, &granted, err,
-	                    sizeof err) != 0 ||
-	    s_build_ctx(call, in, source_identity, tags, transitive, c) != 0)
-		goto done;
+	return s_build_ctx(call, in, source_identity, &t->ctx);
+}
+
+static void s_trust_clean_up(struct s_trust *t)
+{
+	bw_policy_unref(t->trust);
+	bw_policy_unref(t->granted);
+	s_ctx_free(&t->ctx);
+	memset(t, 0, sizeof *t);
+}
+
+/*
+ * Whether the trust policy allows the caller `action` on the role: 1
+ * allowed, 0 refused, -1 internal trouble. Evaluated with the policy engine
+ * as the resource policy, the caller as principal, in the engine's
+ * cross-account mode (resource account set to a value no principal has):
+ * Allow exactly when no statement explicitly denies and some Allow
+ * statement's principal names the caller in any form — its user ARN, its
+ * session ARN, its role ARN (for a role session), its account
+ * ("arn:aws:iam::<acct>:root", which delegates to the identity policies),
+ * or "*" — with every condition met.
+ */
+static int s_trust_allows(struct bw_call *call, const struct s_trust *t, const char *action,
+                          const char *role_arn)
+{
+	if (!t->trust)
+		return 0;
 	const struct bw_principal *p = &call->principal;
 	const char *resources[] = {role_arn};
 	struct bw_request_ctx ctx = {
-		.action = "sts:AssumeRole",
+		.action = action,
 		.resources = resources,
 		.n_resources = 1,
 		.principal_arn = p->arn,
@@ -536,24 +580,117 @@ static int s_trust_allows(struct bw_call *call, const json_t *in, const json_t *
 		.principal_type = p->type == BW_PT_ASSUMED_ROLE ? BW_PRINCIPAL_ASSUMED_ROLE
 		                                                : BW_PRINCIPAL_USER,
 		.role_arn = p->type == BW_PT_ASSUMED_ROLE ? p->role_arn : NULL,
-		/* not an account: forces the engine's cross-account rule, under
-		 * which the trust policy must allow the caller by any form */
 		.resource_account = "trust-policy",
 		.now_s = call->now_s,
-		.keys = c->keys,
-		.n_keys = c->n,
+		.keys = t->ctx.keys,
+		.n_keys = t->ctx.n,
 	};
-	const struct bw_policy *identity[] = {granted};
-	struct bw_policy_set set = {.identity = identity, .n_identity = 1, .resource = trust};
+	const struct bw_policy *identity[] = {t->granted};
+	struct bw_policy_set set = {.identity = identity, .n_identity = 1, .resource = t->trust};
 	struct bw_eval_result res;
 	if (bw_policy_evaluate(&ctx, &set, &res) != 0)
+		return -1;
+	return res.decision == BW_DECISION_ALLOW ? 1 : 0;
+}
+
+/*
+ * A permissions-only action the request needs besides sts:AssumeRole
+ * (sts:TagSession, sts:SetSourceIdentity): "In addition to the action that
+ * matches the API operation, you must have the following permissions-only
+ * action in your policy" (IAM User Guide, "Passing session tags in AWS
+ * STS", "Monitor and control actions taken with assumed roles"), and the
+ * target role's trust policy must allow it too. The caller's policies
+ * (with its boundary and session policies) are asked as the gateway asks
+ * them, in the same context plus the sts: keys.
+ */
+static int s_identity_allows_or_fail(struct bw_call *call, const json_t *in, const char *action,
+                                     const char *role_arn, const char *source_identity)
+{
+	json_t *extra = json_object();
+	const json_t *trans = json_object_get(in, "TransitiveTagKeys");
+	const char *ext = s_str(in, "ExternalId"), *session = s_str(in, "RoleSessionName");
+	struct bw_authz_ctx *a = calloc(1, sizeof *a);
+	struct bw_authz_policies *pol = calloc(1, sizeof *pol);
+	int rc = -1;
+	if (!extra || !a || !pol ||
+	    (json_array_size(trans) && json_object_set(extra, "sts:TransitiveTagKeys",
+	                                               (json_t *)trans) != 0) ||
+	    (source_identity &&
+	     json_object_set_new(extra, "sts:SourceIdentity", json_string(source_identity)) != 0) ||
+	    (session && json_object_set_new(extra, "sts:RoleSessionName", json_string(session)) != 0) ||
+	    (ext && json_object_set_new(extra, "sts:ExternalId", json_string(ext)) != 0)) {
+		s_internal(call);
 		goto done;
-	rc = res.decision == BW_DECISION_ALLOW ? 1 : 0;
+	}
+	if (bw_authz_ctx_init(call, in, action, role_arn, extra, a) != 0)
+		goto done;
+	if (bw_authz_policies_load(call, pol) == 0) {
+		struct bw_policy_set set = bw_authz_policy_set(pol, NULL);
+		struct bw_eval_result res;
+		if (bw_policy_evaluate(&a->ctx, &set, &res) != 0 || res.decision != BW_DECISION_ALLOW)
+			bw_authz_deny(call, &a->ctx, &res);
+		else
+			rc = 0;
+		bw_authz_policies_clean_up(pol);
+	}
+	bw_authz_ctx_clean_up(a);
 done:
-	bw_policy_unref(trust);
-	bw_policy_unref(granted);
-	s_ctx_free(c);
-	free(c);
+	json_decref(extra);
+	free(a);
+	free(pol);
+	return rc;
+}
+
+/* The trust policy's half of a decision: AWS's AccessDenied when it does
+ * not allow `action`. 0 allowed, -1 with the call failed. */
+static int s_trusted_or_fail(struct bw_call *call, const struct s_trust *t, const char *action,
+                             const char *role_arn)
+{
+	int allowed = s_trust_allows(call, t, action, role_arn);
+	if (allowed < 0)
+		return s_internal(call);
+	if (!allowed)
+		return bw_fail(call, "AccessDenied",
+		               "User: %s is not authorized to perform: %s on resource: %s",
+		               call->principal.arn, action, role_arn);
+	return 0;
+}
+
+/*
+ * Every action the request needs: sts:AssumeRole from the trust policy (the
+ * gateway asked the caller's policies already); sts:TagSession when it
+ * passes Tags or TransitiveTagKeys; sts:SetSourceIdentity when the session
+ * will carry a source identity, set now or carried along a role chain
+ * ("permissions for sts:SetSourceIdentity are required in both the
+ * permissions policy of the principal who is assuming the role and in the
+ * role trust policy of the target role").
+ */
+static int s_authorize_or_fail(struct bw_call *call, const json_t *in, const json_t *role,
+                               const char *source_identity)
+{
+	const char *role_arn = s_str(role, "Arn");
+	struct s_trust t;
+	int rc = -1;
+	if (s_trust_init(call, in, role, source_identity, &t) != 0) {
+		s_internal(call);
+		goto done;
+	}
+	if (s_trusted_or_fail(call, &t, "sts:AssumeRole", role_arn) != 0)
+		goto done;
+	bool tagging = json_array_size(json_object_get(in, "Tags")) > 0 ||
+	               json_array_size(json_object_get(in, "TransitiveTagKeys")) > 0;
+	if (tagging &&
+	    (s_identity_allows_or_fail(call, in, "sts:TagSession", role_arn, source_identity) != 0 ||
+	     s_trusted_or_fail(call, &t, "sts:TagSession", role_arn) != 0))
+		goto done;
+	if (source_identity &&
+	    (s_identity_allows_or_fail(call, in, "sts:SetSourceIdentity", role_arn,
+	                               source_identity) != 0 ||
+	     s_trusted_or_fail(call, &t, "sts:SetSourceIdentity", role_arn) != 0))
+		goto done;
+	rc = 0;
+done:
+	s_trust_clean_up(&t);
 	return rc;
 }
 
@@ -717,15 +854,8 @@ int bw_sts_assume_role(struct bw_call *call, const json_t *in, json_t *out)
 	              json_array_size(json_object_get(in, "Tags"));
 	if (s_packed_percent(call, in, tags, &percent) != 0)
 		goto done;
-	int allowed = s_trust_allows(call, in, role, source_identity, tags, transitive);
-	if (allowed < 0) {
-		s_internal(call);
+	if (s_authorize_or_fail(call, in, role, source_identity) != 0)
 		goto done;
-	}
-	if (!allowed) {
-		s_denied(call, role_arn);
-		goto done;
-	}
 	int n1 = snprintf(assumed_arn, sizeof assumed_arn, "arn:aws:sts::%s:assumed-role/%s/%s",
 	                  call->account_id, s_str(role, "RoleName"), name);
 	int n2 = snprintf(assumed_id, sizeof assumed_id, "%s:%s", s_str(role, "RoleId"), name);

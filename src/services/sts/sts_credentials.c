@@ -238,7 +238,12 @@ int bw_sts_session_principal(const json_t *access_key_doc, const char *account,
 	           s_str(access_key_doc, "AccessKeyId")))
 		goto error;
 	out->temporary = true;
+	out->from_session_token = strcmp(type, "SessionToken") == 0;
+	/* aws:TokenIssueTime: every session document has its CreationDate; the
+	 * key's CreateDate is the same moment should one lack it */
 	out->session_created_s = s_int(sess, "CreationDate");
+	if (out->session_created_s == 0)
+		out->session_created_s = s_int(access_key_doc, "CreateDate");
 	out->session_expires_s = s_int(access_key_doc, "Expiration");
 	out->mfa_present = json_is_true(json_object_get(sess, "MfaAuthenticated"));
 	out->mfa_auth_time_s = out->mfa_present ? s_int(sess, "MfaAuthTime") : 0;

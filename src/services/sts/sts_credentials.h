@@ -6,11 +6,12 @@
  * iam_store.h) with Owner "session", an "ASIA" access key id, the secret
  * sealed like a long-term key's, "Expiration", "SessionTokenSha256" (the
  * token itself is never stored) and a "Session" object. Beyond the fields
- * iam_store.h lists, Session also holds (snapshots taken at issuance, so
- * authentication needs no further reads):
+ * iam_store.h lists, Session also holds (snapshots taken at issuance):
  *   "SourceUserArn"   the ARN of the user a session came from (absent: root)
  *   "PrincipalTags"   {k: v}: the role's (or user's) tags overridden by the
- *                     session tags — what aws:PrincipalTag/ sees
+ *                     session tags, as they were at issuance. What
+ *                     aws:PrincipalTag/ sees is read again at each request
+ *                     (gateway/authn.c): the tags as they stand then
  *   "AssumedRoleArn"  arn:aws:sts::<acct>:assumed-role/<role>/<session>
  *
  * Session tokens are "BwSt" + base64url(32 random bytes): opaque, 256 bits,
@@ -57,10 +58,13 @@ void bw_sts_creds_clear(struct bw_sts_creds *c);
 /* Fill out from a session access-key document of `account`: AssumedRole
  * sessions become BW_PT_ASSUMED_ROLE (arn, principal_id "<RoleId>:<session>",
  * role fields, session fields, mfa, tags, session_policies); SessionToken
- * sessions become the source user (BW_PT_IAM_USER) or the root. Sets
- * temporary, access_key_id, session_created_s and session_expires_s.
- * Does not check Status, Expiration or the token. -1 when the document is
- * not a well-formed session document (out is then cleared). */
+ * sessions become the source user (BW_PT_IAM_USER) or the root, with
+ * from_session_token set. Sets temporary, access_key_id, session_created_s
+ * and session_expires_s. Tags are the snapshot taken at issuance.
+ * Does not check Status, Expiration or the token, nor that the user or role
+ * still exists: gateway/authn.c binds the session to the stored principal's
+ * unique id (and refreshes its tags). -1 when the document is not a
+ * well-formed session document (out is then cleared). */
 int bw_sts_session_principal(const json_t *access_key_doc, const char *account,
                              struct bw_principal *out);
 

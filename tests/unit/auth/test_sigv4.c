@@ -809,6 +809,77 @@ static void test_verify_request_errors(void **state)
 	bw_req_free(&req);
 }
 
+/* A POST of body to service, signed by bw_sigv4_sign over payload_hash (and
+ * carrying it as x-amz-content-sha256). */
+static void s_build_signed_post(struct bw_http_request *req, const char *service,
+                                const char *body, const char *payload_hash, int64_t now)
+{
+	memset(req, 0, sizeof *req);
+	strcpy(req->method, "POST");
+	s_set_target(req, "/", 1);
+	s_set_body(req, body, strlen(body));
+	s_add_header(req, "Host", "localhost");
+	s_add_header(req, "X-Amz-Date", "20150830T123600Z");
+	s_add_header(req, "x-amz-content-sha256", payload_hash);
+	struct bw_sigv4_sign_params sp = {.access_key_id = "AKIDEXAMPLE",
+	                                  .secret = bw_cur_str("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+	                                  .region = "us-east-1", .service = service, .time_s = now,
+	                                  .payload_hash = payload_hash};
+	struct bw_buf auth = {0};
+	assert_int_equal(bw_sigv4_sign(req, &sp, &auth), BW_SIGV4_OK);
+	s_add_header(req, "Authorization", bw_buf_cstr(&auth));
+	bw_buf_free(&auth);
+}
+
+/* Only S3 takes the client's word for the payload: elsewhere the hash signed
+ * is the body's, so a signature over a keyword (or another body's hash)
+ * covers nothing and is a mismatch. The caller's style decides, not the
+ * scope the client chose. */
+static void test_payload_keywords_only_for_s3(void **state)
+{
+	(void)state;
+	struct s_ctx c = {.akid = "AKIDEXAMPLE", .secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"};
+	int64_t now = 1440938160; /* 2015-08-30T12:36:00Z */
+	const char *body = "Action=CreateUser&UserName=x&Version=2010-05-08";
+	const char *keywords[] = {BW_SIGV4_UNSIGNED_PAYLOAD, BW_SIGV4_STREAMING_PAYLOAD,
+	                          BW_SIGV4_STREAMING_PAYLOAD_TRAILER,
+	                          BW_SIGV4_STREAMING_UNSIGNED_TRAILER,
+	                          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"};
+	struct bw_http_request req;
+	struct bw_sigv4_result res;
+	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
+		for (int style = 0; style < 3; style++) {
+			/* AUTO with a non-S3 scope, DEFAULT, and DEFAULT with an "s3"
+			 * scope (a client claiming S3 at a service that is not) */
+			const char *service = style == 2 ? "s3" : "iam";
+			s_build_signed_post(&req, service, body, keywords[i], now);
+			struct bw_sigv4_params p = {.now_s = now, .lookup = s_lookup, .lookup_ctx = &c,
+			                            .style = style == 0 ? BW_SIGV4_STYLE_AUTO
+			                                                : BW_SIGV4_STYLE_DEFAULT};
+			s_assert_reason(bw_sigv4_verify(&req, &p, &res), BW_SIGV4_MISMATCH, keywords[i]);
+			assert_string_equal(res.code, "SignatureDoesNotMatch");
+			/* the hash signed is the body's */
+			assert_int_equal(strlen(res.payload_hash), 64);
+			bw_req_free(&req);
+		}
+	}
+	/* S3 takes the keyword */
+	s_build_signed_post(&req, "s3", body, BW_SIGV4_UNSIGNED_PAYLOAD, now);
+	struct bw_sigv4_params p = {.now_s = now, .lookup = s_lookup, .lookup_ctx = &c,
+	                            .style = BW_SIGV4_STYLE_S3};
+	s_assert_reason(bw_sigv4_verify(&req, &p, &res), BW_SIGV4_OK, "s3 unsigned");
+	assert_string_equal(res.payload_hash, BW_SIGV4_UNSIGNED_PAYLOAD);
+	bw_req_free(&req);
+	/* and elsewhere the body's own hash, as SDKs send it, verifies */
+	struct bw_buf hex = {0};
+	assert_int_equal(bw_sigv4_hex_sha256(bw_cur_str(body), &hex), BW_SIGV4_OK);
+	s_build_signed_post(&req, "iam", body, bw_buf_cstr(&hex), now);
+	p.style = BW_SIGV4_STYLE_DEFAULT;
+	s_assert_reason(bw_sigv4_verify(&req, &p, &res), BW_SIGV4_OK, "body hash");
+	bw_req_free(&req);
+	bw_buf_free(&hex);
+}
+
 static void test_canonical_stages(void **state)
 {
 	(void)state;
@@ -864,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_unsigned_trailer_boto3),
 		cmocka_unit_test(test_aws_doc_signed_chunks),
 		cmocka_unit_test(test_chunked_checksums),
+		cmocka_unit_test(test_payload_keywords_only_for_s3),
 		cmocka_unit_test(test_parse_header_forms),
 		cmocka_unit_test(test_parse_header_errors),
 		cmocka_unit_test(test_verify_request_errors),

@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/policy.h"
 #include "core/encoding.h"
+#include "core/gencache.h"
 #include "core/log.h"
+#include "gateway/authz.h"
 #include "services/iam/iam_store.h"
 #include "services/service.h"
 #include "services/sts/sts_credentials.h"
@@ -32,6 +35,7 @@ static struct bw_store *s_store;
 static struct bw_root_key s_rk;
 static struct bw_http_request s_req;
 static struct bw_call s_call;
+static struct bw_authz s_authz; /* the caller's policies, as the gateway reads them */
 
 static int setup(void **state)
 {
@@ -42,12 +46,18 @@ static int setup(void **state)
 		return -1;
 	s_rk.loaded = true;
 	memset(s_rk.key, 0x5a, sizeof s_rk.key);
+	s_authz.policies = bw_policy_cache_new(64);
+	s_authz.sets = bw_gencache_new(64);
+	if (!s_authz.policies || !s_authz.sets)
+		return -1;
 	return bw_store_open(s_dir, &s_store);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
+	bw_policy_cache_free(s_authz.policies);
+	bw_gencache_free(s_authz.sets);
 	return bw_test_store_close(s_dir, s_store);
 }
 
@@ -63,6 +73,7 @@ static struct bw_call *s_new_call(const char *op)
 	s_call.req = &s_req;
 	s_call.store = s_store;
 	s_call.root_key = &s_rk;
+	s_call.authz = &s_authz;
 	s_call.now_s = NOW;
 	snprintf(s_call.account_id, sizeof s_call.account_id, ACCT);
 	snprintf(s_call.region, sizeof s_call.region, "us-east-1");
@@ -91,17 +102,57 @@ static void s_put_role(const char *name, const char *path, const char *trust, in
 	json_decref(doc);
 }
 
-/* The role ops/deploy trusting one principal, with an optional condition. */
-static void s_role(const char *principal, const char *condition, int max_s)
+/* The role ops/deploy trusting one principal for `actions` (a JSON string
+ * or list), with an optional condition. */
+static void s_role_for(const char *principal, const char *actions, const char *condition,
+                       int max_s)
 {
 	char t[1024];
 	int n = snprintf(t, sizeof t,
 	                 "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
-	                 "\"Principal\":{\"AWS\":\"%s\"},\"Action\":\"sts:AssumeRole\"%s%s}]}",
-	                 principal, condition ? ",\"Condition\":" : "", condition ? condition : "");
+	                 "\"Principal\":{\"AWS\":\"%s\"},\"Action\":%s%s%s}]}",
+	                 principal, actions, condition ? ",\"Condition\":" : "",
+	                 condition ? condition : "");
 	assert_true(n > 0 && (size_t)n < sizeof t);
 	s_put_role("deploy", "/ops/", t, max_s);
 }
+
+/* The role ops/deploy trusting one principal, with an optional condition. */
+static void s_role(const char *principal, const char *condition, int max_s)
+{
+	s_role_for(principal, "\"sts:AssumeRole\"", condition, max_s);
+}
+
+/* The user alice as IAM stores her, with one inline policy (or none). */
+static void s_alice_policy(const char *policy)
+{
+	json_t *user = json_pack("{s:s, s:s, s:s, s:s}", "UserName", "alice", "UserId",
+	                         "AIDAALICE000000000001", "Arn", USER_ARN, "Path", "/");
+	assert_int_equal(bw_doc_put(s_store, BW_IAM_USER, ACCT, "alice", user), BW_STORE_OK);
+	json_decref(user);
+	int rc = bw_doc_delete(s_store, BW_IAM_INLINE, ACCT, "user/alice/p");
+	assert_true(rc == BW_STORE_OK || rc == BW_STORE_NOT_FOUND);
+	if (!policy)
+		return;
+	json_t *doc = json_pack("{s:s, s:s}", "PolicyName", "p", "PolicyDocument", policy);
+	assert_int_equal(bw_doc_put(s_store, BW_IAM_INLINE, ACCT, "user/alice/p", doc),
+	                 BW_STORE_OK);
+	json_decref(doc);
+}
+
+/* An inline policy of the role ops/deploy (its sessions' identity policy). */
+static void s_deploy_policy(const char *policy)
+{
+	json_t *doc = json_pack("{s:s, s:s}", "PolicyName", "p", "PolicyDocument", policy);
+	assert_int_equal(bw_doc_put(s_store, BW_IAM_INLINE, ACCT, "role/deploy/p", doc),
+	                 BW_STORE_OK);
+	json_decref(doc);
+}
+
+#define ALLOW_TAGGING                                                                        \
+	"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[" \
+	"\"sts:TagSession\",\"sts:SetSourceIdentity\"],\"Resource\":\"*\"}]}"
+#define TRUST_ALL "[\"sts:AssumeRole\",\"sts:TagSession\",\"sts:SetSourceIdentity\"]"
 
 static json_t *s_in(const char *session)
 {
@@ -207,6 +258,7 @@ static void test_assume_role_allowed_and_stored_safely(void **state)
 	assert_string_equal(p.access_key_id, akid);
 	assert_string_equal(p.user_name, "alice");
 	assert_true(p.temporary);
+	assert_false(p.from_session_token);
 	assert_false(p.mfa_present);
 	assert_int_equal(p.session_created_s, (int64_t)NOW);
 	assert_int_equal(p.session_expires_s, (int64_t)NOW + 3600);
@@ -445,7 +497,8 @@ static void test_session_policies_and_packing(void **state)
 	const char *managed = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
 	                      "\"Action\":\"kms:Decrypt\",\"Resource\":\"*\"}]}";
 	s_put_policy("ReadKeys", managed);
-	s_role(USER_ARN, NULL, 3600);
+	s_role_for(USER_ARN, TRUST_ALL, NULL, 3600);
+	s_alice_policy(ALLOW_TAGGING);
 	s_new_call("AssumeRole");
 	json_t *in = s_in("s1");
 	json_object_set_new(in, "Policy", json_string(inline_pol));
@@ -525,7 +578,9 @@ static void test_session_policies_and_packing(void **state)
 static void test_transitive_tags_in_chain(void **state)
 {
 	(void)state;
-	s_role(USER_ARN, NULL, 3600);
+	s_role_for(USER_ARN, TRUST_ALL, NULL, 3600);
+	s_alice_policy(ALLOW_TAGGING);
+	s_deploy_policy(ALLOW_TAGGING);
 	s_new_call("AssumeRole");
 	json_t *in = s_in("first");
 	json_object_set_new(in, "Tags",
@@ -533,7 +588,8 @@ static void test_transitive_tags_in_chain(void **state)
 	                              "Key", "Cost", "Value", "y"));
 	json_object_set_new(in, "TransitiveTagKeys", json_pack("[s]", "project"));
 	json_t *first = s_assume(in, NULL);
-	s_role(ROLE_ARN, "{\"StringEquals\":{\"aws:PrincipalTag/Project\":\"x\"}}", 3600);
+	s_role_for(ROLE_ARN, TRUST_ALL, "{\"StringEquals\":{\"aws:PrincipalTag/Project\":\"x\"}}",
+	           3600);
 	json_t *doc = s_key_doc(s_s(first, "Credentials", "AccessKeyId"));
 
 	s_new_call("AssumeRole");
@@ -555,7 +611,7 @@ static void test_transitive_tags_in_chain(void **state)
 	                    "Project");
 	/* a transitive key that is not a tag */
 	s_new_call("AssumeRole");
-	s_role(USER_ARN, NULL, 3600);
+	s_role_for(USER_ARN, TRUST_ALL, NULL, 3600);
 	in = s_in("third");
 	json_object_set_new(in, "TransitiveTagKeys", json_pack("[s]", "nope"));
 	s_assume(in, "InvalidParameterValue");
@@ -563,6 +619,195 @@ static void test_transitive_tags_in_chain(void **state)
 	json_decref(doc2);
 	json_decref(first);
 	json_decref(second);
+}
+
+/* AssumeRole input with tags {k, v}... (NULL-terminated pairs). */
+static json_t *s_in_tags(const char *session, const char *k, ...)
+{
+	json_t *in = s_in(session), *tags = json_array();
+	va_list ap;
+	va_start(ap, k);
+	for (; k; k = va_arg(ap, const char *)) {
+		const char *v = va_arg(ap, const char *);
+		json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", k, "Value", v));
+	}
+	va_end(ap);
+	json_object_set_new(in, "Tags", tags);
+	return in;
+}
+
+/* Passing session tags takes sts:TagSession from both the caller's policies
+ * and the role's trust policy (the attack: tags a trust policy never
+ * allowed, read later as aws:PrincipalTag). */
+static void test_tag_session_needs_both_policies(void **state)
+{
+	(void)state;
+	s_alice_policy(ALLOW_TAGGING);
+	/* the trust policy allows sts:AssumeRole only */
+	s_role(USER_ARN, NULL, 3600);
+	s_new_call("AssumeRole");
+	s_assume(s_in_tags("s1", "Project", "x", NULL), "AccessDenied");
+	assert_string_equal(s_call.err.message, "User: " USER_ARN " is not authorized to perform: "
+	                                         "sts:TagSession on resource: " ROLE_ARN);
+	s_new_call("AssumeRole");
+	json_t *in = s_in("s1");
+	json_object_set_new(in, "TransitiveTagKeys", json_array());
+	json_decref(s_assume(in, NULL)); /* an empty list passes nothing */
+	s_new_call("AssumeRole");
+	json_decref(s_assume(s_in("s1"), NULL));
+
+	/* the trust policy allows it, the caller's policies do not */
+	s_role_for(USER_ARN, TRUST_ALL, NULL, 3600);
+	s_alice_policy(NULL);
+	s_new_call("AssumeRole");
+	s_assume(s_in_tags("s1", "Project", "x", NULL), "AccessDenied");
+	assert_non_null(strstr(s_call.err.message, "sts:TagSession"));
+	assert_non_null(strstr(s_call.err.message, "no identity-based policy allows"));
+	/* an explicit deny in the caller's policies wins */
+	s_alice_policy("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
+	               "\"sts:*\",\"Resource\":\"*\"},{\"Effect\":\"Deny\",\"Action\":"
+	               "\"sts:TagSession\",\"Resource\":\"*\"}]}");
+	s_new_call("AssumeRole");
+	s_assume(s_in_tags("s1", "Project", "x", NULL), "AccessDenied");
+	/* both */
+	s_alice_policy(ALLOW_TAGGING);
+	s_new_call("AssumeRole");
+	json_t *out = s_assume(s_in_tags("s1", "Project", "x", NULL), NULL);
+	json_t *doc = s_key_doc(s_s(out, "Credentials", "AccessKeyId"));
+	assert_string_equal(s_s(json_object_get(doc, "Session"), "Tags", "Project"), "x");
+	json_decref(doc);
+	json_decref(out);
+}
+
+/* The trust policy sees the request's aws:RequestTag/<k>, aws:TagKeys and
+ * sts:TransitiveTagKeys when it decides sts:TagSession (the example of "Passing
+ * session tags in AWS STS"). */
+static void test_session_tag_condition_keys(void **state)
+{
+	(void)state;
+	s_alice_policy(ALLOW_TAGGING);
+	s_put_role("deploy", "/ops/",
+	           "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
+	           "{\"AWS\":\"" USER_ARN "\"},\"Action\":\"sts:AssumeRole\"},{\"Effect\":\"Allow\","
+	           "\"Principal\":{\"AWS\":\"" USER_ARN "\"},\"Action\":\"sts:TagSession\","
+	           "\"Condition\":{\"StringEquals\":{\"aws:RequestTag/Dept\":[\"eng\",\"ops\"]},"
+	           "\"ForAllValues:StringEquals\":{\"aws:TagKeys\":[\"Dept\",\"Cost\"],"
+	           "\"sts:TransitiveTagKeys\":[\"Dept\"]}}}]}",
+	           3600);
+	s_new_call("AssumeRole");
+	json_decref(s_assume(s_in_tags("s1", "Dept", "eng", NULL), NULL));
+	s_new_call("AssumeRole");
+	s_assume(s_in_tags("s1", "Dept", "sales", NULL), "AccessDenied");
+	s_new_call("AssumeRole");
+	s_assume(s_in_tags("s1", "Dept", "eng", "Boss", "me", NULL), "AccessDenied");
+	s_new_call("AssumeRole");
+	json_t *in = s_in_tags("s1", "Dept", "ops", "Cost", "7", NULL);
+	json_object_set_new(in, "TransitiveTagKeys", json_pack("[s]", "Dept"));
+	json_decref(s_assume(in, NULL));
+	s_new_call("AssumeRole");
+	in = s_in_tags("s1", "Dept", "ops", "Cost", "7", NULL);
+	json_object_set_new(in, "TransitiveTagKeys", json_pack("[s, s]", "Dept", "Cost"));
+	s_assume(in, "AccessDenied");
+}
+
+/* AWS's limits on session tags, and keys that differ only in case. */
+static void test_session_tag_limits(void **state)
+{
+	(void)state;
+	s_alice_policy(ALLOW_TAGGING);
+	s_role_for(USER_ARN, TRUST_ALL, NULL, 3600);
+	s_new_call("AssumeRole");
+	s_assume(s_in_tags("s1", "Team", "a", "team", "b", NULL), "InvalidParameterValue");
+	assert_string_equal(s_call.err.message, "Duplicate tag keys found. Please note that Tag keys "
+	                                        "are case insensitive.");
+	char key[130], value[258];
+	memset(key, 'k', sizeof key - 1);
+	key[sizeof key - 1] = 0;
+	memset(value, 'v', sizeof value - 1);
+	value[sizeof value - 1] = 0;
+	s_new_call("AssumeRole");
+	s_assume(s_in_tags("s1", key, "v", NULL), "ValidationError");
+	key[128] = 0;
+	value[256] = 0;
+	s_new_call("AssumeRole");
+	json_decref(s_assume(s_in_tags("s1", key, value, NULL), NULL));
+	value[256] = 'v';
+	s_new_call("AssumeRole");
+	s_assume(s_in_tags("s1", "k", value, NULL), "ValidationError");
+	s_new_call("AssumeRole");
+	s_assume(s_in_tags("s1", "aws:thing", "v", NULL), "ValidationError");
+	json_t *in = s_in("s1"), *tags = json_array();
+	for (int i = 0; i < 51; i++) {
+		char k[8];
+		snprintf(k, sizeof k, "k%d", i);
+		json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", k, "Value", "v"));
+	}
+	json_object_set_new(in, "Tags", tags);
+	s_new_call("AssumeRole");
+	s_assume(in, "ValidationError");
+}
+
+/* SourceIdentity takes sts:SetSourceIdentity from both sides, is seen as
+ * sts:SourceIdentity, and once set travels the role chain unchanged (where
+ * each next role must allow it again). */
+static void test_source_identity(void **state)
+{
+	(void)state;
+	s_alice_policy(ALLOW_TAGGING);
+	s_role(USER_ARN, NULL, 3600);
+	s_new_call("AssumeRole");
+	json_t *in = s_in("s1");
+	json_object_set_new(in, "SourceIdentity", json_string("alice"));
+	s_assume(in, "AccessDenied");
+	assert_string_equal(s_call.err.message, "User: " USER_ARN " is not authorized to perform: "
+	                                        "sts:SetSourceIdentity on resource: " ROLE_ARN);
+	s_role_for(USER_ARN, TRUST_ALL, "{\"StringEquals\":{\"sts:SourceIdentity\":\"${aws:username}\"}}",
+	           3600);
+	s_alice_policy(NULL);
+	s_new_call("AssumeRole");
+	in = s_in("s1");
+	json_object_set_new(in, "SourceIdentity", json_string("alice"));
+	s_assume(in, "AccessDenied");
+	assert_non_null(strstr(s_call.err.message, "sts:SetSourceIdentity"));
+	s_alice_policy(ALLOW_TAGGING);
+	s_new_call("AssumeRole");
+	in = s_in("s1");
+	json_object_set_new(in, "SourceIdentity", json_string("mallory"));
+	s_assume(in, "AccessDenied");
+	s_new_call("AssumeRole");
+	in = s_in("s1");
+	json_object_set_new(in, "SourceIdentity", json_string("alice"));
+	json_t *first = s_assume(in, NULL);
+	assert_string_equal(s_s(first, "SourceIdentity", NULL), "alice");
+	json_t *doc = s_key_doc(s_s(first, "Credentials", "AccessKeyId"));
+
+	/* the chain: the next role (here the same) must allow it again */
+	s_deploy_policy(ALLOW_TAGGING);
+	s_role(ROLE_ARN, NULL, 3600);
+	s_new_call("AssumeRole");
+	assert_int_equal(bw_sts_session_principal(doc, ACCT, &s_call.principal), 0);
+	assert_string_equal(s_call.principal.source_identity, "alice");
+	s_assume(s_in("s2"), "AccessDenied");
+	assert_non_null(strstr(s_call.err.message, "sts:SetSourceIdentity"));
+	s_role_for(ROLE_ARN, TRUST_ALL, "{\"StringEquals\":{\"sts:SourceIdentity\":\"alice\"}}",
+	           3600);
+	/* it cannot change */
+	s_new_call("AssumeRole");
+	assert_int_equal(bw_sts_session_principal(doc, ACCT, &s_call.principal), 0);
+	in = s_in("s2");
+	json_object_set_new(in, "SourceIdentity", json_string("bob"));
+	s_assume(in, "AccessDenied");
+	/* it is carried along */
+	s_new_call("AssumeRole");
+	assert_int_equal(bw_sts_session_principal(doc, ACCT, &s_call.principal), 0);
+	json_t *second = s_assume(s_in("s2"), NULL);
+	assert_string_equal(s_s(second, "SourceIdentity", NULL), "alice");
+	json_t *doc2 = s_key_doc(s_s(second, "Credentials", "AccessKeyId"));
+	assert_string_equal(s_s(json_object_get(doc2, "Session"), "SourceIdentity", NULL), "alice");
+	json_decref(doc2);
+	json_decref(second);
+	json_decref(doc);
+	json_decref(first);
 }
 
 static json_t *s_session_token(json_t *in, const char *code)
@@ -594,6 +839,9 @@ static void test_get_session_token(void **state)
 	assert_string_equal(p.principal_id, "AIDAALICE000000000001");
 	assert_string_equal(p.user_name, "alice");
 	assert_true(p.temporary);
+	/* what authentication holds these credentials to, and aws:TokenIssueTime */
+	assert_true(p.from_session_token);
+	assert_int_equal(p.session_created_s, (int64_t)NOW);
 	assert_true(bw_sts_token_matches(doc, s_s(out, "Credentials", "SessionToken")));
 	bw_principal_clear(&p);
 	json_decref(doc);
@@ -620,6 +868,12 @@ static void test_get_session_token(void **state)
 	assert_int_equal(p.type, BW_PT_ROOT);
 	assert_string_equal(p.arn, "arn:aws:iam::" ACCT ":root");
 	assert_true(p.temporary);
+	assert_true(p.from_session_token);
+	assert_int_equal(p.session_created_s, (int64_t)NOW);
+	/* a document without its CreationDate: the key's CreateDate says when */
+	json_object_del(json_object_get(doc, "Session"), "CreationDate");
+	assert_int_equal(bw_sts_session_principal(doc, ACCT, &p), 0);
+	assert_int_equal(p.session_created_s, (int64_t)NOW);
 	bw_principal_clear(&p);
 	json_decref(doc);
 	s_expect_duration(out, 3600);
@@ -789,6 +1043,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_session_name_validation, s_end),
 		cmocka_unit_test_teardown(test_session_policies_and_packing, s_end),
 		cmocka_unit_test_teardown(test_transitive_tags_in_chain, s_end),
+		cmocka_unit_test_teardown(test_tag_session_needs_both_policies, s_end),
+		cmocka_unit_test_teardown(test_session_tag_condition_keys, s_end),
+		cmocka_unit_test_teardown(test_session_tag_limits, s_end),
+		cmocka_unit_test_teardown(test_source_identity, s_end),
 		cmocka_unit_test_teardown(test_get_session_token, s_end),
 		cmocka_unit_test_teardown(test_access_key_info_and_caller_identity, s_end),
 		cmocka_unit_test_teardown(test_authorization_message_round_trip, s_end),
