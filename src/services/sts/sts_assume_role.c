@@ -61,7 +61,6 @@
 /* The packed form of session policies and tags (zlib of their compact
  * text) may use this many bytes; PackedPolicySize is the percentage used. */
 #define S_PACKED_LIMIT 2048
-#define S_MAX_CTX_KEYS 200
 
 static const char s_mfa_failed[] = "MultiFactor authentication failed, unable to validate MFA code.";
 
@@ -404,122 +403,51 @@ static int s_packed_percent(struct bw_call *call, const json_t *in, const json_t
 /*
  * The request context the trust policy is evaluated in (AWS's keys for
  * AssumeRole): sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity (the
- * session's, set now or carried along the chain), aws:RequestTag/<k> and
- * aws:TagKeys (the Tags of the request), sts:TransitiveTagKeys (those of the
- * request), and the global keys of the caller (aws:userid, aws:username,
- * aws:PrincipalTag/<k>, aws:SourceIdentity, MFA, source IP, transport).
+ * session's, set now or carried along the chain), sts:TransitiveTagKeys
+ * (those of the request); the gateway's context builder adds the request's
+ * tags (aws:RequestTag/<k>, aws:TagKeys) and every global key of the caller
+ * (aws:userid, aws:username, aws:PrincipalTag/<k>, aws:TokenIssueTime, MFA,
+ * source IP, transport ...), with nothing capped.
  */
-struct s_ctx {
-	struct bw_ctx_key keys[S_MAX_CTX_KEYS];
-	size_t n;
-	const char *one[S_MAX_CTX_KEYS]; /* single values, one per key */
-	json_t *hold;                    /* owns the strings the keys point into */
-	const char **tag_keys;           /* aws:TagKeys */
-	const char **trans_keys;         /* sts:TransitiveTagKeys */
-};
-
-/* A string that lives as long as ctx->hold. */
-static const char *s_keep(struct s_ctx *c, json_t *s)
+/* STS's keys of an AssumeRole request into extra. */
+static int s_sts_keys(const json_t *in, const char *source_identity, json_t *extra)
 {
-	if (!s || json_array_append_new(c->hold, s) != 0)
-		return NULL;
-	return json_string_value(s);
+	const json_t *trans = json_object_get(in, "TransitiveTagKeys");
+	int rc = 0;
+	if (rc == 0 && s_str(in, "ExternalId"))
+		rc = json_object_set(extra, "sts:ExternalId", json_object_get(in, "ExternalId"));
+	if (rc == 0 && s_str(in, "RoleSessionName"))
+		rc = json_object_set(extra, "sts:RoleSessionName",
+		                     json_object_get(in, "RoleSessionName"));
+	if (rc == 0 && source_identity && source_identity[0])
+		rc = json_object_set_new(extra, "sts:SourceIdentity", json_string(source_identity));
+	if (rc == 0 && json_array_size(trans))
+		rc = json_object_set(extra, "sts:TransitiveTagKeys", (json_t *)trans);
+	return rc;
 }
 
-/* Nothing is dropped: a context that does not fit fails the request. */
-static int s_add(struct s_ctx *c, const char *key, const char *value)
+int bw_sts_assume_role_keys(struct bw_call *call, const json_t *in, json_t *extra)
 {
-	if (!key || !value || c->n >= S_MAX_CTX_KEYS)
-		return -1;
-	c->one[c->n] = value;
-	c->keys[c->n] = (struct bw_ctx_key){.key = key, .values = &c->one[c->n], .n_values = 1};
-	c->n++;
-	return 0;
-}
-
-static int s_add_prefixed(struct s_ctx *c, const char *prefix, const char *k, const char *v)
-{
-	return s_add(c, s_keep(c, json_sprintf("%s%s", prefix, k)), s_keep(c, json_string(v)));
-}
-
-static int s_add_list(struct s_ctx *c, const char *key, const json_t *arr, const char ***store)
-{
-	size_t n = json_array_size(arr);
-	if (n == 0)
-		return 0;
-	*store = calloc(n, sizeof **store);
-	if (!*store || c->n >= S_MAX_CTX_KEYS)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!((*store)[i] = json_string_value(json_array_get(arr, i))))
-			return -1;
-	c->keys[c->n++] = (struct bw_ctx_key){.key = key, .values = *store, .n_values = n};
-	return 0;
+	const char *si = s_str(in, "SourceIdentity");
+	return s_sts_keys(in, si ? si : call->principal.source_identity, extra);
 }
 
 static int s_build_ctx(struct bw_call *call, const json_t *in, const char *source_identity,
-                       struct s_ctx *c)
+                       struct bw_authz_ctx *c)
 {
-	const struct bw_principal *p = &call->principal;
-	const char *ext = s_str(in, "ExternalId"), *session = s_str(in, "RoleSessionName");
-	if (!(c->hold = json_array()))
-		return -1;
-	if ((ext && s_add(c, "sts:ExternalId", ext)) || s_add(c, "sts:RoleSessionName", session) ||
-	    (source_identity && s_add(c, "sts:SourceIdentity", source_identity)) ||
-	    s_add(c, "aws:userid", p->principal_id) ||
-	    (p->type == BW_PT_IAM_USER && s_add(c, "aws:username", p->user_name)))
-		return -1;
-	/* AWS sets aws:MultiFactorAuthPresent only for temporary credentials. */
-	if (p->temporary && s_add(c, "aws:MultiFactorAuthPresent", p->mfa_present ? "true" : "false"))
-		return -1;
-	if (p->temporary && p->mfa_present) {
-		long long age = (long long)call->now_s - (long long)p->mfa_auth_time_s;
-		if (s_add(c, "aws:MultiFactorAuthAge", s_keep(c, json_sprintf("%lld", age))))
-			return -1;
-	}
-	if (p->source_identity[0] && s_add(c, "aws:SourceIdentity", p->source_identity))
-		return -1;
-	if (call->req && call->req->peer_ip[0] && s_add(c, "aws:SourceIp", call->req->peer_ip))
-		return -1;
-	if (s_add(c, "aws:SecureTransport", call->req && call->req->tls ? "true" : "false"))
-		return -1;
-	const char *k;
-	const json_t *v;
-	json_object_foreach((json_t *)p->tags, k, v) {
-		if (json_is_string(v) && s_add_prefixed(c, "aws:PrincipalTag/", k, json_string_value(v)))
-			return -1;
-	}
-	json_t *keys = json_array();
-	if (!keys || json_array_append_new(c->hold, keys) != 0) {
-		json_decref(keys);
-		return -1;
-	}
-	size_t i;
-	json_array_foreach(json_object_get(in, "Tags"), i, v) {
-		const char *tk = s_str(v, "Key"), *tv = s_str(v, "Value");
-		if (!tk || !tv || s_add_prefixed(c, "aws:RequestTag/", tk, tv) ||
-		    json_array_append_new(keys, json_string(tk)) != 0)
-			return -1;
-	}
-	if (s_add_list(c, "aws:TagKeys", keys, &c->tag_keys) ||
-	    s_add_list(c, "sts:TransitiveTagKeys", json_object_get(in, "TransitiveTagKeys"),
-	               &c->trans_keys))
-		return -1;
-	return 0;
-}
-
-static void s_ctx_free(struct s_ctx *c)
-{
-	json_decref(c->hold);
-	free(c->tag_keys);
-	free(c->trans_keys);
+	json_t *extra = json_object();
+	int rc = extra ? s_sts_keys(in, source_identity, extra) : -1;
+	if (rc == 0)
+		rc = bw_authz_ctx_init(call, in, "sts:AssumeRole", "*", extra, c);
+	json_decref(extra);
+	return rc;
 }
 
 /* The role's trust policy, compiled, and the context to evaluate it in. */
 struct s_trust {
 	struct bw_policy *trust;   /* NULL: the role trusts no one */
 	struct bw_policy *granted; /* stands in for the identity side */
-	struct s_ctx ctx;
+	struct bw_authz_ctx ctx;
 };
 
 static int s_trust_init(struct bw_call *call, const json_t *in, const json_t *role,
@@ -549,7 +477,7 @@ static void s_trust_clean_up(struct s_trust *t)
 {
 	bw_policy_unref(t->trust);
 	bw_policy_unref(t->granted);
-	s_ctx_free(&t->ctx);
+	bw_authz_ctx_clean_up(&t->ctx);
 	memset(t, 0, sizeof *t);
 }
 
@@ -582,8 +510,8 @@ static int s_trust_allows(struct bw_call *call, const struct s_trust *t, const c
 		.role_arn = p->type == BW_PT_ASSUMED_ROLE ? p->role_arn : NULL,
 		.resource_account = "trust-policy",
 		.now_s = call->now_s,
-		.keys = t->ctx.keys,
-		.n_keys = t->ctx.n,
+		.keys = t->ctx.ctx.keys,
+		.n_keys = t->ctx.ctx.n_keys,
 	};
 	const struct bw_policy *identity[] = {t->granted};
 	struct bw_policy_set set = {.identity = identity, .n_identity = 1, .resource = t->trust};

@@ -89,6 +89,10 @@ int bw_sts_assume_role(struct bw_call *call, const json_t *in, json_t *out);
 int bw_sts_get_session_token(struct bw_call *call, const json_t *in, json_t *out);
 int bw_sts_get_access_key_info(struct bw_call *call, const json_t *in, json_t *out);
 int bw_sts_decode_authorization_message(struct bw_call *call, const json_t *in, json_t *out);
+/* The row's context keys (service.h bw_context_fn): sts:RoleSessionName,
+ * sts:ExternalId, sts:SourceIdentity, sts:TransitiveTagKeys, so that
+ * identity policies see them as trust policies do. */
+int bw_sts_assume_role_keys(struct bw_call *call, const json_t *in, json_t *extra);
 int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
 
 #endif
