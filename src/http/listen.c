@@ -68,7 +68,8 @@ int bw_http_listen_socket(const struct sockaddr_storage *ss, socklen_t sl)
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
 		goto error;
-	if (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)
+	if (ss->ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)
 		goto error;
 	if (bind(fd, (const struct sockaddr *)ss, sl) != 0 || listen(fd, BW_HTTP_BACKLOG) != 0)
 		goto error;

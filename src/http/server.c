@@ -249,17 +249,24 @@ struct bw_http_limits bw_http_default_limits(void)
 static struct bw_http_limits s_limits_or_defaults(struct bw_http_limits lim)
 {
 	struct bw_http_limits d = bw_http_default_limits();
-#define S_DEFAULT(f) if (lim.f == 0) lim.f = d.f
-	S_DEFAULT(max_header_bytes);
-	S_DEFAULT(max_body_bytes);
-	S_DEFAULT(max_buffered_bytes);
-	S_DEFAULT(header_timeout_ms);
-	S_DEFAULT(body_timeout_ms);
-	S_DEFAULT(idle_timeout_ms);
-	S_DEFAULT(pressure_timeout_ms);
-	S_DEFAULT(max_connections);
-	S_DEFAULT(max_connections_per_ip);
-#undef S_DEFAULT
+	if (lim.max_header_bytes == 0)
+		lim.max_header_bytes = d.max_header_bytes;
+	if (lim.max_body_bytes == 0)
+		lim.max_body_bytes = d.max_body_bytes;
+	if (lim.max_buffered_bytes == 0)
+		lim.max_buffered_bytes = d.max_buffered_bytes;
+	if (lim.header_timeout_ms == 0)
+		lim.header_timeout_ms = d.header_timeout_ms;
+	if (lim.body_timeout_ms == 0)
+		lim.body_timeout_ms = d.body_timeout_ms;
+	if (lim.idle_timeout_ms == 0)
+		lim.idle_timeout_ms = d.idle_timeout_ms;
+	if (lim.pressure_timeout_ms == 0)
+		lim.pressure_timeout_ms = d.pressure_timeout_ms;
+	if (lim.max_connections == 0)
+		lim.max_connections = d.max_connections;
+	if (lim.max_connections_per_ip == 0)
+		lim.max_connections_per_ip = d.max_connections_per_ip;
 	return lim;
 }
 
