@@ -12,6 +12,7 @@
 #include <time.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,14 @@ static void s_usage(FILE *out)
 	      "  --data-dir DIR           state directory (default ./data)\n"
 	      "  --threads N              event loops (default: number of cores)\n"
 	      "  --region REGION          region when a request names none (us-east-1)\n"
-	      "  --max-body-bytes N       largest request body (default 64 MiB)\n"
-	      "  --max-connections N      concurrent connections (default 1024)\n"
+	      "  --max-body-bytes N       largest request body; 413 on its Content-Length\n"
+	      "                           (default 8M; K, M, G suffixes are binary)\n"
+	      "  --max-buffered-bytes N   request bytes held by all connections together;\n"
+	      "                           503 beyond (default 256M)\n"
+	      "  --max-connections N      concurrent connections (default 1024); at the\n"
+	      "                           cap a new one closes the oldest idle one\n"
+	      "  --max-connections-per-ip N  per client address, IPv6 per /64 (default 256);\n"
+	      "                           raise it behind a proxy or NAT\n"
 	      "  --log-level LEVEL        debug, info, warn or error (default info)\n"
 	      "  --no-access-log          no log line per request\n"
 	      "  --trail-retention-days N keep recorded events N days (default 90; 0: forever)\n"
@@ -273,10 +280,33 @@ static int s_parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* A byte count: digits, then optionally K, M or G (powers of 1024). */
+static int s_parse_bytes(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*s == '-' || end == s || v == 0)
+		return -1;
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || v > (SIZE_MAX >> shift))
+		return -1;
+	*out = (size_t)v << shift;
+	return 0;
+}
+
 static int s_serve(int argc, char **argv)
 {
 	enum { OPT_LISTEN = 1, OPT_DATA, OPT_THREADS, OPT_REGION, OPT_BODY, OPT_CONNS, OPT_LEVEL,
-	       OPT_NO_ACCESS_LOG, OPT_PASSPHRASE, OPT_RETENTION, OPT_DELIVERY, OPT_DIGEST, OPT_HELP };
+	       OPT_NO_ACCESS_LOG, OPT_PASSPHRASE, OPT_RETENTION, OPT_DELIVERY, OPT_DIGEST, OPT_HELP,
+	       OPT_BUFFERED, OPT_CONNS_PER_IP };
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"data-dir", required_argument, NULL, OPT_DATA},
@@ -284,6 +314,8 @@ static int s_serve(int argc, char **argv)
 		{"region", required_argument, NULL, OPT_REGION},
 		{"max-body-bytes", required_argument, NULL, OPT_BODY},
 		{"max-connections", required_argument, NULL, OPT_CONNS},
+		{"max-buffered-bytes", required_argument, NULL, OPT_BUFFERED},
+		{"max-connections-per-ip", required_argument, NULL, OPT_CONNS_PER_IP},
 		{"log-level", required_argument, NULL, OPT_LEVEL},
 		{"no-access-log", no_argument, NULL, OPT_NO_ACCESS_LOG},
 		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE},
@@ -318,8 +350,17 @@ static int s_serve(int argc, char **argv)
 			region = optarg;
 			break;
 		case OPT_BODY:
-			if (s_parse_size(optarg, &limits.max_body_bytes) != 0)
+			if (s_parse_bytes(optarg, &limits.max_body_bytes) != 0)
 				goto usage;
+			break;
+		case OPT_BUFFERED:
+			if (s_parse_bytes(optarg, &limits.max_buffered_bytes) != 0)
+				goto usage;
+			break;
+		case OPT_CONNS_PER_IP:
+			if (s_parse_size(optarg, &v) != 0 || v > 1000000)
+				goto usage;
+			limits.max_connections_per_ip = (unsigned)v;
 			break;
 		case OPT_CONNS:
 			if (s_parse_size(optarg, &v) != 0 || v > 1000000)

@@ -17,8 +17,8 @@
 
 /* Bodies declared up to this size are read straight into req.mem. */
 #define S_INLINE_BODY_MAX 16384
-/* A larger declared body gets this much up front; it grows as bytes come. */
-#define S_BODY_FIRST_CAP ((size_t)1 << 20)
+/* A larger body's buffer starts at this and doubles as bytes come. */
+#define S_BODY_FIRST_CAP 4096
 /* One chunk-size line with its extensions. */
 #define S_CHUNK_LINE_MAX 4096
 
@@ -79,6 +79,7 @@ static void s_reset_request(struct bw_http_parser *p)
 	bw_req_free(&p->req);
 	p->body = NULL;
 	p->body_len = p->body_cap = 0;
+	p->mem_size = 0;
 	p->body_inline = false;
 	p->left = p->chunk_size = 0;
 	p->chunk_digits = p->line_len = p->trailer_bytes = 0;
@@ -110,6 +111,11 @@ enum bw_http_phase bw_http_parser_phase(const struct bw_http_parser *p)
 	default:
 		return BW_HTTP_PHASE_BODY;
 	}
+}
+
+size_t bw_http_parser_held(const struct bw_http_parser *p)
+{
+	return p->head.cap + p->mem_size + (p->body_inline ? 0 : p->body_cap);
 }
 
 /* ---- the head ---------------------------------------------------------- */
@@ -329,24 +335,34 @@ static enum bw_http_parse_rc s_parse_field(struct bw_http_parser *p, char *line,
 	return BW_HTTP_PARSE_MORE;
 }
 
-/* Body storage for a Content-Length body that does not fit inline. */
-static int s_body_reserve(struct bw_http_parser *p, size_t extra, uint64_t hint)
+/*
+ * Room in the body buffer for `extra` more bytes. It doubles from a small
+ * start as bytes arrive, never past the declared length (hint, 0 for
+ * chunked) nor max_body_bytes, and each growth is charged first: memory
+ * follows what the client has sent, within what the server can spare.
+ */
+static enum bw_http_parse_rc s_body_reserve(struct bw_http_parser *p, size_t extra, uint64_t hint)
 {
 	size_t need = p->body_len + extra + 1;
 	if (need <= p->body_cap)
-		return 0;
-	size_t cap = p->body_cap ? p->body_cap * 2 : 4096;
+		return BW_HTTP_PARSE_MORE;
+	size_t cap = p->body_cap ? p->body_cap * 2 : S_BODY_FIRST_CAP;
 	if (cap < need)
 		cap = need;
-	/* never past the declared length: a 40 MB body gets 40 MB, not 64 */
-	if (hint && cap > hint + 1 && need <= hint + 1)
-		cap = (size_t)hint + 1;
+	/* a 40 MB body gets 40 MB, not 64; no body gets past the limit */
+	size_t most = p->lim.max_body_bytes + 1;
+	if (hint && hint < most - 1)
+		most = (size_t)hint + 1;
+	if (cap > most && need <= most)
+		cap = most;
+	if (p->lim.charge && !p->lim.charge(p->lim.charge_ctx, cap - p->body_cap))
+		return s_fail(p, 503, "server busy: too many request bytes buffered");
 	uint8_t *b = realloc(p->body, cap);
 	if (!b)
-		return -1;
+		return s_fail(p, 500, "out of memory");
 	p->body = b;
 	p->body_cap = cap;
-	return 0;
+	return BW_HTTP_PARSE_MORE;
 }
 
 static enum bw_http_parse_rc s_parse_head(struct bw_http_parser *p)
@@ -370,6 +386,7 @@ static enum bw_http_parse_rc s_parse_head(struct bw_http_parser *p)
 	if (!mem)
 		return s_fail(p, 500, "out of memory");
 	req->mem = mem;
+	p->mem_size = body_off + 1;
 	req->headers = (struct bw_header *)(void *)mem;
 	char *text = mem + text_off;
 	memcpy(text, head, n);
@@ -446,13 +463,12 @@ static enum bw_http_parse_rc s_parse_head(struct bw_http_parser *p)
 			req->mem = mem = base;
 			if (!grown)
 				return s_fail(p, 500, "out of memory");
+			p->mem_size = body_off + (size_t)f.cl + 1;
 			p->body = (uint8_t *)mem + body_off;
 			p->body_cap = (size_t)f.cl + 1;
 			p->body_inline = true;
-		} else if (s_body_reserve(p, S_BODY_FIRST_CAP < f.cl ? S_BODY_FIRST_CAP : (size_t)f.cl,
-		                          f.cl) != 0) {
-			return s_fail(p, 500, "out of memory");
 		}
+		/* a larger body gets its buffer as its bytes come (s_body_add) */
 	} else {
 		p->state = S_READY;
 	}
@@ -505,13 +521,15 @@ static enum bw_http_parse_rc s_body_add(struct bw_http_parser *p, const uint8_t 
 		return s_fail(p, 413, "request body too large");
 	if (!p->body_inline || p->body_len + n + 1 > p->body_cap) {
 		if (p->body_inline) {
-			/* move off the 1-byte placeholder in mem (chunked bodies) */
+			/* move off the 1-byte placeholder in mem (chunked and large
+			 * bodies start there) */
 			p->body = NULL;
 			p->body_cap = 0;
 			p->body_inline = false;
 		}
-		if (s_body_reserve(p, n, hint) != 0)
-			return s_fail(p, 500, "out of memory");
+		enum bw_http_parse_rc rc = s_body_reserve(p, n, hint);
+		if (rc == BW_HTTP_PARSE_ERROR)
+			return rc;
 	}
 	memcpy(p->body + p->body_len, s, n);
 	p->body_len += n;
@@ -731,6 +749,7 @@ void bw_http_parser_take(struct bw_http_parser *p, struct bw_http_request *out)
 	p->req = (struct bw_http_request){0};
 	p->body = NULL;
 	p->body_inline = false;
+	p->mem_size = 0; /* the block went with the request */
 	s_reset_request(p);
 	p->state = S_IDLE;
 }

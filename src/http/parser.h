@@ -6,7 +6,13 @@
  * come out one by one) or an error carrying the status to answer with:
  *   400 malformed, 413 body over max_body_bytes, 431 head over
  *   max_header_bytes or too many headers, 501 an unsupported
- *   transfer-coding or an over-long method, 505 an HTTP version other than 1.x.
+ *   transfer-coding or an over-long method, 503 the body's memory was
+ *   refused (see charge below), 505 an HTTP version other than 1.x.
+ *
+ * Memory follows what the client sent, never what it declared: a body
+ * buffer starts small and doubles as bytes arrive (up to the declared
+ * length and max_body_bytes), so a head claiming 8 MiB costs nothing until
+ * 8 MiB have come.
  *
  * Leniency, written down (RFC 9112 lets a server choose):
  *  - a bare LF ends a line like CR LF (as nginx, Apache, Go do); a CR not
@@ -43,6 +49,17 @@ struct bw_http_parser_limits {
 	size_t max_header_bytes; /* request line + headers + blank line */
 	size_t max_body_bytes;
 	size_t max_headers;      /* header fields; 0 means the default */
+	/*
+	 * Optional, a gate on memory: before a body buffer grows by `bytes`
+	 * the parser calls charge(charge_ctx, bytes) and goes on only if it
+	 * returns true; false fails the request with 503. The server charges
+	 * a budget shared by every connection with it; bytes are never given
+	 * back through it: the caller compares what it charged with
+	 * bw_http_parser_held() once the parser's memory shrank (a request
+	 * taken, an error) and releases the difference.
+	 */
+	bool (*charge)(void *ctx, size_t bytes);
+	void *charge_ctx;
 };
 
 enum bw_http_parse_rc {
@@ -77,6 +94,7 @@ struct bw_http_parser {
 	uint8_t *body;
 	size_t body_len;
 	size_t body_cap;
+	size_t mem_size;      /* bytes of req.mem while the parser owns it */
 	bool body_inline;     /* body points into req.mem */
 	bool continue_due;    /* CONTINUE not yet reported for this request */
 
@@ -85,12 +103,14 @@ struct bw_http_parser {
 	bool keep_alive;      /* the connection may carry another request */
 	bool expect_continue;
 
-	unsigned error_status; /* at BW_HTTP_PARSE_ERROR: 400, 413, 431, 501, 505 */
+	unsigned error_status; /* at BW_HTTP_PARSE_ERROR: 400, 413, 431, 501, 503, 505 */
 	const char *error_msg; /* static text for the error body */
 };
 
 void bw_http_parser_init(struct bw_http_parser *p, const struct bw_http_parser_limits *lim);
-/* Frees everything the parser holds, including an untaken request. */
+/* Frees everything the parser holds, including an untaken request. Safe
+ * twice; the phase stays readable (a server frees a failed request's
+ * memory at once, while its connection is still closing). */
 void bw_http_parser_free(struct bw_http_parser *p);
 
 /*
@@ -106,5 +126,9 @@ enum bw_http_parse_rc bw_http_parser_feed(struct bw_http_parser *p, const void *
 void bw_http_parser_take(struct bw_http_parser *p, struct bw_http_request *out);
 
 enum bw_http_phase bw_http_parser_phase(const struct bw_http_parser *p);
+
+/* Bytes of memory the parser holds now (head buffer, the request's block,
+ * its body buffer): what a connection costs while a request is read. */
+size_t bw_http_parser_held(const struct bw_http_parser *p);
 
 #endif

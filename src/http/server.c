@@ -1,7 +1,8 @@
 /*
  * server.c: the HTTP/1.1 server: listeners, one event loop per thread,
  * connections (read, parse, call the handler, write in order), the limits
- * (timeouts, connection cap, backpressure) and draining on shutdown.
+ * (timeouts, connection caps, the memory budget, backpressure) and draining
+ * on shutdown.
  *
  * Response framing, written down:
  *  - the status line is always HTTP/1.1; Content-Length is always computed
@@ -20,6 +21,26 @@
  * flushed, the write side shut down, and what the client still sends is
  * read and discarded for a moment (a "lingering close"), so the client
  * reads the error instead of a reset.
+ *
+ * Limits (server.h says what; docs/decisions/0100 why):
+ *  - the budget: srv->held counts the request bytes every connection
+ *    holds: its parser's buffers and its unparsed input (at most S_IN_HIGH,
+ *    the read watermark). Body growth is charged before it happens
+ *    (s_charge, the parser's gate); the rest is settled after each read
+ *    (s_conn_settle), which also gives back what a taken or failed request
+ *    released. A request handed to the handler no longer counts.
+ *  - room for new clients: each loop keeps its idle connections (no
+ *    request in flight, nothing to send) on a list, oldest first. A new
+ *    connection over its address's limit closes that address's oldest idle
+ *    one on its own loop; over max_connections, the server's oldest idle
+ *    one: at once if its loop is this one, else that loop is asked to (each
+ *    loop publishes how old its oldest is) and the cap is overrun, by at
+ *    most S_OVER_CAP, until it has. Nothing idle: refused with a canned
+ *    503 and closed at once, no bufferevent, no linger.
+ *  - pressure: past 75% of max_connections or of the budget, each loop's
+ *    sweep timer closes heads, stalled bodies and idle connections older
+ *    than pressure_timeout_ms (s_sweep_cb); the connections' own timers
+ *    keep their full length.
  *
  * Deferred responses (bw_http_defer / bw_http_resume): the handler's
  * request and response move into a heap handle, the connection stops
@@ -58,14 +79,31 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "http/listen.h"
 #include "http/parser.h"
+#include "http/peers.h"
 
 /* Stop reading a connection while this much response waits to be sent. */
-#define S_OUT_HIGH ((size_t)1 << 20)
+#define S_OUT_HIGH ((size_t)64 << 10)
+/* Read no further ahead than this: while a connection's requests wait (a
+ * deferred response, output backed up) its input buffer stops here. */
+#define S_IN_HIGH ((size_t)64 << 10)
 /* Bodies at least this large are handed to the evbuffer, not copied. */
 #define S_BODY_BY_REF 65536
 /* How long a lingering close waits for the client to finish sending. */
 #define S_LINGER_MS 1000u
+/* How far past max_connections a loop may go while another loop closes an
+ * idle connection for it. */
+#define S_OVER_CAP 64u
+/* Descriptors left for the rest of the process (store files, each loop's
+ * epoll and notification fds, logs) when the file limit bounds connections. */
+#define S_FD_RESERVE 64u
+#define S_FD_RESERVE_PER_LOOP 16u
+/* How soon a listener that ran out of descriptors tries again. */
+#define S_ACCEPT_RETRY_MS 100u
+/* Closed idle connections and refusals are logged at most this often per
+ * loop: under attack, one line per connection would be a second attack. */
+#define S_NOTE_INTERVAL_NS (10ull * 1000000000ull)
 
 enum s_mode {
 	S_OPEN,    /* reading requests */
@@ -118,13 +156,19 @@ static _Thread_local struct s_current *t_cur;
 struct s_conn {
 	struct s_loop *loop;
 	struct s_conn *prev, *next;
+	struct s_conn *idle_prev, *idle_next; /* on loop's idle list when in_idle */
+	bool in_idle;
+	uint64_t idle_since_ns;
+	uint64_t last_read_ns; /* the body timeout runs from here */
+	size_t held;           /* bytes charged to the server's budget */
+	struct bw_http_peer peer;
 	struct bufferevent *bev;
 	struct event *timer;
 	struct bw_http_parser parser;
 	struct bw_buf scratch; /* the response head, reused */
 	enum s_mode mode;
 	bool linger;   /* lingering close once flushed */
-	bool counted;  /* holds a slot of max_connections */
+	bool counted;  /* holds a slot of max_connections and of its address */
 	bool paused;   /* reading stopped until output drains */
 	bool gone;     /* closed while deferred: freed when the handle returns */
 	struct bw_http_deferred *deferred; /* the response being waited for */
@@ -143,6 +187,15 @@ struct s_loop {
 	struct event *grace_ev;
 	struct s_hub *hub;
 	struct s_conn *conns;
+	struct s_conn *idle_head, *idle_tail; /* idle connections, oldest first */
+	atomic_uint nidle;      /* their number, for other loops to read */
+	atomic_uint_fast64_t idle_oldest_ns; /* idle_head's idle_since_ns; 0: none */
+	atomic_uint evict_owed; /* idle ones other loops asked this one to close */
+	struct event *evict_ev; /* made active by those other loops */
+	struct event *sweep_ev; /* under pressure: the short timeouts */
+	struct event *accept_retry_ev;
+	uint64_t noted_ns;      /* the last "connection limits" log line */
+	unsigned closed_idle, refused; /* since then */
 	pthread_t thread;
 	bool thread_started;
 	bool draining;
@@ -154,7 +207,10 @@ struct s_server {
 	struct bw_http_parser_limits plim;
 	struct s_loop *loops;
 	int nloops;
+	unsigned max_conns;    /* lim.max_connections, lowered to fit the file limit */
 	atomic_uint nconns;
+	atomic_size_t held;    /* request bytes held by every connection */
+	struct bw_http_peers *peers;
 	atomic_bool stopping;
 	struct event *stop_ev; /* on loop 0 */
 	struct event *sig_int;
@@ -177,18 +233,175 @@ struct bw_http_limits bw_http_default_limits(void)
 {
 	return (struct bw_http_limits){
 		.max_header_bytes = 16384,
-		.max_body_bytes = (size_t)64 << 20,
+		.max_body_bytes = BW_HTTP_DEFAULT_MAX_BODY_BYTES,
+		.max_buffered_bytes = BW_HTTP_DEFAULT_MAX_BUFFERED_BYTES,
 		.header_timeout_ms = 10000,
-		.body_timeout_ms = 60000,
+		.body_timeout_ms = 20000,
 		.idle_timeout_ms = 60000,
+		.pressure_timeout_ms = 2000,
 		.max_connections = 1024,
+		.max_connections_per_ip = 256,
 		.shutdown_grace_ms = 10000,
 	};
+}
+
+/* A limit left 0 takes its default. */
+static struct bw_http_limits s_limits_or_defaults(struct bw_http_limits lim)
+{
+	struct bw_http_limits d = bw_http_default_limits();
+	if (lim.max_header_bytes == 0)
+		lim.max_header_bytes = d.max_header_bytes;
+	if (lim.max_body_bytes == 0)
+		lim.max_body_bytes = d.max_body_bytes;
+	if (lim.max_buffered_bytes == 0)
+		lim.max_buffered_bytes = d.max_buffered_bytes;
+	if (lim.header_timeout_ms == 0)
+		lim.header_timeout_ms = d.header_timeout_ms;
+	if (lim.body_timeout_ms == 0)
+		lim.body_timeout_ms = d.body_timeout_ms;
+	if (lim.idle_timeout_ms == 0)
+		lim.idle_timeout_ms = d.idle_timeout_ms;
+	if (lim.pressure_timeout_ms == 0)
+		lim.pressure_timeout_ms = d.pressure_timeout_ms;
+	if (lim.max_connections == 0)
+		lim.max_connections = d.max_connections;
+	if (lim.max_connections_per_ip == 0)
+		lim.max_connections_per_ip = d.max_connections_per_ip;
+	return lim;
 }
 
 static struct timeval s_tv_ms(uint64_t ms)
 {
 	return (struct timeval){.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+}
+
+/* ---- limits: pressure, the budget, idle connections ---------------------- */
+
+/* Connections or buffered bytes past three quarters of their limit. */
+static bool s_pressure(struct s_server *srv)
+{
+	unsigned n = atomic_load(&srv->nconns);
+	size_t held = atomic_load(&srv->held);
+	return n > srv->max_conns / 4 * 3 || held > srv->lim.max_buffered_bytes / 4 * 3;
+}
+
+/* The parser's gate on body growth: take bytes from the budget, or not. */
+static bool s_charge(void *ctx, size_t bytes)
+{
+	struct s_conn *c = ctx;
+	struct s_server *srv = c->loop->srv;
+	size_t before = atomic_fetch_add(&srv->held, bytes);
+	if (bytes > srv->lim.max_buffered_bytes || before > srv->lim.max_buffered_bytes - bytes) {
+		atomic_fetch_sub(&srv->held, bytes);
+		return false;
+	}
+	c->held += bytes;
+	return true;
+}
+
+/* Bring the connection's share of the budget in line with what it holds
+ * now: its parser's buffers and its unparsed input. Heads, small bodies and
+ * input are counted here, after the fact (each is bounded per connection);
+ * bodies were charged before they grew. False when the share grew and the
+ * budget is now over. */
+static bool s_conn_settle(struct s_conn *c)
+{
+	struct s_server *srv = c->loop->srv;
+	size_t now = bw_http_parser_held(&c->parser);
+	if (c->bev)
+		now += evbuffer_get_length(bufferevent_get_input(c->bev));
+	if (now <= c->held) {
+		atomic_fetch_sub(&srv->held, c->held - now);
+		c->held = now;
+		return true;
+	}
+	size_t more = now - c->held;
+	size_t total = atomic_fetch_add(&srv->held, more) + more;
+	c->held = now;
+	return total <= srv->lim.max_buffered_bytes;
+}
+
+/* What other loops see of this loop's idle list: how old its oldest is. */
+static void s_idle_publish(struct s_loop *loop)
+{
+	atomic_store(&loop->idle_oldest_ns, loop->idle_head ? loop->idle_head->idle_since_ns : 0);
+}
+
+static void s_idle_unlink(struct s_conn *c)
+{
+	struct s_loop *loop = c->loop;
+	if (!c->in_idle)
+		return;
+	bool was_head = loop->idle_head == c;
+	if (c->idle_prev)
+		c->idle_prev->idle_next = c->idle_next;
+	else
+		loop->idle_head = c->idle_next;
+	if (c->idle_next)
+		c->idle_next->idle_prev = c->idle_prev;
+	else
+		loop->idle_tail = c->idle_prev;
+	c->idle_prev = c->idle_next = NULL;
+	c->in_idle = false;
+	atomic_fetch_sub(&loop->nidle, 1);
+	if (was_head)
+		s_idle_publish(loop);
+}
+
+/* Idle: open, no request begun or waiting, nothing to send. Such a
+ * connection costs its client nothing to keep, so it is what makes room. */
+static void s_idle_update(struct s_conn *c)
+{
+	bool idle = c->bev && c->mode == S_OPEN && !c->deferred && !c->paused &&
+	            bw_http_parser_phase(&c->parser) == BW_HTTP_PHASE_IDLE &&
+	            evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	            evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+	if (idle == c->in_idle)
+		return;
+	if (!idle) {
+		s_idle_unlink(c);
+		return;
+	}
+	struct s_loop *loop = c->loop;
+	c->idle_since_ns = bw_mono_ns();
+	c->idle_prev = loop->idle_tail;
+	c->idle_next = NULL;
+	if (loop->idle_tail)
+		loop->idle_tail->idle_next = c;
+	else
+		loop->idle_head = c;
+	loop->idle_tail = c;
+	c->in_idle = true;
+	atomic_fetch_add(&loop->nidle, 1);
+	if (loop->idle_head == c)
+		s_idle_publish(loop);
+}
+
+/* The loop's oldest idle connection (from peer, if given), or NULL. */
+static struct s_conn *s_oldest_idle(struct s_loop *loop, const struct bw_http_peer *peer)
+{
+	for (struct s_conn *c = loop->idle_head; c; c = c->idle_next) {
+		if (!peer || memcmp(c->peer.addr, peer->addr, sizeof peer->addr) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* Count a closed idle connection or a refusal; say so now and then. */
+static void s_note(struct s_loop *loop, unsigned *counter)
+{
+	struct s_server *srv = loop->srv;
+	(*counter)++;
+	uint64_t now = bw_mono_ns();
+	if (loop->noted_ns && now - loop->noted_ns < S_NOTE_INTERVAL_NS)
+		return;
+	loop->noted_ns = now;
+	bw_log(BW_LOG_WARN, "connection limits",
+	       json_pack("{s:i, s:i, s:i, s:i, s:I}", "closed_idle", (int)loop->closed_idle,
+	                 "refused", (int)loop->refused, "connections",
+	                 (int)atomic_load(&srv->nconns), "max_connections", (int)srv->max_conns,
+	                 "buffered_bytes", (json_int_t)atomic_load(&srv->held)));
+	loop->closed_idle = loop->refused = 0;
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -211,8 +424,12 @@ static void s_conn_destroy(struct s_conn *c)
 		loop->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	if (c->counted)
+	s_idle_unlink(c);
+	if (c->counted) {
 		atomic_fetch_sub(&loop->srv->nconns, 1);
+		bw_http_peers_remove(loop->srv->peers, &c->peer);
+	}
+	atomic_fetch_sub(&loop->srv->held, c->held);
 	if (c->timer)
 		event_free(c->timer);
 	if (c->bev)
@@ -240,6 +457,15 @@ static void s_conn_free(struct s_conn *c)
 		c->bev = NULL;
 	}
 	c->gone = true;
+	bw_http_parser_free(&c->parser);
+	(void)s_conn_settle(c); /* only gives back: its input went with the socket */
+}
+
+/* Close an idle connection to make room (it has no request to answer). */
+static void s_evict(struct s_conn *c)
+{
+	s_note(c->loop, &c->loop->closed_idle);
+	s_conn_free(c);
 }
 
 static void s_arm(struct s_conn *c, int kind, uint64_t ms)
@@ -280,7 +506,7 @@ static void s_conn_rearm(struct s_conn *c)
 		uint64_t spent_ms = (bw_mono_ns() - c->parser.req.start_ns) / 1000000u;
 		ms = spent_ms >= lim->header_timeout_ms ? 0 : lim->header_timeout_ms - spent_ms;
 	} else if (kind == S_T_BODY) {
-		ms = lim->body_timeout_ms;
+		ms = lim->body_timeout_ms; /* from the last byte: s_timer_cb moves it */
 	} else {
 		/* a new connection must start its first request like a head would */
 		ms = c->seq == 0 ? lim->header_timeout_ms : lim->idle_timeout_ms;
@@ -309,6 +535,10 @@ static void s_send_error(struct s_conn *c, unsigned status, const char *msg)
 	c->mode = S_CLOSING;
 	c->linger = true;
 	bufferevent_disable(c->bev, EV_READ);
+	s_idle_unlink(c);
+	/* what the failed request held is given back now, not after the linger */
+	bw_http_parser_free(&c->parser);
+	(void)s_conn_settle(c);
 }
 
 static bool s_header_ok(const struct bw_header *h)
@@ -630,16 +860,16 @@ static void s_conn_process(struct s_conn *c)
 			break;
 		}
 	}
-	if (c->deferred && c->mode == S_OPEN && !c->paused && evbuffer_get_length(in) > S_OUT_HIGH) {
-		/* pipelined requests pile up behind a deferred one: stop reading */
-		c->paused = true;
-		bufferevent_disable(c->bev, EV_READ);
-	}
+	/* pipelined requests behind a deferred one wait in the input buffer,
+	 * which stops growing at S_IN_HIGH (the read watermark) */
+	if (!s_conn_settle(c) && c->mode == S_OPEN && !c->deferred)
+		s_send_error(c, 503, "server busy: too many request bytes buffered");
 	if (c->mode == S_CLOSING && !c->deferred && evbuffer_get_length(out) == 0) {
 		s_conn_finish(c);
 		return;
 	}
 	s_conn_rearm(c);
+	s_idle_update(c);
 }
 
 static void s_read_cb(struct bufferevent *bev, void *arg)
@@ -650,6 +880,7 @@ static void s_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
+	c->last_read_ns = bw_mono_ns();
 	s_conn_process(c);
 }
 
@@ -668,7 +899,9 @@ static void s_write_cb(struct bufferevent *bev, void *arg)
 		c->paused = false;
 		bufferevent_enable(bev, EV_READ);
 		s_conn_process(c);
+		return;
 	}
+	s_idle_update(c); /* its last response is out: idle now, perhaps */
 }
 
 static void s_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -690,6 +923,7 @@ static void s_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct s_conn *c = arg;
+	struct s_server *srv = c->loop->srv;
 	int kind = c->armed;
 	c->armed = S_T_NONE;
 	if (kind == S_T_LINGER || c->mode != S_OPEN) {
@@ -698,14 +932,116 @@ static void s_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (kind == S_T_IDLE) {
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
-			s_arm(c, S_T_IDLE, c->loop->srv->lim.idle_timeout_ms);
+			s_arm(c, S_T_IDLE, srv->lim.idle_timeout_ms);
 			return;
 		}
 		s_conn_free(c);
 		return;
 	}
-	/* slowloris: the head or body did not arrive in time */
+	if (kind == S_T_BODY) {
+		/* a body that keeps coming, however slowly, is not cut off; one
+		 * that stopped is (R-U-Dead-Yet holds its buffer otherwise) */
+		uint64_t quiet_ms = (bw_mono_ns() - c->last_read_ns) / 1000000u;
+		uint64_t limit_ms = srv->lim.body_timeout_ms;
+		if (quiet_ms < limit_ms) {
+			s_arm(c, S_T_BODY, limit_ms - quiet_ms);
+			return;
+		}
+	}
+	/* slowloris: the head did not arrive in time, or the body stalled */
 	s_send_error(c, 408, "request timed out");
+}
+
+/* ---- admission ---------------------------------------------------------- */
+
+/*
+ * A connection there is no room for: a canned 503 and close, now. No
+ * bufferevent, no linger, no log line of its own: a refusal must cost
+ * nothing beyond this call, or refusing becomes what runs out.
+ */
+static void s_refuse(struct s_loop *loop, evutil_socket_t fd)
+{
+	static const char body[] = "{\"message\":\"too many connections\"}";
+	char resp[256], sink[4096];
+	int n = snprintf(resp, sizeof resp,
+	                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+	                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+	                 sizeof body - 1, body);
+	/* read what already came, so closing sends FIN after the 503, not RST */
+	(void)recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+	if (n > 0 && (size_t)n < sizeof resp)
+		(void)send(fd, resp, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	evutil_closesocket(fd);
+	s_note(loop, &loop->refused);
+}
+
+/* The loop holding the server's oldest idle connection (that it has not
+ * already been asked to close), or NULL if no loop has one to spare. */
+static struct s_loop *s_loop_with_oldest_idle(struct s_server *srv)
+{
+	struct s_loop *best = NULL;
+	uint64_t best_ns = 0;
+	for (int i = 0; i < srv->nloops; i++) {
+		struct s_loop *l = &srv->loops[i];
+		uint64_t ns = atomic_load(&l->idle_oldest_ns);
+		if (ns == 0 || atomic_load(&l->nidle) <= atomic_load(&l->evict_owed))
+			continue;
+		if (!best || ns < best_ns) {
+			best = l;
+			best_ns = ns;
+		}
+	}
+	return best;
+}
+
+/* On the loop other loops asked: close idle connections while still over. */
+static void s_evict_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct s_loop *loop = arg;
+	struct s_server *srv = loop->srv;
+	unsigned n = atomic_exchange(&loop->evict_owed, 0);
+	while (n-- > 0 && loop->idle_head && atomic_load(&srv->nconns) > srv->max_conns)
+		s_evict(loop->idle_head);
+}
+
+/*
+ * Make room for a connection from peer: count it against its address and
+ * the server, closing the oldest idle connections in its way. False (and
+ * nothing counted) when there is no room: all in the way are busy.
+ */
+static bool s_admit(struct s_loop *loop, const struct bw_http_peer *peer)
+{
+	struct s_server *srv = loop->srv;
+	unsigned per_peer = srv->lim.max_connections_per_ip;
+	if (!bw_http_peers_add(srv->peers, peer, per_peer)) {
+		/* the address is at its limit: its own oldest idle one makes way */
+		struct s_conn *v = s_oldest_idle(loop, peer);
+		if (!v)
+			return false;
+		s_evict(v);
+		if (!bw_http_peers_add(srv->peers, peer, per_peer))
+			return false;
+	}
+	unsigned before = atomic_fetch_add(&srv->nconns, 1);
+	if (before < srv->max_conns)
+		return true;
+	/* the server's oldest idle one makes way: this loop closes it at once;
+	 * another loop is asked to, and the cap is overrun until it has */
+	struct s_loop *owner = s_loop_with_oldest_idle(srv);
+	if (owner == loop) {
+		s_evict(loop->idle_head);
+		return true;
+	}
+	if (owner && before < srv->max_conns + S_OVER_CAP) {
+		atomic_fetch_add(&owner->evict_owed, 1);
+		event_active(owner->evict_ev, EV_TIMEOUT, 0);
+		return true;
+	}
+	atomic_fetch_sub(&srv->nconns, 1);
+	bw_http_peers_remove(srv->peers, peer);
+	return false;
 }
 
 static void s_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
@@ -719,27 +1055,40 @@ static void s_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct soc
 		evutil_closesocket(fd);
 		return;
 	}
+	struct bw_http_peer peer;
+	bw_http_peer_of(sa, &peer);
+	if (!s_admit(loop, &peer)) {
+		s_refuse(loop, fd);
+		return;
+	}
 	struct s_conn *c = calloc(1, sizeof *c);
 	if (!c) {
+		atomic_fetch_sub(&srv->nconns, 1);
+		bw_http_peers_remove(srv->peers, &peer);
 		evutil_closesocket(fd);
 		return;
 	}
 	c->loop = loop;
 	c->armed = S_T_NONE;
-	c->bev = bufferevent_socket_new(loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
-		evutil_closesocket(fd);
-		free(c);
-		return;
-	}
+	c->peer = peer;
+	c->counted = true;
+	c->last_read_ns = bw_mono_ns();
 	c->next = loop->conns;
 	if (loop->conns)
 		loop->conns->prev = c;
 	loop->conns = c;
-	bw_http_parser_init(&c->parser, &srv->plim);
+	struct bw_http_parser_limits plim = srv->plim;
+	plim.charge_ctx = c;
+	bw_http_parser_init(&c->parser, &plim);
+	c->bev = bufferevent_socket_new(loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		evutil_closesocket(fd);
+		s_conn_destroy(c);
+		return;
+	}
 	c->timer = evtimer_new(loop->base, s_timer_cb, c);
 	if (!c->timer) {
-		s_conn_free(c);
+		s_conn_destroy(c);
 		return;
 	}
 	int one = 1;
@@ -757,17 +1106,72 @@ static void s_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct soc
 	/* a client that stops reading our response is cut off */
 	struct timeval wtv = s_tv_ms(srv->lim.idle_timeout_ms);
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
-
-	unsigned before = atomic_fetch_add(&srv->nconns, 1);
-	if (before >= srv->lim.max_connections) {
-		atomic_fetch_sub(&srv->nconns, 1);
-		s_send_error(c, 503, "too many connections");
-		bufferevent_enable(c->bev, EV_WRITE);
-		return;
-	}
-	c->counted = true;
+	bufferevent_setwatermark(c->bev, EV_READ, 0, S_IN_HIGH);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	s_conn_rearm(c);
+	s_idle_update(c);
+}
+
+/*
+ * accept() failed for want of descriptors or memory. The connection stays
+ * queued and the listener would be woken for it again at once, forever:
+ * close this loop's oldest idle connection to free a descriptor, or, with
+ * none idle, stop listening for a moment.
+ */
+static void s_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct s_loop *loop = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	if ((err == EMFILE || err == ENFILE) && loop->idle_head) {
+		s_evict(loop->idle_head);
+		return;
+	}
+	evconnlistener_disable(l);
+	struct timeval tv = s_tv_ms(S_ACCEPT_RETRY_MS);
+	evtimer_add(loop->accept_retry_ev, &tv);
+	s_note(loop, &loop->refused);
+}
+
+static void s_accept_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct s_loop *loop = arg;
+	if (!loop->draining && loop->listener)
+		evconnlistener_enable(loop->listener);
+}
+
+/*
+ * Each loop every so often: while the server is under pressure, what has
+ * outlived pressure_timeout_ms goes: heads still incomplete and bodies
+ * stalled first (their senders are the likelier attackers), then idle
+ * connections, oldest first, until the pressure ends. The connections'
+ * own timers keep their full length: pressure may be over before they run.
+ */
+static void s_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct s_loop *loop = arg;
+	struct s_server *srv = loop->srv;
+	if (loop->draining || !s_pressure(srv))
+		return;
+	uint64_t now = bw_mono_ns();
+	uint64_t limit_ns = (uint64_t)srv->lim.pressure_timeout_ms * 1000000u;
+	for (struct s_conn *c = loop->conns, *next; c; c = next) {
+		next = c->next;
+		if (!c->bev || c->mode != S_OPEN || c->deferred || c->paused)
+			continue;
+		enum bw_http_phase ph = bw_http_parser_phase(&c->parser);
+		if ((ph == BW_HTTP_PHASE_HEAD && now - c->parser.req.start_ns >= limit_ns) ||
+		    (ph == BW_HTTP_PHASE_BODY && now - c->last_read_ns >= limit_ns)) {
+			s_disarm(c);
+			s_send_error(c, 408, "request timed out");
+		}
+	}
+	while (loop->idle_head && now - loop->idle_head->idle_since_ns >= limit_ns &&
+	       s_pressure(srv))
+		s_evict(loop->idle_head);
 }
 
 /* ---- loops and shutdown ------------------------------------------------- */
@@ -853,87 +1257,6 @@ static void *s_loop_main(void *arg)
 	return NULL;
 }
 
-/* "1.2.3.4:80" or "[::1]:80" into a sockaddr. */
-static int s_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *sl)
-{
-	char host[64];
-	const char *port;
-	if (!s)
-		return -1;
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-		if (!rb || rb[1] != ':' || (size_t)(rb - s - 1) >= sizeof host)
-			return -1;
-		memcpy(host, s + 1, (size_t)(rb - s - 1));
-		host[rb - s - 1] = 0;
-		port = rb + 2;
-	} else {
-		const char *colon = strrchr(s, ':');
-		if (!colon || (size_t)(colon - s) >= sizeof host)
-			return -1;
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = 0;
-		port = colon + 1;
-		if (strcmp(host, "localhost") == 0)
-			strcpy(host, "127.0.0.1");
-	}
-	if (!*port || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5)
-		return -1;
-	long pn = strtol(port, NULL, 10);
-	if (pn > 65535)
-		return -1;
-	memset(ss, 0, sizeof *ss);
-	struct sockaddr_in *in4 = (struct sockaddr_in *)(void *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ss;
-	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)pn);
-		*sl = sizeof *in4;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)pn);
-		*sl = sizeof *in6;
-		return 0;
-	}
-	return -1;
-}
-
-static evutil_socket_t s_bind(const struct sockaddr_storage *ss, socklen_t sl)
-{
-	evutil_socket_t fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	int one = 1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
-		goto error;
-	if (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)
-		goto error;
-	if (bind(fd, (const struct sockaddr *)ss, sl) != 0 || listen(fd, 1024) != 0)
-		goto error;
-	return fd;
-error:
-	close(fd);
-	return -1;
-}
-
-static uint16_t s_port_of(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->sin6_port);
-}
-
-static void s_set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)(void *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(port);
-}
-
 static void s_server_free(struct s_server *srv)
 {
 	for (int i = 0; i < srv->nloops && srv->loops; i++) {
@@ -953,6 +1276,12 @@ static void s_server_free(struct s_server *srv)
 			event_free(loop->drain_ev);
 		if (loop->grace_ev)
 			event_free(loop->grace_ev);
+		if (loop->evict_ev)
+			event_free(loop->evict_ev);
+		if (loop->sweep_ev)
+			event_free(loop->sweep_ev);
+		if (loop->accept_retry_ev)
+			event_free(loop->accept_retry_ev);
 		if (loop->base)
 			event_base_free(loop->base);
 	}
@@ -963,13 +1292,14 @@ static void s_server_free(struct s_server *srv)
 	if (srv->sig_term)
 		event_free(srv->sig_term);
 	free(srv->loops);
+	bw_http_peers_free(srv->peers);
 }
 
 static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bound, size_t boundlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	if (s_parse_addr(listen_addr, &ss, &sl) != 0) {
+	if (bw_http_parse_addr(listen_addr, &ss, &sl) != 0) {
 		bw_log(BW_LOG_ERROR, "invalid listen address",
 		       json_pack("{s:s}", "addr", listen_addr ? listen_addr : ""));
 		return -1;
@@ -977,12 +1307,24 @@ static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bou
 	for (int i = 0; i < srv->nloops; i++) {
 		struct s_loop *loop = &srv->loops[i];
 		loop->srv = srv;
+		atomic_init(&loop->nidle, 0);
+		atomic_init(&loop->idle_oldest_ns, 0);
+		atomic_init(&loop->evict_owed, 0);
 		loop->base = event_base_new();
 		if (!loop->base)
 			return -1;
 		loop->drain_ev = event_new(loop->base, -1, 0, s_drain_cb, loop);
 		loop->grace_ev = evtimer_new(loop->base, s_grace_cb, loop);
-		if (!loop->drain_ev || !loop->grace_ev)
+		loop->evict_ev = event_new(loop->base, -1, 0, s_evict_cb, loop);
+		loop->sweep_ev = event_new(loop->base, -1, EV_PERSIST, s_sweep_cb, loop);
+		loop->accept_retry_ev = evtimer_new(loop->base, s_accept_retry_cb, loop);
+		if (!loop->drain_ev || !loop->grace_ev || !loop->evict_ev || !loop->sweep_ev ||
+		    !loop->accept_retry_ev)
+			return -1;
+		/* a quarter of the short timeout: what outlives it goes soon after */
+		uint64_t sweep_ms = srv->lim.pressure_timeout_ms / 4;
+		struct timeval stv = s_tv_ms(sweep_ms < 10 ? 10 : sweep_ms > 500 ? 500 : sweep_ms);
+		if (event_add(loop->sweep_ev, &stv) != 0)
 			return -1;
 		loop->hub = calloc(1, sizeof *loop->hub);
 		if (!loop->hub)
@@ -996,13 +1338,13 @@ static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bou
 		loop->hub->ev = event_new(loop->base, -1, 0, s_hub_cb, loop->hub);
 		if (!loop->hub->ev)
 			return -1;
-		evutil_socket_t fd = s_bind(&ss, sl);
+		evutil_socket_t fd = bw_http_listen_socket(&ss, sl);
 		if (fd < 0) {
 			bw_log(BW_LOG_ERROR, "cannot listen",
 			       json_pack("{s:s,s:s}", "addr", listen_addr, "error", strerror(errno)));
 			return -1;
 		}
-		if (i == 0 && s_port_of(&ss) == 0) {
+		if (i == 0 && bw_http_port_of(&ss) == 0) {
 			/* port 0: the others bind the port the kernel picked */
 			struct sockaddr_storage got;
 			socklen_t gl = sizeof got;
@@ -1010,7 +1352,7 @@ static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bou
 				close(fd);
 				return -1;
 			}
-			s_set_port(&ss, s_port_of(&got));
+			bw_http_set_port(&ss, bw_http_port_of(&got));
 		}
 		loop->listener = evconnlistener_new(loop->base, s_accept_cb, loop, LEV_OPT_CLOSE_ON_FREE,
 		                                    0, fd);
@@ -1018,18 +1360,29 @@ static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bou
 			close(fd);
 			return -1;
 		}
+		evconnlistener_set_error_cb(loop->listener, s_accept_error_cb);
 	}
-	char host[INET6_ADDRSTRLEN];
-	const void *a = ss.ss_family == AF_INET
-	                    ? (const void *)&((struct sockaddr_in *)(void *)&ss)->sin_addr
-	                    : (const void *)&((struct sockaddr_in6 *)(void *)&ss)->sin6_addr;
-	if (!inet_ntop(ss.ss_family, a, host, sizeof host))
-		return -1;
-	if (ss.ss_family == AF_INET)
-		snprintf(bound, boundlen, "%s:%u", host, s_port_of(&ss));
-	else
-		snprintf(bound, boundlen, "[%s]:%u", host, s_port_of(&ss));
-	return 0;
+	return bw_http_addr_text(&ss, bound, boundlen);
+}
+
+/*
+ * Connections need descriptors: raise the soft file limit to the hard one
+ * and, if it still leaves no room for max_connections (plus S_OVER_CAP and
+ * what the rest of the process uses), lower the cap, loudly. Past the
+ * limit accept() fails and a new client waits however idle the others are.
+ */
+static void s_fit_file_limit(struct s_server *srv)
+{
+	uint64_t nofile = bw_http_raise_nofile();
+	uint64_t reserve = S_FD_RESERVE + S_FD_RESERVE_PER_LOOP * (uint64_t)srv->nloops + S_OVER_CAP;
+	uint64_t room = nofile > reserve * 2 ? nofile - reserve : nofile / 2;
+	srv->max_conns = srv->lim.max_connections;
+	if (srv->max_conns <= room)
+		return;
+	srv->max_conns = room > 0 ? (unsigned)room : 1;
+	bw_log(BW_LOG_WARN, "max_connections lowered to fit the open file limit",
+	       json_pack("{s:i, s:i, s:I}", "max_connections", (int)srv->max_conns, "asked",
+	                 (int)srv->lim.max_connections, "file_limit", (json_int_t)nofile));
 }
 
 int bw_http_serve(const struct bw_http_server_config *cfg)
@@ -1039,11 +1392,12 @@ int bw_http_serve(const struct bw_http_server_config *cfg)
 	pthread_once(&g_evthread_once, s_evthread_init);
 	if (g_evthread_rc != 0)
 		return -1;
-	struct s_server srv = {.cfg = cfg, .lim = cfg->limits};
+	struct s_server srv = {.cfg = cfg, .lim = s_limits_or_defaults(cfg->limits)};
 	srv.plim = (struct bw_http_parser_limits){
 		.max_header_bytes = srv.lim.max_header_bytes,
 		.max_body_bytes = srv.lim.max_body_bytes,
 		.max_headers = BW_HTTP_DEFAULT_MAX_HEADERS,
+		.charge = s_charge, /* charge_ctx: each connection, set at accept */
 	};
 	srv.nloops = cfg->threads;
 	if (srv.nloops <= 0) {
@@ -1051,11 +1405,17 @@ int bw_http_serve(const struct bw_http_server_config *cfg)
 		srv.nloops = n > 0 ? (int)(n > 256 ? 256 : n) : 1;
 	}
 	atomic_init(&srv.nconns, 0);
+	atomic_init(&srv.held, 0);
 	atomic_init(&srv.stopping, false);
 	int rc = -1;
 	bool registered = false;
+	s_fit_file_limit(&srv);
+	if (srv.lim.max_buffered_bytes < srv.lim.max_body_bytes)
+		bw_log(BW_LOG_WARN, "max_buffered_bytes is below max_body_bytes: the largest bodies "
+		       "will be refused (503)", NULL);
+	srv.peers = bw_http_peers_new();
 	srv.loops = calloc((size_t)srv.nloops, sizeof *srv.loops);
-	if (!srv.loops)
+	if (!srv.peers || !srv.loops)
 		goto out;
 	char bound[96];
 	if (s_loops_init(&srv, cfg->listen, bound, sizeof bound) != 0)

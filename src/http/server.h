@@ -14,6 +14,28 @@
  * BW_HTTP_DEFAULT_MAX_HEADERS header fields. A connection that has sent
  * nothing yet gets header_timeout_ms to start its first request.
  *
+ * What a client that has not authenticated can hold is bounded
+ * (docs/decisions/0100-connection-limits.md):
+ *  - memory: a body over max_body_bytes is refused (413) on its
+ *    Content-Length, before a byte of it is read; body buffers grow with the
+ *    bytes that arrive, and every connection's request bytes (head, body,
+ *    unparsed input) together stay under max_buffered_bytes: a connection
+ *    that would pass it is answered 503 and closed;
+ *  - connections: at max_connections, or at max_connections_per_ip for
+ *    its address (IPv6: its /64), a new connection closes the oldest idle
+ *    one (connected, no request in flight) in its way; only when none is
+ *    idle is it refused (503, closed at once). Idle connections can never
+ *    lock out a new client;
+ *  - time: the head within header_timeout_ms, the body with no pause
+ *    longer than body_timeout_ms, keep-alive idle for idle_timeout_ms.
+ *    Under pressure (connections or buffered bytes over 75% of their
+ *    limit) heads, stalled bodies and idle connections older than
+ *    pressure_timeout_ms are closed (408 for the first two; idle ones
+ *    oldest first, until the pressure ends);
+ *  - files: bw_http_serve raises the soft RLIMIT_NOFILE to the hard limit
+ *    and lowers max_connections (logged) to what the limit leaves room for;
+ *    the listen backlog asks for BW_HTTP_BACKLOG (http/listen.h).
+ *
  * Deferred responses: a handler may fill resp and call bw_http_defer(resp)
  * instead of having it written at once; the loop then goes on serving other
  * connections and holds back further pipelined requests of that connection
@@ -32,16 +54,22 @@
 
 struct bw_http_limits {
 	size_t max_header_bytes;      /* request line + headers; 431 beyond */
-	size_t max_body_bytes;        /* 413 beyond */
+	size_t max_body_bytes;        /* 413 beyond (on Content-Length, before the body) */
+	size_t max_buffered_bytes;    /* requests being read, all connections: 503 beyond */
 	unsigned header_timeout_ms;   /* whole head must arrive within this: 408 */
-	unsigned body_timeout_ms;     /* whole body must arrive within this: 408 */
+	unsigned body_timeout_ms;     /* body must progress: 408 after this long without a byte */
 	unsigned idle_timeout_ms;     /* keep-alive connection idle: closed */
-	unsigned max_connections;     /* per server; beyond: 503 and close */
+	unsigned pressure_timeout_ms; /* the three above under pressure (see above) */
+	unsigned max_connections;     /* per server; beyond: the oldest idle goes, or 503 */
+	unsigned max_connections_per_ip; /* per client address (IPv6: per /64), likewise */
 	unsigned shutdown_grace_ms;   /* in-flight requests get this long */
 };
 
-/* Sensible defaults: 16 KiB head, 64 MiB body, 10 s head, 60 s body,
- * 60 s idle, 1024 connections, 10 s grace. */
+/* Sensible defaults: 16 KiB head, 8 MiB body, 256 MiB buffered, 10 s head,
+ * 20 s body pause, 60 s idle, 2 s under pressure, 1024 connections, 256
+ * per address, 10 s grace. A limit left 0 gets its default. */
+#define BW_HTTP_DEFAULT_MAX_BODY_BYTES ((size_t)8 << 20)
+#define BW_HTTP_DEFAULT_MAX_BUFFERED_BYTES ((size_t)256 << 20)
 struct bw_http_limits bw_http_default_limits(void);
 
 /* Runs on the loop thread that read the request. resp->status is preset to

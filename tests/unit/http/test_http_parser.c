@@ -461,6 +461,100 @@ static void test_body_limit_exact(void **state)
 	result_free(&r);
 }
 
+/* Memory follows the bytes sent, not the length declared: a head that
+ * claims 8 MiB costs a few KB until the body comes. */
+static void test_body_memory_follows_bytes(void **state)
+{
+	(void)state;
+	struct bw_http_parser_limits lim = s_lim;
+	lim.max_body_bytes = (size_t)16 << 20;
+	struct bw_http_parser p;
+	bw_http_parser_init(&p, &lim);
+	const char *head = "PUT /o HTTP/1.1\r\nHost: h\r\nContent-Length: 8388608\r\n\r\n";
+	size_t used;
+	assert_int_equal(bw_http_parser_feed(&p, head, strlen(head), 1, &used), BW_HTTP_PARSE_MORE);
+	assert_int_equal(bw_http_parser_phase(&p), BW_HTTP_PHASE_BODY);
+	assert_true(bw_http_parser_held(&p) < 8192);
+	static char chunk[100000];
+	memset(chunk, 'z', sizeof chunk);
+	assert_int_equal(bw_http_parser_feed(&p, chunk, sizeof chunk, 1, &used), BW_HTTP_PARSE_MORE);
+	assert_int_equal(used, sizeof chunk);
+	size_t held = bw_http_parser_held(&p);
+	assert_true(held >= sizeof chunk && held < 3 * sizeof chunk);
+	bw_http_parser_free(&p);
+	assert_int_equal(bw_http_parser_held(&p), 0);
+}
+
+/* The charge gate: each growth of a body is asked for first; refused, the
+ * request fails with 503 and nothing past what was granted is held. */
+struct gate {
+	size_t granted;
+	size_t budget;
+	unsigned calls;
+};
+
+static bool gate_charge(void *ctx, size_t bytes)
+{
+	struct gate *g = ctx;
+	g->calls++;
+	if (g->granted + bytes > g->budget)
+		return false;
+	g->granted += bytes;
+	return true;
+}
+
+static void test_charge_gate(void **state)
+{
+	(void)state;
+	struct gate g = {.budget = 100000};
+	struct bw_http_parser_limits lim = s_lim;
+	lim.max_body_bytes = 1000000;
+	lim.charge = gate_charge;
+	lim.charge_ctx = &g;
+	struct bw_http_parser p;
+	bw_http_parser_init(&p, &lim);
+	const char *head = "PUT /o HTTP/1.1\r\nHost: h\r\nContent-Length: 500000\r\n\r\n";
+	size_t used;
+	assert_int_equal(bw_http_parser_feed(&p, head, strlen(head), 1, &used), BW_HTTP_PARSE_MORE);
+	assert_int_equal(g.calls, 0); /* a declared length costs nothing */
+	static char chunk[10000];
+	memset(chunk, 'z', sizeof chunk);
+	enum bw_http_parse_rc rc = BW_HTTP_PARSE_MORE;
+	for (int i = 0; i < 50 && rc == BW_HTTP_PARSE_MORE; i++) {
+		rc = bw_http_parser_feed(&p, chunk, sizeof chunk, 1, &used);
+		assert_true(p.body_inline || p.body_cap <= g.granted);
+	}
+	assert_int_equal(rc, BW_HTTP_PARSE_ERROR);
+	assert_int_equal(p.error_status, 503);
+	assert_true(g.granted <= g.budget);
+	assert_true(p.body_len <= g.granted);
+	bw_http_parser_free(&p);
+
+	/* chunked: the same, and the buffer never passes max_body_bytes + 1 */
+	g = (struct gate){.budget = SIZE_MAX / 2};
+	lim.max_body_bytes = 70000;
+	bw_http_parser_init(&p, &lim);
+	const char *chead = "PUT /o HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+	assert_int_equal(bw_http_parser_feed(&p, chead, strlen(chead), 1, &used), BW_HTTP_PARSE_MORE);
+	for (int i = 0; i < 7; i++) {
+		const char *size = "2710\r\n"; /* 10000 */
+		assert_int_equal(bw_http_parser_feed(&p, size, strlen(size), 1, &used), BW_HTTP_PARSE_MORE);
+		assert_int_equal(bw_http_parser_feed(&p, chunk, sizeof chunk, 1, &used), BW_HTTP_PARSE_MORE);
+		assert_int_equal(bw_http_parser_feed(&p, "\r\n", 2, 1, &used), BW_HTTP_PARSE_MORE);
+	}
+	assert_int_equal(p.body_len, 70000);
+	assert_true(p.body_cap <= 70001);
+	assert_int_equal(g.granted, p.body_cap);
+	assert_int_equal(bw_http_parser_feed(&p, "0\r\n\r\n", 5, 1, &used), BW_HTTP_PARSE_REQUEST);
+	struct bw_http_request req;
+	bw_http_parser_take(&p, &req);
+	assert_int_equal(req.body_len, 70000);
+	/* the request took the body: the parser holds only its head buffer */
+	assert_int_equal(bw_http_parser_held(&p), p.head.cap);
+	bw_req_free(&req);
+	bw_http_parser_free(&p);
+}
+
 static void test_targets(void **state)
 {
 	(void)state;
@@ -554,6 +648,8 @@ int main(void)
 		cmocka_unit_test(test_agreeing_content_lengths),
 		cmocka_unit_test(test_nul_and_head_limit),
 		cmocka_unit_test(test_body_limit_exact),
+		cmocka_unit_test(test_body_memory_follows_bytes),
+		cmocka_unit_test(test_charge_gate),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_message_helpers),

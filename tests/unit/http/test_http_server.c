@@ -1,7 +1,10 @@
 /*
  * test_http_server.c: bw_http_serve over real loopback sockets: keep-alive,
  * pipelining, limits (413, 431, 408, 503), 100-continue, HEAD, HTTP/1.0,
- * and a drain on stop that still answers the request in flight. Deferred
+ * and a drain on stop that still answers the request in flight. What a
+ * stranger can hold: idle connections make way for new ones (per server and
+ * per address), timeouts shrink under pressure, bodies share one memory
+ * budget, a slow body that keeps coming is not cut off. Deferred
  * responses (bw_http_defer / bw_http_resume from other threads): the loop
  * keeps serving, pipelined responses stay in order, a client leaving while
  * deferred, and shutdown with deferred responses in flight (answered within
@@ -51,12 +54,16 @@ static void on_listening(void *ctx, const char *addr)
 	pthread_mutex_unlock(&s_lock);
 }
 
-/* Echo: "<method> <path>?<query> <body>". */
+/* Echo: "<method> <path>?<query> <body>" ("<n> bytes" for a large body). */
 static void echo(void *ctx, const struct bw_http_request *req, struct bw_http_response *resp)
 {
 	(void)ctx;
-	if (bw_buf_appendf(&resp->body, "%s %s?%s ", req->method, req->path, req->query) != 0 ||
-	    bw_buf_append(&resp->body, req->body, req->body_len) != 0 ||
+	int rc = bw_buf_appendf(&resp->body, "%s %s?%s ", req->method, req->path, req->query);
+	if (rc == 0 && req->body_len > 2048)
+		rc = bw_buf_appendf(&resp->body, "%zu bytes", req->body_len);
+	else if (rc == 0)
+		rc = bw_buf_append(&resp->body, req->body, req->body_len);
+	if (rc != 0 ||
 	    bw_resp_header(resp, "X-Peer", req->peer_ip) != 0 ||
 	    bw_resp_header(resp, "Content-Type", "text/plain") != 0)
 		resp->status = 500;
@@ -115,16 +122,28 @@ static int teardown(void **state)
 
 /* ---- a tiny client ------------------------------------------------------ */
 
-static int conn(void)
+/* A connection from src, one of 127.0.0.0/8 (all of it is loopback on
+ * Linux), so that tests can be several client addresses. */
+static int conn_from(const char *src)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
 	struct timeval tv = {.tv_sec = 3};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (src) {
+		struct sockaddr_in me = {.sin_family = AF_INET};
+		assert_int_equal(inet_pton(AF_INET, src, &me.sin_addr), 1);
+		assert_int_equal(bind(fd, (struct sockaddr *)&me, sizeof me), 0);
+	}
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(s_port)};
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	return fd;
+}
+
+static int conn(void)
+{
+	return conn_from(NULL);
 }
 
 static void say(int fd, const char *s)
@@ -196,6 +215,16 @@ static bool closed(struct rd *r)
 		return false;
 	ssize_t n = recv(r->fd, &c, 1, 0);
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* Closed by the server within 300 ms: made way, not timed out. */
+static bool closed_soon(struct rd *r)
+{
+	struct timeval tv = {.tv_usec = 300 * 1000}, was = {.tv_sec = 3};
+	setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	bool yes = closed(r);
+	setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &was, sizeof was);
+	return yes;
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -355,6 +384,9 @@ static void test_expect_continue(void **state)
 	             413);
 }
 
+/* At the cap, a new connection closes the oldest idle one instead of being
+ * refused: idle connections never lock a client out. Only when every
+ * connection has a request in flight is the new one refused (503). */
 static void test_connection_limit(void **state)
 {
 	(void)state;
@@ -366,21 +398,43 @@ static void test_connection_limit(void **state)
 		say(r[i].fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
 		assert_true(read_resp(&r[i], &p, false));
 		assert_int_equal(p.status, 200);
+		usleep(5 * 1000); /* r[0] is the oldest idle one */
 	}
 	struct rd extra = {.fd = conn()};
+	say(extra.fd, "GET /new HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(read_resp(&extra, &p, false));
+	assert_int_equal(p.status, 200);
+	assert_string_equal(p.body, "GET /new? ");
+	assert_true(closed_soon(&r[0])); /* made way: the oldest idle, on either loop */
+	for (int i = 1; i < 4; i++) {
+		say(r[i].fd, "GET /still HTTP/1.1\r\nHost: x\r\n\r\n");
+		assert_true(read_resp(&r[i], &p, false));
+		assert_int_equal(p.status, 200);
+	}
+	close(r[0].fd);
+
+	/* four requests in flight (heads begun): nothing can make way */
+	close(extra.fd);
+	usleep(50 * 1000);
+	r[0] = (struct rd){.fd = conn()};
+	for (int i = 0; i < 4; i++)
+		say(r[i].fd, "GET /slow HTTP/1.1\r\n");
+	usleep(20 * 1000);
+	extra = (struct rd){.fd = conn()};
 	assert_true(read_resp(&extra, &p, false));
 	assert_int_equal(p.status, 503);
 	assert_non_null(strstr(p.head, "Connection: close\r\n"));
+	assert_non_null(strstr(p.body, "{\"message\":\""));
+	assert_true(closed(&extra));
 	close(extra.fd);
-	close(r[0].fd);
+	for (int i = 0; i < 4; i++)
+		close(r[i].fd);
 	usleep(50 * 1000);
 	extra = (struct rd){.fd = conn()};
 	say(extra.fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
 	assert_true(read_resp(&extra, &p, false));
 	assert_int_equal(p.status, 200);
 	close(extra.fd);
-	for (int i = 1; i < 4; i++)
-		close(r[i].fd);
 }
 
 static void test_stop_answers_in_flight(void **state)
@@ -757,6 +811,224 @@ static void test_defer_shutdown(void **state)
 	wait_resumers(); /* resumed into a server that is gone */
 }
 
+/* ---- what a stranger can hold ------------------------------------------- */
+
+/* An echo server with these limits (from the defaults, as a caller would). */
+static void start_echo(const struct bw_http_limits *lim, int threads)
+{
+	assert_false(s_running);
+	pthread_mutex_lock(&s_lock);
+	s_listening = false;
+	pthread_mutex_unlock(&s_lock);
+	s_cfg.listen = "127.0.0.1:0";
+	s_cfg.threads = threads;
+	s_cfg.handler = echo;
+	s_cfg.limits = *lim;
+	s_serve_rc = -99;
+	assert_int_equal(pthread_create(&s_thread, NULL, serve_main, NULL), 0);
+	s_running = true;
+	pthread_mutex_lock(&s_lock);
+	while (!s_listening)
+		pthread_cond_wait(&s_cond, &s_lock);
+	pthread_mutex_unlock(&s_lock);
+}
+
+static void get_ok(struct rd *r, const char *path)
+{
+	char req[128];
+	snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	say(r->fd, req);
+	struct resp p;
+	assert_true(read_resp(r, &p, false));
+	assert_int_equal(p.status, 200);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct bw_http_limits d = bw_http_default_limits();
+	/* no AWS JSON or query API needs more; S3 will stream */
+	assert_int_equal(d.max_body_bytes, (size_t)8 << 20);
+	assert_int_equal(d.max_buffered_bytes, (size_t)256 << 20);
+	assert_true(d.max_connections_per_ip > 0 && d.max_connections_per_ip < d.max_connections);
+	assert_true(d.pressure_timeout_ms < d.header_timeout_ms);
+	assert_true(d.body_timeout_ms > 0 && d.idle_timeout_ms > 0);
+}
+
+/* An address at its limit: its own oldest idle connection makes way, other
+ * addresses are untouched; all of its connections busy: refused. */
+static void test_per_address_limit(void **state)
+{
+	(void)state;
+	struct bw_http_limits lim = bw_http_default_limits();
+	lim.max_connections_per_ip = 3;
+	lim.header_timeout_ms = 2000;
+	start_echo(&lim, 1); /* one loop: "oldest idle" is per loop */
+	struct rd a[3], b = {.fd = conn_from("127.0.0.3")};
+	get_ok(&b, "/b");
+	for (int i = 0; i < 3; i++) {
+		a[i] = (struct rd){.fd = conn_from("127.0.0.2")};
+		get_ok(&a[i], "/a");
+		usleep(5 * 1000);
+	}
+	struct rd a4 = {.fd = conn_from("127.0.0.2")};
+	get_ok(&a4, "/a4");
+	/* made way: a[0] (same address, oldest idle); b is older but not .2 */
+	assert_true(closed_soon(&a[0]));
+	get_ok(&b, "/b-again");
+	get_ok(&a[1], "/a1");
+	close(a[0].fd);
+
+	/* .2's connections all busy: a new one from .2 is refused, .3 is not */
+	say(a[1].fd, "GET /slow HTTP/1.1\r\n");
+	say(a[2].fd, "GET /slow HTTP/1.1\r\n");
+	say(a4.fd, "GET /slow HTTP/1.1\r\n");
+	usleep(20 * 1000);
+	struct rd a5 = {.fd = conn_from("127.0.0.2")};
+	struct resp p;
+	assert_true(read_resp(&a5, &p, false));
+	assert_int_equal(p.status, 503);
+	close(a5.fd);
+	struct rd b2 = {.fd = conn_from("127.0.0.3")};
+	get_ok(&b2, "/b2");
+	close(b2.fd);
+	close(b.fd);
+	close(a[1].fd);
+	close(a[2].fd);
+	close(a4.fd);
+	stop_server();
+}
+
+/* 1,100 idle connections from one address, then a client from another and
+ * one from the same address: both served (the regression: 503 for as long
+ * as the idle ones were held). */
+static void test_many_idle_connections(void **state)
+{
+	(void)state;
+	enum { N = 1100 };
+	struct bw_http_limits lim = bw_http_default_limits();
+	lim.max_connections = 256;
+	lim.max_connections_per_ip = 200;
+	start_echo(&lim, 2);
+	static int fds[N];
+	for (int i = 0; i < N; i++)
+		fds[i] = conn_from(i % 2 ? "127.0.0.5" : "127.0.0.6");
+	usleep(100 * 1000);
+	struct rd r = {.fd = conn_from("127.0.0.7")};
+	get_ok(&r, "/other-address");
+	close(r.fd);
+	r = (struct rd){.fd = conn_from("127.0.0.5")};
+	get_ok(&r, "/same-address");
+	close(r.fd);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	stop_server();
+}
+
+/* Past 75% of the cap, idle connections and slow heads get the short
+ * timeout, even those whose timers were set before; below it they do not. */
+static void test_pressure_timeouts(void **state)
+{
+	(void)state;
+	struct bw_http_limits lim = bw_http_default_limits();
+	lim.max_connections = 8;
+	lim.idle_timeout_ms = 60000;
+	lim.header_timeout_ms = 60000;
+	lim.pressure_timeout_ms = 200;
+	start_echo(&lim, 1); /* one loop: which connections go is then certain */
+	struct rd r[7];
+	for (int i = 0; i < 2; i++) {
+		r[i] = (struct rd){.fd = conn()};
+		get_ok(&r[i], "/calm");
+	}
+	say(r[1].fd, "GET /slow HTTP/1.1\r\n");
+	usleep(500 * 1000);
+	get_ok(&r[0], "/still-open"); /* 2 of 8: no pressure */
+	for (int i = 2; i < 7; i++) {
+		r[i] = (struct rd){.fd = conn()};
+		get_ok(&r[i], "/crowd");
+	}
+	/* 7 of 8: after ~200 ms the slow head gets 408, then the oldest idle
+	 * connection goes, which ends the pressure: the others stay */
+	usleep(700 * 1000);
+	struct resp p;
+	assert_true(read_resp(&r[1], &p, false));
+	assert_int_equal(p.status, 408);
+	assert_true(closed_soon(&r[0]));
+	for (int i = 2; i < 7; i++)
+		get_ok(&r[i], "/kept");
+	for (int i = 0; i < 7; i++)
+		close(r[i].fd);
+	stop_server();
+}
+
+/* A body that keeps coming is not cut off by body_timeout_ms; one that
+ * stops is. */
+static void test_body_progress(void **state)
+{
+	(void)state;
+	struct bw_http_limits lim = bw_http_default_limits();
+	lim.body_timeout_ms = 300;
+	start_echo(&lim, 2);
+	struct rd r = {.fd = conn()};
+	say(r.fd, "PUT /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n");
+	for (int i = 0; i < 6; i++) {
+		usleep(150 * 1000); /* 900 ms in all, three times the timeout */
+		say(r.fd, "x");
+	}
+	struct resp p;
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 200);
+	assert_string_equal(p.body, "PUT /slow? xxxxxx");
+	say(r.fd, "PUT /stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nxx");
+	assert_true(read_resp(&r, &p, false));
+	assert_int_equal(p.status, 408);
+	close(r.fd);
+	stop_server();
+}
+
+/* Every connection's request bytes share one budget: a body that would pass
+ * it is refused (503) while the others go on, and what a finished request
+ * held is given back. */
+static void test_buffered_budget(void **state)
+{
+	(void)state;
+	struct bw_http_limits lim = bw_http_default_limits();
+	lim.max_body_bytes = 300000;
+	lim.max_buffered_bytes = 400000;
+	start_echo(&lim, 2);
+	static char chunk[100000];
+	memset(chunk, 'b', sizeof chunk);
+	chunk[sizeof chunk - 1] = 0;
+	const size_t piece = sizeof chunk - 1;
+	struct rd a = {.fd = conn()}, b = {.fd = conn()};
+	say(a.fd, "PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 299997\r\n\r\n");
+	say(a.fd, chunk);
+	say(a.fd, chunk); /* a holds ~200 KB; its buffer can grow to 300 KB */
+	usleep(50 * 1000);
+	say(b.fd, "PUT /b HTTP/1.1\r\nHost: x\r\nContent-Length: 299997\r\n\r\n");
+	say(b.fd, chunk);
+	for (int i = 0; i < 2; i++) {
+		if (send(b.fd, chunk, piece, MSG_NOSIGNAL) != (ssize_t)piece)
+			break; /* refused and closed already */
+	}
+	struct resp p;
+	assert_true(read_resp(&b, &p, false));
+	assert_int_equal(p.status, 503);
+	close(b.fd);
+	say(a.fd, chunk); /* a finishes */
+	assert_true(read_resp(&a, &p, false));
+	assert_int_equal(p.status, 200);
+	/* given back: the same again fits */
+	say(a.fd, "PUT /a2 HTTP/1.1\r\nHost: x\r\nContent-Length: 299997\r\n\r\n");
+	for (int i = 0; i < 3; i++)
+		say(a.fd, chunk);
+	assert_true(read_resp(&a, &p, false));
+	assert_int_equal(p.status, 200);
+	close(a.fd);
+	stop_server();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -775,6 +1047,12 @@ int main(void)
 		cmocka_unit_test(test_defer_pipelined),
 		cmocka_unit_test(test_defer_client_gone),
 		cmocka_unit_test(test_defer_shutdown),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_per_address_limit),
+		cmocka_unit_test(test_many_idle_connections),
+		cmocka_unit_test(test_pressure_timeouts),
+		cmocka_unit_test(test_body_progress),
+		cmocka_unit_test(test_buffered_budget),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
