@@ -148,6 +148,16 @@ int bw_iam_policies_for(struct bw_store *store, const struct bw_principal *p, js
 	rc = bw_doc_get(store, user ? BW_IAM_USER : BW_IAM_ROLE, p->account, key, &ent);
 	if (rc != BW_STORE_OK)
 		goto error;
+	/* the entity of that name must still be the principal that signed:
+	 * one deleted and recreated since authentication is another (its
+	 * unique id differs), and its policies are not the caller's */
+	const char *want = p->type == BW_PT_IAM_USER ? p->principal_id
+	                   : p->type == BW_PT_ASSUMED_ROLE ? p->role_id : NULL;
+	const char *have = json_string_value(json_object_get(ent, user ? "UserId" : "RoleId"));
+	if (want && (!have || strcmp(want, have) != 0)) {
+		rc = BW_STORE_NOT_FOUND;
+		goto error;
+	}
 	rc = BW_STORE_ERROR;
 	if (s_entity_policies(store, p->account, user ? "user" : "role", key, *identity) != 0)
 		goto error;

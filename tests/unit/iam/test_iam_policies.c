@@ -444,6 +444,14 @@ static void test_roles(void **state)
 	snprintf(p.account, sizeof p.account, ACCT);
 	snprintf(p.role_name, sizeof p.role_name, "Deployer");
 	json_t *ident, *bound;
+	/* a principal is its unique id: another role of that name is not it */
+	snprintf(p.role_id, sizeof p.role_id, "AROAOTHERROLE");
+	assert_int_equal(bw_iam_policies_for(s_store, &p, &ident, &bound), BW_STORE_NOT_FOUND);
+	json_t *doc = NULL;
+	assert_int_equal(bw_doc_get(s_store, BW_IAM_ROLE, ACCT, "deployer", &doc), BW_STORE_OK);
+	snprintf(p.role_id, sizeof p.role_id, "%s",
+	         json_string_value(json_object_get(doc, "RoleId")));
+	json_decref(doc);
 	assert_int_equal(bw_iam_policies_for(s_store, &p, &ident, &bound), 0);
 	assert_int_equal(json_array_size(ident), 2);
 	assert_null(bound);
@@ -461,7 +469,6 @@ static void test_roles(void **state)
 	s_ok("DeleteRolePolicy",
 	     json_pack("{s:s,s:s}", "RoleName", "Deployer", "PolicyName", "in"));
 	/* STS reads the trust policy as text */
-	json_t *doc;
 	assert_int_equal(bw_iam_role_trust(s_store, ACCT, "DEPLOYER", &doc), 0);
 	assert_string_equal(json_string_value(json_object_get(doc, "AssumeRolePolicyDocument")),
 	                    TRUST);
@@ -499,6 +506,13 @@ static void test_policies_for_user(void **state)
 	snprintf(p.account, sizeof p.account, ACCT);
 	snprintf(p.user_name, sizeof p.user_name, "Dee");
 	json_t *ident, *b;
+	snprintf(p.principal_id, sizeof p.principal_id, "AIDAOTHERUSER");
+	assert_int_equal(bw_iam_policies_for(s_store, &p, &ident, &b), BW_STORE_NOT_FOUND);
+	json_t *doc = NULL;
+	assert_int_equal(bw_doc_get(s_store, BW_IAM_USER, ACCT, "dee", &doc), BW_STORE_OK);
+	snprintf(p.principal_id, sizeof p.principal_id, "%s",
+	         json_string_value(json_object_get(doc, "UserId")));
+	json_decref(doc);
 	assert_int_equal(bw_iam_policies_for(s_store, &p, &ident, &b), 0);
 	assert_int_equal(json_array_size(ident), 5);
 	assert_non_null(b);

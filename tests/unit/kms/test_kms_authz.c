@@ -25,6 +25,7 @@
 #include "gateway/authz.h"
 #include "gateway/resource.h"
 #include "http/message.h"
+#include "services/iam/iam_store.h"
 #include "services/service.h"
 #include "store/doc.h"
 #include "store/store.h"
@@ -54,7 +55,13 @@ static void s_principal(enum who w)
 		p->type = BW_PT_IAM_USER;
 		snprintf(p->arn, sizeof p->arn, "arn:aws:iam::%s:user/%s", ACCT, name);
 		snprintf(p->user_name, sizeof p->user_name, "%s", name);
-		snprintf(p->principal_id, sizeof p->principal_id, "AIDA%s", name);
+		/* the stored user's unique id: authorization checks the entity of
+		 * that name is still the one that signed */
+		json_t *doc = NULL;
+		const char *id = bw_doc_get(s_store, BW_IAM_USER, ACCT, name, &doc) == BW_STORE_OK
+			? json_string_value(json_object_get(doc, "UserId")) : NULL;
+		snprintf(p->principal_id, sizeof p->principal_id, "%s", id ? id : "AIDAUNKNOWN");
+		json_decref(doc);
 	} else if (w == SESSION_P) {
 		p->type = BW_PT_ASSUMED_ROLE;
 		p->temporary = true;
@@ -62,7 +69,12 @@ static void s_principal(enum who w)
 		snprintf(p->role_arn, sizeof p->role_arn, "%s", ROLE);
 		snprintf(p->role_name, sizeof p->role_name, "app");
 		snprintf(p->session_name, sizeof p->session_name, "s1");
-		snprintf(p->principal_id, sizeof p->principal_id, "AROAAPP:s1");
+		json_t *doc = NULL;
+		const char *id = bw_doc_get(s_store, BW_IAM_ROLE, ACCT, "app", &doc) == BW_STORE_OK
+			? json_string_value(json_object_get(doc, "RoleId")) : NULL;
+		snprintf(p->role_id, sizeof p->role_id, "%s", id ? id : "AROAUNKNOWN");
+		snprintf(p->principal_id, sizeof p->principal_id, "%s:s1", p->role_id);
+		json_decref(doc);
 	}
 }
 
