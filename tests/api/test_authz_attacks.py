@@ -17,6 +17,7 @@ import uuid
 from botocore.exceptions import ClientError
 
 from bwtest import REGION, ServerTestCase
+from test_auth_sessions import sign_raw
 
 
 def policy(*statements):
@@ -328,6 +329,79 @@ class AuthzAttackTable(ServerTestCase):
         iam.create_user(UserName=target, PermissionsBoundary=boundary)
         self.assertDenied(iam.attach_user_policy, UserName=target, PolicyArn=admin)
         iam.attach_user_policy(UserName=target, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+
+    # --- STALE: credentials die with their principal ---------------------
+
+    def test_stale_credentials_of_a_replaced_principal(self):
+        name, creds = self.user(policy(allow(["iam:GetUser", "sts:*"])))
+        iam_as = self.as_(creds, "iam")
+        iam_as.get_user(UserName=name)
+        c = self.as_(creds, "sts").get_session_token()["Credentials"]
+        session = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+        self.as_(session, "sts").get_caller_identity()
+        # the user goes; one of the same name comes, with more rights
+        for k in self.iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+            self.iam.delete_access_key(UserName=name, AccessKeyId=k["AccessKeyId"])
+        self.iam.delete_user_policy(UserName=name, PolicyName="p0")
+        self.iam.delete_user(UserName=name)
+        self.iam.create_user(UserName=name)
+        self.iam.put_user_policy(UserName=name, PolicyName="admin",
+                                 PolicyDocument=policy(allow("*")))
+        for creds_, what in ((creds, "long-term key"), (session, "session")):
+            with self.subTest(what=what):
+                self.assertDenied(self.as_(creds_, "sts").get_caller_identity,
+                                  codes=("InvalidClientTokenId",))
+
+    # --- TAGS: session tags and source identity need their permissions ---
+
+    def test_tags_need_tag_session_and_set_source_identity(self):
+        role = f"t{uuid.uuid4().hex[:8]}"
+        name, creds = self.user(policy(allow(["sts:AssumeRole", "sts:TagSession",
+                                              "sts:SetSourceIdentity"])))
+        self.iam.create_role(RoleName=role, AssumeRolePolicyDocument=policy(
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{self.acct}:user/{name}"},
+             "Action": "sts:AssumeRole"}))
+        sts = self.as_(creds, "sts")
+        arn = f"arn:aws:iam::{self.acct}:role/{role}"
+        sts.assume_role(RoleArn=arn, RoleSessionName="plain")
+        # the trust policy allows neither sts:TagSession nor sts:SetSourceIdentity
+        self.assertDenied(sts.assume_role, RoleArn=arn, RoleSessionName="tagged",
+                          Tags=[{"Key": "team", "Value": "red"}])
+        self.assertDenied(sts.assume_role, RoleArn=arn, RoleSessionName="si",
+                          SourceIdentity="alice")
+
+    # --- UNSIGNED: only S3 may leave its body out of the signature -------
+
+    def test_unsigned_payloads_outside_s3(self):
+        akid, secret, _ = self.server.root_creds()
+        form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+        json11 = "application/x-amz-json-1.1"
+        rows = [
+            ("iam", form, b"Action=CreateUser&UserName=intruder&Version=2010-05-08",
+             b"HTTP/1.1 403", b"SignatureDoesNotMatch"),
+            ("sts", form, b"Action=GetCallerIdentity&Version=2011-06-15",
+             b"HTTP/1.1 403", b"SignatureDoesNotMatch"),
+            ("kms", {"Content-Type": json11, "X-Amz-Target": "TrentService.CreateKey"}, b"{}",
+             b"HTTP/1.1 400", b"InvalidSignatureException"),
+            ("cloudtrail", {"Content-Type": json11, "X-Amz-Target":
+                            "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.StopLogging"},
+             b'{"Name": "t"}', b"HTTP/1.1 400", b"InvalidSignatureException"),
+        ]
+        for service, headers, body, status, code in rows:
+            for marker in ("UNSIGNED-PAYLOAD", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                           "STREAMING-UNSIGNED-PAYLOAD-TRAILER"):
+                with self.subTest(service=service, marker=marker):
+                    raw = sign_raw(self.server.addr, akid, secret, service, body, headers, marker)
+                    with socket.create_connection((self.server.host, self.server.port),
+                                                  timeout=10) as s:
+                        s.sendall(raw)
+                        got = b""
+                        while chunk := s.recv(65536):
+                            got += chunk
+                    self.assertTrue(got.startswith(status), got[:300])
+                    self.assertIn(code, got)
+        with self.assertRaises(ClientError):
+            self.iam.get_user(UserName="intruder")
 
 
 if __name__ == "__main__":
