@@ -44,6 +44,17 @@ bool bw_sha256_digest(const void *data, size_t len, uint8_t out[32])
 	return md && EVP_Digest(len ? data : &empty, len, out, &n, md, NULL) == 1 && n == 32;
 }
 
+EVP_MAC_CTX *bw_hmac_sha256_keyed(const void *key, size_t key_len)
+{
+	static const uint8_t empty = 0;
+	pthread_once(&s_once, s_fetch);
+	EVP_MAC_CTX *ctx = s_hmac_template ? EVP_MAC_CTX_dup(s_hmac_template) : NULL;
+	if (ctx && EVP_MAC_init(ctx, key_len ? key : &empty, key_len, NULL) == 1)
+		return ctx;
+	EVP_MAC_CTX_free(ctx);
+	return NULL;
+}
+
 bool bw_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
                     uint8_t out[32])
 {

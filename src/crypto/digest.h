@@ -25,4 +25,9 @@ bool bw_sha256_digest(const void *data, size_t len, uint8_t out[32]);
 bool bw_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
                     uint8_t out[32]);
 
+/* An HMAC-SHA256 context keyed once (free with EVP_MAC_CTX_free), for a
+ * key used for many MACs: each MAC works on an EVP_MAC_CTX_dup of it.
+ * NULL when OpenSSL cannot provide it or out of memory. */
+EVP_MAC_CTX *bw_hmac_sha256_keyed(const void *key, size_t key_len);
+
 #endif

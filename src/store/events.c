@@ -33,7 +33,6 @@
 
 #include <inttypes.h>
 #include <limits.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,18 +92,7 @@ static EVP_MAC_CTX *s_mac_new(const uint8_t *key, size_t len)
 {
 	if (!key || len != BW_EVENTS_CHAIN_KEY_LEN)
 		return NULL;
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	EVP_MAC_free(mac); /* the context holds its own reference */
-	char digest[] = "SHA256";
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-		OSSL_PARAM_construct_end(),
-	};
-	if (ctx && EVP_MAC_init(ctx, key, len, params) == 1)
-		return ctx;
-	EVP_MAC_CTX_free(ctx);
-	return NULL;
+	return bw_hmac_sha256_keyed(key, len);
 }
 
 /* out = HMAC(mac's key, a || b). */

@@ -18,6 +18,19 @@ BIN = os.environ.get("BULWARK_BIN") or os.path.join(HERE, "..", "..", "build-tes
 REGION = "us-east-1"
 
 
+def policy(*statements):
+    """An IAM policy document (JSON text) of these statements."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action, resource="*", **extra):
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action, resource="*", **extra):
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
 def init_data_dir(data_dir, *extra):
     """`bulwark init --json`: the account and the root's access key."""
     r = subprocess.run([BIN, "init", "--data-dir", data_dir, "--json", "--no-profile", *extra],

@@ -3,7 +3,6 @@ is signed and checked, and IAM policies decide what each principal may do."""
 import datetime
 import hashlib
 import hmac
-import json
 import socket
 import time
 import urllib.error
@@ -12,19 +11,7 @@ import urllib.request
 
 from botocore.exceptions import ClientError
 
-from bwtest import REGION, ServerTestCase
-
-
-def policy(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(action, resource="*", **extra):
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action, resource="*", **extra):
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+from bwtest import REGION, ServerTestCase, allow, deny, policy
 
 
 def sign_at(when, akid, secret, service, host, body, headers, method="POST", path="/"):

@@ -25,19 +25,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from bwtest import REGION, ServerTestCase
-
-
-def policy(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(action, resource="*", **extra):
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action, resource="*", **extra):
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+from bwtest import REGION, ServerTestCase, allow, deny, policy
 
 
 def trust(principal, actions=("sts:AssumeRole",), condition=None):

@@ -16,20 +16,8 @@ import uuid
 
 from botocore.exceptions import ClientError
 
-from bwtest import REGION, ServerTestCase
+from bwtest import REGION, ServerTestCase, allow, deny, policy
 from test_auth_sessions import sign_raw
-
-
-def policy(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(action, resource="*", **extra):
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action, resource="*", **extra):
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
 DENIED = ("AccessDenied", "AccessDeniedException")
