@@ -24,6 +24,7 @@
 #include "gateway/account.h"
 #include "gateway/gateway.h"
 #include "gateway/recorder.h"
+#include "gateway/service_event.h"
 #include "services/service.h"
 #include "http/server.h"
 #include "kmsfile/kmsfile.h"
@@ -250,6 +251,8 @@ static void *s_ticker_main(void *arg)
 	while (!t->stop) {
 		pthread_mutex_unlock(&t->lock);
 		bw_services_tick(t->gw->store, &t->gw->root_key, (double)bw_now_ms() / 1000.0);
+		/* what the services did by themselves, now in the trail */
+		(void)bw_service_events_drain(t->gw->store);
 		pthread_mutex_lock(&t->lock);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);

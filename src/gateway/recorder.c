@@ -338,16 +338,24 @@ static int s_logged(struct bw_store *store, const char *event_id, bool *found)
 	return 0;
 }
 
-/* Append one outbox entry unless the log has it. */
-static int s_recover_one(struct bw_store *store, const char *text, size_t *moved)
+/* Append one outbox entry unless the log has it (or, only_service, unless
+ * it is a call's: *skipped). */
+static int s_recover_one(struct bw_store *store, const char *text, bool only_service,
+                         size_t *moved, bool *skipped)
 {
-	json_t *entry = json_loads(text, 0, NULL);
+	json_t *entry = text ? json_loads(text, 0, NULL) : NULL;
 	struct bw_event_row row;
 	bool found = false;
 	int rc = -1;
 	char *record = NULL;
+	*skipped = false;
 	if (!entry || s_entry_row(entry, &row) != 0) {
 		bw_logf(BW_LOG_ERROR, "recorder: an outbox entry cannot be read");
+		goto done;
+	}
+	if (only_service && !json_is_true(json_object_get(entry, "service"))) {
+		*skipped = true;
+		rc = 0;
 		goto done;
 	}
 	if (s_logged(store, row.event_id, &found) != 0)
@@ -369,7 +377,10 @@ done:
 	return rc;
 }
 
-int bw_recorder_recover(struct bw_store *store, size_t *moved)
+/* Move outbox entries to the event log: all of them (recovery, before
+ * serving), or only the service events (a tick's drain, while calls' own
+ * entries are in flight with the recorder). */
+static int s_move_outbox(struct bw_store *store, bool only_service, size_t *moved)
 {
 	*moved = 0;
 	int64_t after = 0;
@@ -379,7 +390,7 @@ int bw_recorder_recover(struct bw_store *store, size_t *moved)
 			bw_logf(BW_LOG_ERROR, "recorder: the outbox cannot be read");
 			return -1;
 		}
-		size_t n = json_array_size(entries), i;
+		size_t n = json_array_size(entries), i, n_moved = 0;
 		if (n == 0) {
 			json_decref(entries);
 			return 0;
@@ -387,18 +398,32 @@ int bw_recorder_recover(struct bw_store *store, size_t *moved)
 		int64_t ids[256];
 		json_t *e;
 		json_array_foreach(entries, i, e) {
-			ids[i] = json_integer_value(json_object_get(e, "id"));
-			if (s_recover_one(store, json_string_value(json_object_get(e, "entry")),
-			                  moved) != 0) {
+			int64_t id = json_integer_value(json_object_get(e, "id"));
+			const char *text = json_string_value(json_object_get(e, "entry"));
+			after = id;
+			bool skipped;
+			if (s_recover_one(store, text, only_service, moved, &skipped) != 0) {
 				json_decref(entries);
 				bw_logf(BW_LOG_ERROR, "recorder: outbox entry %lld cannot be appended to "
-				        "the event log", (long long)ids[i]);
+				        "the event log", (long long)id);
 				return -1;
 			}
+			if (!skipped)
+				ids[n_moved++] = id;
 		}
-		after = ids[n - 1];
 		json_decref(entries);
-		if (bw_outbox_delete(store, ids, n) != 0)
+		if (bw_outbox_delete(store, ids, n_moved) != 0)
 			return -1;
 	}
+}
+
+int bw_recorder_recover(struct bw_store *store, size_t *moved)
+{
+	return s_move_outbox(store, false, moved);
+}
+
+int bw_recorder_drain_service_events(struct bw_store *store)
+{
+	size_t moved;
+	return s_move_outbox(store, true, &moved);
 }

@@ -72,6 +72,10 @@ BW_MUST_CHECK int bw_recorder_submit_outboxed(struct bw_recorder *r, const json_
  */
 BW_MUST_CHECK int bw_recorder_recover(struct bw_store *store, size_t *moved);
 
+/* The same for the service events alone (service_event.h), while the
+ * server runs: the calls' own entries are the recorder's. */
+BW_MUST_CHECK int bw_recorder_drain_service_events(struct bw_store *store);
+
 /* The outbox entry of a record: the record's text and the LookupEvents
  * columns that are not in it (outbox.h). Caller frees. NULL on no memory. */
 char *bw_recorder_outbox_entry(const json_t *record, const struct bw_event_row *row);

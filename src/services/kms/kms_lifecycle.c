@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "gateway/service_event.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -224,6 +225,44 @@ static void s_due(double *next, double when)
 		*next = when;
 }
 
+/*
+ * The trail's record of what the sweep did to a key ("DeleteKey",
+ * "RotateKey" as AWS writes them: an AwsServiceEvent by "AWS Internal"),
+ * put inside the change's transaction so the two commit together. The
+ * region is the key ARN's.
+ */
+static int s_key_event(struct bw_store *store, const char *account, const json_t *doc,
+                       const char *name, double now_s)
+{
+	const char *arn = bw_kms_doc_str(doc, "Arn");
+	char region[72] = "";
+	const char *r = strncmp(arn, "arn:aws:kms:", 12) == 0 ? arn + 12 : NULL;
+	const char *colon = r ? strchr(r, ':') : NULL;
+	if (colon && (size_t)(colon - r) < sizeof region)
+		memcpy(region, r, (size_t)(colon - r));
+	/* DeleteKey's record names the key in responseElements.keyId (AWS, since
+	 * December 2022), though the operation returns nothing */
+	json_t *response = strcmp(name, "DeleteKey") == 0 ? json_pack("{s:s}", "keyId", arn) : NULL;
+	struct bw_service_event ev = {.account = account, .region = region,
+	                              .source = "kms.amazonaws.com", .name = name,
+	                              .resource_arn = arn, .resource_type = "AWS::KMS::Key",
+	                              .response = response, .now_s = now_s};
+	int rc = bw_service_event_put(store, &ev);
+	json_decref(response);
+	return rc;
+}
+
+/* Commit the change and its record (rc BW_STORE_OK), or roll both back;
+ * the outcome. */
+static int s_end(struct bw_store *store, int rc)
+{
+	if (rc != BW_STORE_OK) {
+		bw_store_rollback(store);
+		return rc;
+	}
+	return bw_store_commit(store) == BW_STORE_OK ? BW_STORE_OK : BW_STORE_ERROR;
+}
+
 /* One key: destroy or rotate it when due; else note when it will be. */
 static int s_sweep_key(struct bw_store *store, const struct bw_root_key *rk, const char *account,
                        const json_t *doc, double now_s, double *next)
@@ -236,7 +275,12 @@ static int s_sweep_key(struct bw_store *store, const struct bw_root_key *rk, con
 			s_due(next, when);
 			return 0;
 		}
+		if (bw_store_begin(store) != BW_STORE_OK)
+			return -1;
 		int rc = bw_kms_destroy_key(store, account, id);
+		if (rc == BW_STORE_OK && s_key_event(store, account, doc, "DeleteKey", now_s) != 0)
+			rc = BW_STORE_ERROR;
+		rc = s_end(store, rc);
 		if (rc != BW_STORE_OK && rc != BW_STORE_NOT_FOUND)
 			return -1;
 		bw_logf(BW_LOG_INFO, "kms: key %s destroyed at the end of its deletion window", id);
@@ -251,7 +295,12 @@ static int s_sweep_key(struct bw_store *store, const struct bw_root_key *rk, con
 		return 0;
 	}
 	json_t *after = NULL;
+	if (bw_store_begin(store) != BW_STORE_OK)
+		return -1;
 	int rc = bw_kms_rotate_key(store, rk, account, id, "AUTOMATIC", now_s, &after);
+	if (rc == BW_STORE_OK && s_key_event(store, account, doc, "RotateKey", now_s) != 0)
+		rc = BW_STORE_ERROR;
+	rc = s_end(store, rc);
 	if (rc == BW_STORE_OK)
 		s_due(next, s_num(json_object_get(json_object_get(after, "Rotation"),
 		                                  "NextRotationDate")));

@@ -17,11 +17,13 @@
 #include "core/log.h"
 #include "crypto/seal.h"
 #include "gateway/resource.h"
+#include "gateway/service_event.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
 #include "services/service.h"
 #include "store/doc.h"
+#include "store/events.h"
 #include "store/store.h"
 
 #define ACCT "123456789012"
@@ -45,7 +47,38 @@ static int setup(void **state)
 	s_rk.loaded = true;
 	if (bw_store_open(s_dir, &s_store) != 0)
 		return -1;
+	/* the event log needs its chain key: the sweep records what it does */
+	uint8_t chain_key[BW_EVENTS_CHAIN_KEY_LEN];
+	memset(chain_key, 0x24, sizeof chain_key);
+	if (bw_events_set_chain_key(s_store, chain_key, sizeof chain_key) != 0)
+		return -1;
 	return bw_store_meta_set(s_store, "account_id", ACCT);
+}
+
+/* The DeleteKey / RotateKey service events the event log holds for key id. */
+static size_t s_service_events(const char *name, const char *key_id)
+{
+	assert_int_equal(bw_service_events_drain(s_store), 0);
+	struct bw_event_query q = {.attr = BW_EVENT_ATTR_EVENT_NAME, .value = name, .limit = 50};
+	json_t *hits = NULL;
+	bool more = false;
+	assert_int_equal(bw_events_lookup(s_store, &q, &hits, &more), 0);
+	size_t n = 0, i;
+	json_t *h;
+	json_array_foreach(hits, i, h) {
+		json_t *rec = json_object_get(h, "record");
+		const char *arn = json_string_value(
+		    json_object_get(json_array_get(json_object_get(rec, "resources"), 0), "ARN"));
+		assert_string_equal(json_string_value(json_object_get(rec, "eventType")),
+		                    "AwsServiceEvent");
+		assert_string_equal(json_string_value(json_object_get(
+		                        json_object_get(rec, "userIdentity"), "invokedBy")),
+		                    "AWS Internal");
+		if (arn && strstr(arn, key_id))
+			n++;
+	}
+	json_decref(hits);
+	return n;
 }
 
 static int teardown(void **state)
@@ -636,8 +669,11 @@ static void test_deletion_sweep(void **state)
 	assert_string_equal(s_str(d, "KeyId"), kept_id);
 	json_decref(d);
 	assert_int_equal(s_materials(kept_id), 1);
+	/* the destruction is in the trail, committed with it */
+	assert_int_equal(s_service_events("DeleteKey", id), 1);
 	/* idempotent */
 	assert_int_equal(bw_kms_sweep(s_store, &s_rk, ACCT, NOW + 8 * DAY, &next), 0);
+	assert_int_equal(s_service_events("DeleteKey", id), 1);
 
 	/* the service's tick does the same, finding the account itself */
 	const struct bw_service *svc = bw_service_find("kms");
@@ -698,6 +734,7 @@ static void test_rotation_sweep(void **state)
 	assert_int_equal(bw_kms_sweep(s_store, &s_rk, ACCT, NOW + 90 * DAY, &next), 1);
 	assert_int_equal(s_materials(id), 2);
 	assert_true(next == NOW + 180 * DAY);
+	assert_int_equal(s_service_events("RotateKey", id), 1);
 	json_t *after = s_describe(id);
 	assert_string_not_equal(s_str(after, "CurrentKeyMaterialId"), first);
 	json_decref(after);
