@@ -1,8 +1,6 @@
 """Authentication and authorization through the real clients: every request
 is signed and checked, and IAM policies decide what each principal may do."""
 import datetime
-import hashlib
-import hmac
 import socket
 import time
 import urllib.error
@@ -11,27 +9,7 @@ import urllib.request
 
 from botocore.exceptions import ClientError
 
-from bwtest import REGION, ServerTestCase, allow, deny, policy
-
-
-def sign_at(when, akid, secret, service, host, body, headers, method="POST", path="/"):
-    """SigV4 by hand at a chosen time (botocore always signs 'now')."""
-    amz_date = when.strftime("%Y%m%dT%H%M%SZ")
-    date = amz_date[:8]
-    hdrs = {"host": host, "x-amz-date": amz_date, **{k.lower(): v for k, v in headers.items()}}
-    signed = ";".join(sorted(hdrs))
-    canonical = "\n".join([method, path, "", *(f"{k}:{hdrs[k].strip()}" for k in sorted(hdrs)),
-                           "", signed, hashlib.sha256(body).hexdigest()])
-    scope = f"{date}/{REGION}/{service}/aws4_request"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
-                         hashlib.sha256(canonical.encode()).hexdigest()])
-    key = ("AWS4" + secret).encode()
-    for part in (date, REGION, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    sig = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    hdrs["authorization"] = (f"AWS4-HMAC-SHA256 Credential={akid}/{scope}, "
-                             f"SignedHeaders={signed}, Signature={sig}")
-    return hdrs
+from bwtest import REGION, ServerTestCase, allow, deny, policy, sign_at
 
 
 class AuthTest(ServerTestCase):

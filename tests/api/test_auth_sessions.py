@@ -11,9 +11,7 @@ the aws CLI). Each test is an attack that once worked:
 - a request signed over UNSIGNED-PAYLOAD to IAM, STS, KMS or CloudTrail let
   anyone swap the body (a signed ListUsers became a CreateUser);
 - aws:PrincipalTag did not follow the user's or role's tags."""
-import datetime
 import hashlib
-import hmac
 import json
 import os
 import random
@@ -25,7 +23,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from bwtest import REGION, ServerTestCase, allow, deny, policy
+from bwtest import REGION, ServerTestCase, allow, deny, policy, sign_raw
 
 
 def trust(principal, actions=("sts:AssumeRole",), condition=None):
@@ -38,32 +36,6 @@ def trust(principal, actions=("sts:AssumeRole",), condition=None):
 def session_creds(out):
     c = out["Credentials"]
     return c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]
-
-
-def sign_raw(host, akid, secret, service, body, headers, payload_hash, token=None):
-    """The bytes of a POST / signed with SigV4 over payload_hash (which no SDK
-    would send to these services), with x-amz-content-sha256 set to it."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-    date = amz_date[:8]
-    hdrs = {"host": host, "x-amz-date": amz_date, "x-amz-content-sha256": payload_hash,
-            **{k.lower(): v for k, v in headers.items()}}
-    if token:
-        hdrs["x-amz-security-token"] = token
-    signed = ";".join(sorted(hdrs))
-    canonical = "\n".join(["POST", "/", "", *(f"{k}:{hdrs[k].strip()}" for k in sorted(hdrs)),
-                           "", signed, payload_hash])
-    scope = f"{date}/{REGION}/{service}/aws4_request"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
-                         hashlib.sha256(canonical.encode()).hexdigest()])
-    key = ("AWS4" + secret).encode()
-    for part in (date, REGION, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    sig = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    hdrs["authorization"] = (f"AWS4-HMAC-SHA256 Credential={akid}/{scope}, "
-                             f"SignedHeaders={signed}, Signature={sig}")
-    head = b"POST / HTTP/1.1\r\n" + b"".join(f"{k}: {v}\r\n".encode() for k, v in hdrs.items())
-    return head + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
 
 
 class AuthSessionsTest(ServerTestCase):

@@ -16,8 +16,7 @@ import uuid
 
 from botocore.exceptions import ClientError
 
-from bwtest import REGION, ServerTestCase, allow, deny, policy
-from test_auth_sessions import sign_raw
+from bwtest import ServerTestCase, allow, deny, policy, sign_raw
 
 
 DENIED = ("AccessDenied", "AccessDeniedException")
