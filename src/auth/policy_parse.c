@@ -225,6 +225,21 @@ static bool s_digits12(const char *s)
 	return strlen(s) == 12 && strspn(s, "0123456789") == 12;
 }
 
+/* A user's or role's unique id ("AIDA...", "AROA..."): what a resource
+ * policy names once the principal it named by ARN is deleted (AWS shows
+ * it so). It matches no caller: a new principal of the old name is not
+ * the deleted one. */
+static bool s_unique_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 16 || n > 128 || (strncmp(s, "AIDA", 4) != 0 && strncmp(s, "AROA", 4) != 0))
+		return false;
+	for (size_t i = 4; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
 static int s_principal(struct s_parse *ps, const json_t *j, struct bw_pstmt *st)
 {
 	if (json_is_string(j)) {
@@ -262,7 +277,8 @@ static int s_principal(struct s_parse *ps, const json_t *j, struct bw_pstmt *st)
 			}
 			bool ok = *r && !strchr(r, '*') && !strchr(r, '?');
 			if (ok && dst == &st->aws)
-				ok = s_digits12(r) || (strncmp(r, "arn:", 4) == 0 && strchr(r + 4, ':'));
+				ok = s_digits12(r) || s_unique_id(r) ||
+				     (strncmp(r, "arn:", 4) == 0 && strchr(r + 4, ':'));
 			if (!ok)
 				return s_fail(ps, "Invalid principal in policy: \"%s\":\"%s\"", k, r);
 			if (dst == &st->aws && s_digits12(r)) {

@@ -85,3 +85,13 @@ void bw_services_tick(struct bw_store *store, const struct bw_root_key *rk, doub
 		if (bw_services[i]->tick)
 			bw_services[i]->tick(store, rk, now_s);
 }
+
+int bw_services_principal_deleted(struct bw_store *store, const char *account, const char *arn,
+                                  const char *unique_id)
+{
+	for (size_t i = 0; bw_services[i]; i++)
+		if (bw_services[i]->principal_deleted &&
+		    bw_services[i]->principal_deleted(store, account, arn, unique_id) != 0)
+			return -1;
+	return 0;
+}

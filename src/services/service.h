@@ -74,6 +74,15 @@ struct bw_service {
 	 * there is nothing to do, and must not block the loop for long.
 	 */
 	void (*tick)(struct bw_store *store, const struct bw_root_key *rk, double now_s);
+	/*
+	 * Optional: an IAM user or role (arn) was deleted, inside the deleting
+	 * call's transaction. A service whose resource policies name principals
+	 * rewrites them so the ARN becomes unique_id, as AWS does, so that a new
+	 * principal of the same name is not the one they trusted. 0, or -1
+	 * (the deletion then fails).
+	 */
+	int (*principal_deleted)(struct bw_store *store, const char *account, const char *arn,
+	                         const char *unique_id);
 };
 
 /* Every service with handlers, NULL-terminated (services/registry.c). */
@@ -84,6 +93,10 @@ const struct bw_service *bw_service_find(const char *model_name);
  * action of another service, no handler, or an operation the model lacks.
  * Logs each and returns -1; serve does not start. */
 int bw_services_check(void);
+/* Tell every service an IAM user or role was deleted (principal_deleted):
+ * 0, or -1 when one of them failed. */
+int bw_services_principal_deleted(struct bw_store *store, const char *account, const char *arn,
+                                  const char *unique_id);
 /* Run every service's tick once (serve's ticker thread calls it each second). */
 void bw_services_tick(struct bw_store *store, const struct bw_root_key *rk, double now_s);
 const struct bw_op_impl *bw_service_op(const struct bw_service *svc, const char *op_name);

@@ -339,6 +339,61 @@ class AuthzAttackTable(ServerTestCase):
                 self.assertDenied(self.as_(creds_, "sts").get_caller_identity,
                                   codes=("InvalidClientTokenId",))
 
+    def test_stale_resource_policies_name_the_old_principal(self):
+        """Trust and key policies bind the principals they name to their unique
+        ids, as AWS does: the ARN of a deleted user becomes its id, and a new
+        user of that name is not trusted. A policy naming a user that does not
+        exist is refused when saved."""
+        # kms:Encrypt comes from the key policy alone (it names the user)
+        name, creds = self.user(policy(allow("sts:AssumeRole")))
+        user_arn = f"arn:aws:iam::{self.acct}:user/{name}"
+        old_id = self.iam.get_user(UserName=name)["User"]["UserId"]
+        role = f"s{uuid.uuid4().hex[:8]}"
+        trust = policy({"Effect": "Allow", "Principal": {"AWS": user_arn},
+                        "Action": "sts:AssumeRole"})
+        self.iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+        key = self.kms.create_key(Policy=policy(
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{self.acct}:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"AWS": [user_arn]}, "Action": "kms:Encrypt",
+             "Resource": "*"}))["KeyMetadata"]["KeyId"]
+        role_arn = f"arn:aws:iam::{self.acct}:role/{role}"
+        self.as_(creds, "sts").assume_role(RoleArn=role_arn, RoleSessionName="before")
+        self.as_(creds, "kms").encrypt(KeyId=key, Plaintext=b"x")
+        # the user goes, and another of that name comes with the same rights
+        for k in self.iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+            self.iam.delete_access_key(UserName=name, AccessKeyId=k["AccessKeyId"])
+        self.iam.delete_user_policy(UserName=name, PolicyName="p0")
+        self.iam.delete_user(UserName=name)
+        self.iam.create_user(UserName=name)
+        self.iam.put_user_policy(UserName=name, PolicyName="p0", PolicyDocument=policy(
+            allow("sts:AssumeRole")))
+        k = self.iam.create_access_key(UserName=name)["AccessKey"]
+        new = (k["AccessKeyId"], k["SecretAccessKey"])
+        self.assertDenied(self.as_(new, "sts").assume_role, RoleArn=role_arn,
+                          RoleSessionName="after")
+        self.assertDenied(self.as_(new, "kms").encrypt, KeyId=key, Plaintext=b"x")
+        # the policies show the old principal's id, as AWS shows them
+        doc = self.iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+        self.assertIn(old_id, json.dumps(doc))
+        self.assertIn(old_id, self.kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+        # a policy naming a principal that does not exist is refused
+        ghost = f"arn:aws:iam::{self.acct}:user/ghost-{uuid.uuid4().hex[:6]}"
+        with self.assertRaises(ClientError) as ctx:
+            self.iam.create_role(RoleName=f"g{uuid.uuid4().hex[:8]}",
+                                 AssumeRolePolicyDocument=policy(
+                                     {"Effect": "Allow", "Principal": {"AWS": ghost},
+                                      "Action": "sts:AssumeRole"}))
+        self.assertEqual(ctx.exception.response["Error"]["Code"], "MalformedPolicyDocument")
+        with self.assertRaises(ClientError) as ctx:
+            self.kms.put_key_policy(KeyId=key, PolicyName="default", Policy=policy(
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{self.acct}:root"},
+                 "Action": "kms:*", "Resource": "*"},
+                {"Effect": "Allow", "Principal": {"AWS": ghost}, "Action": "kms:*",
+                 "Resource": "*"}))
+        self.assertEqual(ctx.exception.response["Error"]["Code"],
+                         "MalformedPolicyDocumentException")
+
     # --- TAGS: session tags and source identity need their permissions ---
 
     def test_tags_need_tag_session_and_set_source_identity(self):

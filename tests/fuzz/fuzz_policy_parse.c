@@ -6,9 +6,11 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth/policy.h"
+#include "auth/policy_principals.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -65,5 +67,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		bw_policy_unref(p);
 	}
+	/* the principals a resource policy names, read and rewritten (a deleted
+	 * user's ARN becomes its id): the rewrite still parses */
+	char *text = strndup((const char *)data, size);
+	json_t *arns = text ? bw_policy_aws_principals(text) : NULL;
+	const char *first = json_string_value(json_array_get(arns, 0));
+	bool changed = false;
+	char *rewritten = first ? bw_policy_replace_aws_principal(text, first, "AIDAFUZZFUZZFUZZFUZZ",
+	                                                          &changed)
+	                        : NULL;
+	if (changed && !rewritten)
+		__builtin_trap();
+	free(rewritten);
+	json_decref(arns);
+	free(text);
 	return 0;
 }

@@ -3,6 +3,7 @@
  * (users, groups, access keys, the account: iam_identity_table.c) and
  * policies and roles (iam_policies_table.c).
  */
+#include "services/iam/iam_principals.h"
 #include "services/service.h"
 
 extern const struct bw_op_table bw_iam_identity_ops;
@@ -14,4 +15,5 @@ const struct bw_service bw_service_iam = {
 	.model_name = "iam",
 	.tables = s_tables,
 	.ntables = sizeof s_tables / sizeof s_tables[0],
+	.principal_deleted = bw_iam_trust_principal_deleted,
 };

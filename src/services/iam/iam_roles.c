@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "services/iam/iam_perm.h"
+#include "services/iam/iam_principals.h"
+#include "services/service.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
 
@@ -36,7 +38,19 @@ static int s_check_trust(struct bw_call *call, const char *text)
 		return bw_fail(call, "LimitExceededException",
 		               "Cannot exceed quota for ACLSizePerRole: %d",
 		               BW_IAMP_TRUST_MAX_CHARS);
-	return bw_iamp_check_doc(call, text, BW_POLICY_TRUST);
+	if (bw_iamp_check_doc(call, text, BW_POLICY_TRUST) != 0)
+		return -1;
+	/* every user or role it names must exist: one named before it exists
+	 * would be trusted once someone creates it */
+	char missing[512];
+	int m = bw_iam_missing_principal(call->store, call->account_id, text, missing,
+	                                 sizeof missing);
+	if (m < 0)
+		return bw_iamp_store_fail(call);
+	if (m > 0)
+		return bw_fail(call, "MalformedPolicyDocument",
+		               "Invalid principal in policy: \"AWS\":\"%s\"", missing);
+	return 0;
 }
 
 static int s_check_duration(struct bw_call *call, const json_t *v)
@@ -348,8 +362,12 @@ static int s_delete_role_txn(struct bw_call *call, const json_t *in, json_t *out
 	if (bw_iamp_set_boundary(call, BW_IAMP_ROLE, role, key, NULL) != 0)
 		goto fail;
 	const char *id = bw_iamp_str(role, "RoleId");
+	const char *arn = bw_iamp_str(role, "Arn");
+	/* resource policies naming the role now name its unique id (AWS's
+	 * binding): a new role of this name is not the one they trusted */
 	if (bw_doc_delete(call->store, BW_IAM_ROLE, call->account_id, key) != 0 ||
-	    (id && bw_doc_delete(call->store, BW_IAM_ID, call->account_id, id) < 0)) {
+	    (id && bw_doc_delete(call->store, BW_IAM_ID, call->account_id, id) < 0) ||
+	    (id && arn && bw_services_principal_deleted(call->store, call->account_id, arn, id) != 0)) {
 		bw_iamp_store_fail(call);
 		goto fail;
 	}

@@ -11,6 +11,7 @@
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
+#include "services/service.h"
 #include "store/doc.h"
 #include "store/store.h"
 
@@ -343,8 +344,12 @@ int bw_iam_delete_user(struct bw_call *call, const json_t *in, json_t *out)
 	if (bw_iamp_set_boundary(call, BW_IAMP_USER, doc, key, NULL) != 0)
 		goto error;
 	const char *id = bw_iam_str(doc, "UserId");
+	const char *arn = bw_iam_str(doc, "Arn");
+	/* resource policies naming the user now name its unique id (AWS's
+	 * binding): a new user of this name is not the one they trusted */
 	if (bw_doc_delete(call->store, BW_IAM_USER, call->account_id, key) != BW_STORE_OK ||
-	    (id && bw_doc_delete(call->store, BW_IAM_ID, call->account_id, id) == BW_STORE_ERROR)) {
+	    (id && bw_doc_delete(call->store, BW_IAM_ID, call->account_id, id) == BW_STORE_ERROR) ||
+	    (id && arn && bw_services_principal_deleted(call->store, call->account_id, arn, id) != 0)) {
 		bw_iam_internal(call);
 		goto error;
 	}

@@ -5,6 +5,7 @@
  * (kms_crypto_table.c) — and its periodic sweep (bw_kms_tick: keys whose
  * deletion window ended are destroyed, scheduled rotations happen).
  */
+#include "services/kms/kms_authz.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_ops.h"
 #include "services/service.h"
@@ -25,4 +26,5 @@ const struct bw_service bw_service_kms = {
 	.tables = s_tables,
 	.ntables = sizeof s_tables / sizeof s_tables[0],
 	.tick = bw_kms_tick,
+	.principal_deleted = bw_kms_principal_deleted,
 };

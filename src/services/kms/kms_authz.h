@@ -54,6 +54,11 @@ int bw_kms_decide(struct bw_call *call, const json_t *in, const char *action,
  * bypass, the lockout safety check. 0 or -1 with the call failed. */
 int bw_kms_check_key_policy_or_fail(struct bw_call *call, const json_t *in,
                                     const json_t *key_doc, const char *policy, bool bypass);
+
+/* An IAM user or role went: key policies naming its ARN name its unique id
+ * instead (services/service.h principal_deleted). */
+int bw_kms_principal_deleted(struct bw_store *store, const char *account, const char *arn,
+                             const char *unique_id);
 int bw_kms_put_key_policy(struct bw_call *call, const json_t *in, json_t *out);
 
 /* kms_grants.c */

@@ -9,12 +9,17 @@
  * themselves out of a key by mistake. AWS managed keys' policies are not
  * editable.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth/policy.h"
+#include "auth/policy_principals.h"
+#include "services/iam/iam_principals.h"
 #include "services/kms/kms_authz.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
+#include "services/kms/kms_store.h"
+#include "store/doc.h"
 
 int bw_kms_check_key_policy_or_fail(struct bw_call *call, const json_t *in,
                                     const json_t *key_doc, const char *policy, bool bypass)
@@ -33,6 +38,16 @@ int bw_kms_check_key_policy_or_fail(struct bw_call *call, const json_t *in,
 		return bw_fail(call, "MalformedPolicyDocumentException", "%s",
 		               err[0] ? err : "Syntax errors in policy.");
 	bw_policy_unref(parsed);
+	/* every user or role it names must exist: a policy naming one to come
+	 * would trust whoever takes that name later */
+	char missing[512];
+	int m = bw_iam_missing_principal(call->store, call->account_id, policy, missing,
+	                                 sizeof missing);
+	if (m < 0)
+		return bw_kms_internal(call);
+	if (m > 0)
+		return bw_fail(call, "MalformedPolicyDocumentException",
+		               "Policy contains a statement with one or more invalid principals.");
 	if (bypass)
 		return 0;
 	bool allowed = false;
@@ -78,5 +93,38 @@ int bw_kms_put_key_policy(struct bw_call *call, const json_t *in, json_t *out)
 	rc = bw_kms_save_key_or_fail(call, doc);
 done:
 	json_decref(doc);
+	return rc;
+}
+
+int bw_kms_principal_deleted(struct bw_store *store, const char *account, const char *arn,
+                             const char *unique_id)
+{
+	json_t *keys = NULL;
+	bool more = false;
+	struct bw_doc_page all = {0};
+	if (bw_doc_list(store, BW_KMS_KEY, account, &all, &keys, &more) != BW_STORE_OK)
+		return -1;
+	int rc = 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(keys, i, e) {
+		json_t *key = json_object_get(e, "doc");
+		const char *policy = json_string_value(json_object_get(key, "Policy"));
+		bool changed = false;
+		char *text = policy ? bw_policy_replace_aws_principal(policy, arn, unique_id, &changed)
+		                    : NULL;
+		if (policy && !text)
+			rc = -1;
+		else if (changed &&
+		         (json_object_set_new(key, "Policy", json_string(text)) != 0 ||
+		          bw_doc_update(store, BW_KMS_KEY, account,
+		                        json_string_value(json_object_get(e, "key")), key) !=
+		              BW_STORE_OK))
+			rc = -1;
+		free(text);
+		if (rc != 0)
+			break;
+	}
+	json_decref(keys);
 	return rc;
 }
