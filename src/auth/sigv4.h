@@ -78,8 +78,8 @@
  *   UNKNOWN_KEY    403 InvalidClientTokenId                 403 InvalidAccessKeyId
  *   MISMATCH       403 SignatureDoesNotMatch                (same)
  *   SCOPE          403 SignatureDoesNotMatch (scope date / terminator)
- *   SKEWED         400 SignatureDoesNotMatch "Signature expired: ..."
- *                                                           403 RequestTimeTooSkewed
+ *   SKEWED         403 SignatureDoesNotMatch "Signature expired: ..."
+ *                  (awsJson: 400 InvalidSignatureException) 403 RequestTimeTooSkewed
  *   EXPIRED        403 AccessDenied "Request has expired"   (same)
  *   PAYLOAD_*      400 XAmzContentSHA256Mismatch / InvalidArgument / InvalidRequest
  *   MALFORMED      400 InvalidURI (bad percent-encoding in path or query)
@@ -97,7 +97,7 @@
 	X(UNKNOWN_KEY, "InvalidClientTokenId", 403, "The security token included in the request is invalid.") \
 	X(MISMATCH, "SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.") \
 	X(SCOPE, "SignatureDoesNotMatch", 403, "Credential should be scoped to a valid date, region and service.") \
-	X(SKEWED, "SignatureDoesNotMatch", 400, "Signature expired.")                      \
+	X(SKEWED, "SignatureDoesNotMatch", 403, "Signature expired.")                      \
 	X(EXPIRED, "AccessDenied", 403, "Request has expired")                              \
 	X(PAYLOAD_MISMATCH, "XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed.") \
 	X(PAYLOAD_INVALID, "InvalidArgument", 400, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.") \

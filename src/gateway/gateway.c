@@ -128,10 +128,23 @@ done:
 	return rc != 0 ? -1 : 0;
 }
 
-/* Every response names its request. The codecs of query and S3 set their
- * own request-id headers (S3's x-amz-request-id and x-amz-id-2 too). */
-static int s_add_request_id(const struct bw_call *call, struct bw_http_response *resp)
+/*
+ * The headers every response of the gateway carries, set here and nowhere
+ * else. Its request id (the codecs of query and S3 set their own request-id
+ * headers, S3's x-amz-request-id and x-amz-id-2 too), and the server's
+ * time: "An origin server with a clock MUST generate a Date header field"
+ * (RFC 9110 6.6.1, IMF-fixdate), and the SDKs correct a client's skewed
+ * clock from it (JavaScript v3's systemClockOffset, botocore's and Go's
+ * skew correction), so an error or the health answer needs it as much as a
+ * result does.
+ */
+static int s_add_common_headers(const struct bw_call *call, struct bw_http_response *resp)
 {
+	char date[40];
+	if (!bw_resp_header_get(resp, "Date") &&
+	    (bw_time_rfc822((double)(bw_now_ms() / 1000), date, sizeof date) != 0 ||
+	     bw_resp_header(resp, "Date", date) != 0))
+		return -1;
 	if (bw_resp_header_get(resp, "x-amzn-RequestId"))
 		return 0;
 	return bw_resp_header(resp, "x-amzn-RequestId", call->request_id);
@@ -181,7 +194,7 @@ static void s_recorded(void *arg, int rc)
 	struct bw_http_response *resp = bw_http_deferred_response(p->d);
 	if (rc != 0) {
 		s_unrecorded(&p->call, resp);
-		if (s_add_request_id(&p->call, resp) != 0)
+		if (s_add_common_headers(&p->call, resp) != 0)
 			resp->status = 500;
 	}
 	bw_http_resume_then(p->d, s_answered, p);
@@ -247,8 +260,8 @@ static int s_record(struct bw_gateway *gw, struct bw_call *call, const json_t *i
 		s_unrecorded(call, resp);
 		return -1;
 	}
-	/* the deferred response goes out as it stands: name its request now */
-	if (s_add_request_id(call, resp) != 0)
+	/* the deferred response goes out as it stands: its headers now */
+	if (s_add_common_headers(call, resp) != 0)
 		resp->status = 500;
 	struct s_pending *p = calloc(1, sizeof *p);
 	if (p)
@@ -349,7 +362,7 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 	if (gw->recorder && recordable && s_record(gw, &call, in, out, resp, &rec, outbox_id) == 0)
 		goto deferred; /* req and resp are the recorder callback's now */
 done:
-	if (s_add_request_id(&call, resp) != 0)
+	if (s_add_common_headers(&call, resp) != 0)
 		resp->status = 500;
 	if (gw->access_log)
 		s_access_log(&call, req, resp);

@@ -96,18 +96,40 @@ static const struct bw_service_model *s_model_by_signing_name(const char *name)
 	return NULL;
 }
 
+/*
+ * Whether the prefix [p, p + len) of an X-Amz-Target names model m. Current
+ * SDKs send one of two forms (checked against botocore's and the Smithy
+ * models' serializers):
+ *  - the model's targetPrefix whole, as botocore (boto3, the aws CLI) and
+ *    the SDKs generated from its models send it:
+ *    "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents";
+ *  - the name of the Smithy service shape, the targetPrefix's last
+ *    '.'-field, as the SDKs generated from Smithy models send it (JavaScript
+ *    v3, Go v2, Java v2, Rust, Kotlin, Swift): "CloudTrail_20131101.LookupEvents".
+ * For most services the two are one ("TrentService"). Nothing in between
+ * ("v20131101.CloudTrail_20131101") and no other case: AWS refuses those.
+ */
+static bool s_target_prefix_is(const struct bw_service_model *m, const char *p, size_t len)
+{
+	const char *tp = m->target_prefix;
+	if (!tp || m->protocol != BW_PROTO_JSON)
+		return false;
+	if (strlen(tp) == len && strncmp(tp, p, len) == 0)
+		return true;
+	const char *shape = strrchr(tp, '.');
+	return shape && strlen(shape + 1) == len && strncmp(shape + 1, p, len) == 0;
+}
+
 /* X-Amz-Target "Prefix.Operation" against the json models. */
 static int s_route_target(struct bw_call *call, const char *target)
 {
 	const char *dot = strrchr(target, '.');
 	const struct bw_service_model *m = call->model;
+	size_t plen = dot ? (size_t)(dot - target) : 0;
 	if (dot && !m) {
-		for (size_t i = 0; bw_models[i]; i++) {
-			const char *tp = bw_models[i]->target_prefix;
-			if (tp && strlen(tp) == (size_t)(dot - target) &&
-			    strncmp(tp, target, (size_t)(dot - target)) == 0)
+		for (size_t i = 0; bw_models[i] && !m; i++)
+			if (s_target_prefix_is(bw_models[i], target, plen))
 				m = bw_models[i];
-		}
 	}
 	if (!m) {
 		bw_fail_status(call, 400, "UnknownOperationException",
@@ -115,9 +137,7 @@ static int s_route_target(struct bw_call *call, const char *target)
 		return -1;
 	}
 	call->model = m;
-	size_t plen = m->target_prefix ? strlen(m->target_prefix) : 0;
-	if (!dot || (size_t)(dot - target) != plen || strncmp(target, m->target_prefix, plen) != 0 ||
-	    !(call->op = bw_model_op(m, dot + 1))) {
+	if (!dot || !s_target_prefix_is(m, target, plen) || !(call->op = bw_model_op(m, dot + 1))) {
 		bw_fail_status(call, 400, "UnknownOperationException",
 		               "Unknown operation '%.200s' for service %s", target, m->name);
 		return -1;

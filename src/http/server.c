@@ -14,6 +14,8 @@
  *  - 204 and 304: no body and no Content-Length (RFC 9110 8.6);
  *  - Connection: close when this is the connection's last response;
  *    Connection: keep-alive to an HTTP/1.0 client that asked for it.
+ *  - Date: the handler sets it (the gateway, on each of its responses);
+ *    the answers written here alone (s_send_error, s_refuse) get their own.
  * Header names or values a handler sets with CR, LF or NUL are dropped
  * (response splitting) and logged.
  *
@@ -78,6 +80,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 #include "core/timeutil.h"
 #include "http/listen.h"
 #include "http/parser.h"
@@ -514,20 +517,32 @@ static void s_conn_rearm(struct s_conn *c)
 	s_arm(c, kind, ms);
 }
 
+/*
+ * The Date of the answers this layer writes itself (the gateway dates its
+ * own): RFC 9110 6.6.1 wants one on every response of a server with a
+ * clock, and SDKs correct a skewed client clock from it, whatever answered.
+ */
+static void s_http_date(char out[40])
+{
+	if (bw_time_rfc822((double)(bw_now_ms() / 1000), out, 40) != 0)
+		snprintf(out, 40, "%s", "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
 /* A small JSON error, then close. msg is static text without quotes. */
 static void s_send_error(struct s_conn *c, unsigned status, const char *msg)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	char body[256], request_id[BW_REQUEST_ID_LEN + 1];
+	char body[256], request_id[BW_REQUEST_ID_LEN + 1], date[40];
 	bw_request_id(request_id);
+	s_http_date(date);
 	int blen = snprintf(body, sizeof body, "{\"message\":\"%s\"}", msg);
 	if (blen < 0 || (size_t)blen >= sizeof body)
 		blen = snprintf(body, sizeof body, "{\"message\":\"error\"}");
 	evbuffer_add_printf(out,
 	                    "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
-	                    "x-amzn-RequestId: %s\r\n"
+	                    "x-amzn-RequestId: %s\r\nDate: %s\r\n"
 	                    "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-	                    status, bw_http_reason(status), request_id, blen, body);
+	                    status, bw_http_reason(status), request_id, date, blen, body);
 	/* the access log counts what never reached the gateway too */
 	bw_log(BW_LOG_INFO, "request",
 	       json_pack("{s:i, s:s, s:s, s:s}", "status", (int)status, "error", msg, "request_id",
@@ -962,11 +977,12 @@ static void s_timer_cb(evutil_socket_t fd, short what, void *arg)
 static void s_refuse(struct s_loop *loop, evutil_socket_t fd)
 {
 	static const char body[] = "{\"message\":\"too many connections\"}";
-	char resp[256], sink[4096];
+	char resp[256], sink[4096], date[40];
+	s_http_date(date);
 	int n = snprintf(resp, sizeof resp,
 	                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-	                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-	                 sizeof body - 1, body);
+	                 "Date: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+	                 date, sizeof body - 1, body);
 	/* read what already came, so closing sends FIN after the 503, not RST */
 	(void)recv(fd, sink, sizeof sink, MSG_DONTWAIT);
 	if (n > 0 && (size_t)n < sizeof resp)

@@ -98,6 +98,96 @@ static void test_target_routes_json_services(void **state)
 	bw_buf_free(&path);
 }
 
+/* Both forms of every awsJson target that current SDKs send: botocore's
+ * whole targetPrefix and the Smithy service shape's name (route.c). */
+static void test_target_forms_of_every_json_service(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *target, *service, *op;
+	} sent[] = {
+		/* JavaScript v3, Go v2, Java v2 ... */
+		{"TrentService.Encrypt", "kms", "Encrypt"},
+		{"CloudTrail_20131101.LookupEvents", "cloudtrail", "LookupEvents"},
+		{"StarlingDoveService.DescribeConfigRules", "config", "DescribeConfigRules"},
+		{"AWSShield_20160616.ListProtections", "shield", "ListProtections"},
+		{"AWSWAF_20190729.ListWebACLs", "wafv2", "ListWebACLs"},
+		/* boto3 and the aws CLI */
+		{"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents", "cloudtrail",
+		 "LookupEvents"},
+	};
+	struct s_req r;
+	struct bw_call call;
+	struct bw_buf path = {0};
+	for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++) {
+		for (int signed_ = 0; signed_ < 2; signed_++) {
+			char auth[160];
+			snprintf(auth, sizeof auth,
+			         "AWS4-HMAC-SHA256 Credential=A/20150830/us-east-1/%s/aws4_request",
+			         sent[i].service);
+			s_init(&r, "POST", "/", "", "{}");
+			s_header(&r, "X-Amz-Target", sent[i].target);
+			if (signed_)
+				s_header(&r, "Authorization", auth);
+			assert_int_equal(s_route(&r, &call, &path), 0);
+			assert_string_equal(call.model->name, sent[i].service);
+			assert_string_equal(call.op->name, sent[i].op);
+		}
+	}
+
+	/* every awsJson model of the table, both forms, so a new one is covered */
+	size_t njson = 0;
+	for (size_t i = 0; bw_models[i]; i++) {
+		const struct bw_service_model *m = bw_models[i];
+		if (m->protocol != BW_PROTO_JSON)
+			continue;
+		njson++;
+		assert_non_null(m->target_prefix);
+		const char *shape = strrchr(m->target_prefix, '.');
+		const char *forms[] = {m->target_prefix, shape ? shape + 1 : m->target_prefix};
+		const char *op = m->ops[m->nops - 1].name;
+		for (size_t f = 0; f < 2; f++) {
+			char target[256];
+			snprintf(target, sizeof target, "%s.%s", forms[f], op);
+			s_init(&r, "POST", "/", "", "{}");
+			s_header(&r, "X-Amz-Target", target);
+			assert_int_equal(s_route(&r, &call, &path), 0);
+			assert_ptr_equal(call.model, m);
+			assert_string_equal(call.op->name, op);
+		}
+	}
+	assert_int_equal(njson, 5);
+
+	/* what no SDK sends: a partial prefix, another case, no operation */
+	static const char *const refused[] = {
+		"v20131101.CloudTrail_20131101.LookupEvents",
+		"cloudtrail.v20131101.CloudTrail_20131101.LookupEvents",
+		"cloudtrail_20131101.LookupEvents",
+		"trentservice.Encrypt",
+		"CloudTrail_20131101.",
+		".LookupEvents",
+		"CloudTrail_20131101LookupEvents",
+		"com.amazonaws.cloudtrail.v20131101.LookupEvents",
+		"CloudTrail_20131101.lookupEvents",
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		s_init(&r, "POST", "/", "", "{}");
+		s_header(&r, "X-Amz-Target", refused[i]);
+		assert_int_equal(s_route(&r, &call, &path), -1);
+		assert_string_equal(call.err.code, "UnknownOperationException");
+		assert_int_equal(call.err.status, 400);
+	}
+
+	/* the scope names kms: CloudTrail's short form is no kms operation */
+	s_init(&r, "POST", "/", "", "{}");
+	s_header(&r, "Authorization", "AWS4-HMAC-SHA256 Credential=A/20150830/us-east-1/kms/aws4_request");
+	s_header(&r, "X-Amz-Target", "CloudTrail_20131101.LookupEvents");
+	assert_int_equal(s_route(&r, &call, &path), -1);
+	assert_string_equal(call.err.code, "UnknownOperationException");
+	assert_string_equal(call.model->name, "kms");
+	bw_buf_free(&path);
+}
+
 static void test_action_routes_query_services(void **state)
 {
 	(void)state;
@@ -220,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scope_from_authorization_and_presigned_query),
 		cmocka_unit_test(test_target_routes_json_services),
+		cmocka_unit_test(test_target_forms_of_every_json_service),
 		cmocka_unit_test(test_action_routes_query_services),
 		cmocka_unit_test(test_unknown_service_in_scope),
 		cmocka_unit_test(test_rest_routes_by_template),
