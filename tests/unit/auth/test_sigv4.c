@@ -310,8 +310,10 @@ static bool s_suite_case(const char *dir, const char *mode, json_t *ctx)
 		s_assert_reason(s_verify(&req, &c, now + 3601, &rules, &res), BW_SIGV4_EXPIRED, dir);
 	} else {
 		s_assert_reason(s_verify(&req, &c, now + 16 * 60, &rules, &res), BW_SIGV4_SKEWED, dir);
+		/* AWS's query services answer an expired signature 403 (the awsJson
+		 * ones 400 InvalidSignatureException: the gateway renames it) */
 		assert_string_equal(res.code, "SignatureDoesNotMatch");
-		assert_int_equal(res.http_status, 400);
+		assert_int_equal(res.http_status, 403);
 	}
 	/* ... with a wrong secret ... */
 	struct s_ctx wrong = c;
