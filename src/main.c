@@ -121,13 +121,16 @@ static void s_usage(FILE *out)
 static int s_bad_option(const char *cmd, int c, char **argv, const char *usage)
 {
 	const char *opt = argv[optind - 1];
+	bool is_long = strncmp(opt, "--", 2) == 0;
+	int name_len = (int)strcspn(opt, "=");
 	if (c == ':')
 		fprintf(stderr, "bulwark %s: option %s needs a value\n", cmd, opt);
-	else if (optopt > 0 && optopt < 128)
-		fprintf(stderr, "bulwark %s: unknown option -%c\n", cmd, optopt);
+	else if (is_long && optopt) /* a known flag given "=value" */
+		fprintf(stderr, "bulwark %s: option %.*s takes no value\n", cmd, name_len, opt);
+	else if (is_long)
+		fprintf(stderr, "bulwark %s: unknown option %.*s\n", cmd, name_len, opt);
 	else
-		fprintf(stderr, "bulwark %s: unknown option %.*s\n", cmd, (int)strcspn(opt, "="),
-		        opt);
+		fprintf(stderr, "bulwark %s: unknown option -%c\n", cmd, optopt);
 	fputs(usage, stderr);
 	return 2;
 }

@@ -612,11 +612,13 @@ int bw_trail_validate_main(int argc, char **argv)
 			fputs(usage, stderr);
 			return 2;
 		default:
-			if (optopt)
+			if (strncmp(argv[optind - 1], "--", 2) != 0)
 				fprintf(stderr, "bulwark trail validate: unknown option -%c\n", optopt);
 			else
-				fprintf(stderr, "bulwark trail validate: unknown option %s\n",
-				        argv[optind - 1]);
+				fprintf(stderr, optopt ? "bulwark trail validate: option %.*s takes no "
+				                         "value\n"
+				                       : "bulwark trail validate: unknown option %.*s\n",
+				        (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			fputs(usage, stderr);
 			return 2;
 		}

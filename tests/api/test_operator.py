@@ -240,12 +240,50 @@ class HelpAndOptionsTest(unittest.TestCase):
             self.assertIn("unknown option --foo", r.stderr, cmd)
         r = run("serve", "--listen")
         self.assertIn("--listen needs a value", r.stderr)
+        r = run("serve", "--no-access-log=1")
+        self.assertIn("--no-access-log takes no value", r.stderr)
+        r = run("serve", "-x")
+        self.assertIn("unknown option -x", r.stderr)
 
 
 class FirstFiveMinutesTest(TempDirCase):
     def _env(self):
         return dict(os.environ, HOME=self.tmp, AWS_CONFIG_FILE=self.path("config"),
                     AWS_SHARED_CREDENTIALS_FILE=self.path("credentials"))
+
+    def test_quick_start_in_its_order(self):
+        # README: init (account + profile), then serve, then the profile works
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        d = self.path("data")
+        r = run("init", "--data-dir", d, "--endpoint-url", f"http://127.0.0.1:{port}",
+                env=self._env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Wrote the aws CLI profile 'bulwark'", r.stdout)
+        srv = Server.__new__(Server)
+        srv.data_dir = d
+        srv._args = [BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", d,
+                     "--threads", "1"]
+        srv._start()
+        try:
+            old = {k: os.environ.get(k) for k in ("AWS_CONFIG_FILE",
+                                                   "AWS_SHARED_CREDENTIALS_FILE")}
+            os.environ.update(AWS_CONFIG_FILE=self.path("config"),
+                              AWS_SHARED_CREDENTIALS_FILE=self.path("credentials"))
+            try:
+                session = boto3.Session(profile_name="bulwark")
+                arn = session.client("sts").get_caller_identity()["Arn"]
+            finally:
+                for k, v in old.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+            self.assertTrue(arn.endswith(":root"), arn)
+        finally:
+            self.assertEqual(srv.stop(keep=True), 0)
 
     def test_init_on_an_existing_account_says_what_to_do_and_it_works(self):
         d = self.path("d")
