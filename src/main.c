@@ -1,10 +1,13 @@
 /*
  * main.c: the `bulwark` command line.
  *
- *   bulwark serve [--listen ADDR:PORT] [--data-dir DIR] [--threads N] ...
- *   bulwark version
+ *   bulwark init | serve | root create-access-key | kms ... | trail ... | version
+ *
+ * Each command checks all of its arguments before it makes any state, and
+ * has its own --help (the s_usage_* texts).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/policy.h"
 #include "core/gencache.h"
@@ -26,82 +30,134 @@
 #include "gateway/recorder.h"
 #include "gateway/service_event.h"
 #include "services/service.h"
+#include "http/listen.h"
 #include "http/server.h"
 #include "kmsfile/kmsfile.h"
 #include "store/events.h"
 #include "store/store.h"
 #include "trail/trail.h"
 
+/* Each command's own help (`bulwark <command> --help`), and all of them
+ * together for `bulwark --help`. */
+static const char s_usage_init[] =
+	"usage: bulwark init [--data-dir DIR] [--json] [--no-profile] [--profile NAME]\n"
+	"                    [--endpoint-url URL] [--region R] [--passphrase-file F]\n"
+	"  make the account, root key and root access key in DIR (default ./data), and\n"
+	"  write an aws CLI profile (default 'bulwark') for them; --passphrase-file\n"
+	"  derives the root key from a passphrase (or BULWARK_PASSPHRASE). On a data\n"
+	"  directory that holds an account already, see `bulwark root create-access-key`.\n";
+static const char s_usage_root[] =
+	"usage: bulwark root create-access-key [--data-dir DIR] [--json] [--profile NAME]\n"
+	"                    [--endpoint-url URL] [--region R] [--passphrase-file F]\n"
+	"  make a new access key of the account root (AWS allows the root two), print it\n"
+	"  once and, with --profile, write an aws CLI profile for it; the server of DIR\n"
+	"  must be stopped\n";
+static const char s_usage_serve[] =
+	"usage: bulwark serve [options]\n"
+	"  serve the AWS APIs over HTTP (one server per data directory and per address)\n"
+	"  --listen ADDR:PORT       address to listen on (default 127.0.0.1:4566; port 0\n"
+	"                           picks a free port; localhost is 127.0.0.1; a host\n"
+	"                           alone listens on port 4566)\n"
+	"  --data-dir DIR           state directory (default ./data)\n"
+	"  --threads N              event loops (default: number of cores)\n"
+	"  --region REGION          region when a request names none (us-east-1)\n"
+	"  --max-body-bytes N       largest request body; 413 on its Content-Length\n"
+	"                           (default 8M; K, M, G suffixes are binary)\n"
+	"  --max-buffered-bytes N   request bytes held by all connections together;\n"
+	"                           503 beyond (default 256M)\n"
+	"  --max-connections N      concurrent connections (default 1024); at the\n"
+	"                           cap a new one closes the oldest idle one\n"
+	"  --max-connections-per-ip N  per client address, IPv6 per /64 (default 256);\n"
+	"                           raise it behind a proxy or NAT\n"
+	"  --log-level LEVEL        debug, info, warn or error (default info)\n"
+	"  --no-access-log          no log line per request\n"
+	"  --trail-retention-days N keep recorded events N days (default 90; 0: forever)\n"
+	"  --trail-delivery-interval-s N  how often trails deliver log files (default 300)\n"
+	"  --trail-digest-interval-s N    how often trails write signed digests (default 3600)\n"
+	"  --passphrase-file F      the root key's passphrase (or BULWARK_PASSPHRASE)\n";
+static const char s_usage_kms[] =
+	"usage: bulwark kms encrypt-file --key-id ID --in F --out F [--context K=V ...]\n"
+	"                                [--endpoint-url URL] [--region R]\n"
+	"       bulwark kms decrypt-file --in F --out F [--context K=V ...] [--endpoint-url URL]\n"
+	"  envelope encryption of files under a KMS key (a data key from GenerateDataKey;\n"
+	"  format: docs/kms-file-format.md)\n";
+static const char s_usage_verify_chain[] =
+	"usage: bulwark trail verify-chain [--data-dir DIR] [--passphrase-file F]\n"
+	"  recompute the event log's keyed chain with the root key (never made here);\n"
+	"  prints {\"events\": n, \"ok\": true|false, \"keyed_from\": seq, \"unkeyed_seqs\":\n"
+	"  [a, b], \"keyed_seqs\": [c, d][, \"bad_seq\": n, \"problem\": why]}, exits 1 when\n"
+	"  it is broken (docs/cloudtrail.md)\n";
+static const char s_usage_validate[] =
+	"usage: bulwark trail validate --trail NAME [--data-dir DIR] [--start-time T]\n"
+	"                              [--end-time T] [--json]\n"
+	"  check a trail's delivered log files against its signed digests (like aws\n"
+	"  cloudtrail validate-logs); exits 1 on a problem, 2 when nothing could be\n"
+	"  validated (no file yet)\n";
+
 static void s_usage(FILE *out)
 {
-	fputs("usage: bulwark <command> [options]\n"
+	fputs("usage: bulwark <command> [options]   (bulwark <command> --help for one)\n"
 	      "\n"
-	      "commands:\n"
-	      "  init       make the account, root key and root access key; write an aws\n"
-	      "             CLI profile (--json, --no-profile, --profile NAME,\n"
-	      "             --endpoint-url URL, --region R, --data-dir DIR,\n"
-	      "             --passphrase-file F to derive the root key from a passphrase)\n"
-	      "  serve      serve the AWS APIs over HTTP\n"
-	      "  kms encrypt-file --key-id ID --in F --out F [--context K=V ...]\n"
-	      "             [--endpoint-url URL] [--region R]\n"
-	      "  kms decrypt-file --in F --out F [--context K=V ...] [--endpoint-url URL]\n"
-	      "             envelope encryption of files under a KMS key (a data key from\n"
-	      "             GenerateDataKey; format: docs/kms-file-format.md)\n"
-	      "  trail verify-chain [--data-dir DIR] [--passphrase-file F]\n"
-	      "             recompute the event log's keyed chain with the root key (never\n"
-	      "             made here); prints {\"events\": n, \"ok\": true|false,\n"
-	      "             \"keyed_from\": seq, \"unkeyed_seqs\": [a, b], \"keyed_seqs\":\n"
-	      "             [c, d][, \"bad_seq\": n, \"problem\": why]}, exits 1 when it\n"
-	      "             is broken (docs/cloudtrail.md)\n"
-	      "  trail validate --trail NAME [--data-dir DIR] [--start-time T] [--end-time T] [--json]\n"
-	      "             check a trail's delivered log files against its signed digests\n"
-	      "             (like aws cloudtrail validate-logs); exits 1 on any problem\n"
-	      "  version    print the version\n"
-	      "\n"
-	      "serve options:\n"
-	      "  --listen ADDR:PORT       address to listen on (default 127.0.0.1:4566;\n"
-	      "                           port 0 picks a free port)\n"
-	      "  --data-dir DIR           state directory (default ./data)\n"
-	      "  --threads N              event loops (default: number of cores)\n"
-	      "  --region REGION          region when a request names none (us-east-1)\n"
-	      "  --max-body-bytes N       largest request body; 413 on its Content-Length\n"
-	      "                           (default 8M; K, M, G suffixes are binary)\n"
-	      "  --max-buffered-bytes N   request bytes held by all connections together;\n"
-	      "                           503 beyond (default 256M)\n"
-	      "  --max-connections N      concurrent connections (default 1024); at the\n"
-	      "                           cap a new one closes the oldest idle one\n"
-	      "  --max-connections-per-ip N  per client address, IPv6 per /64 (default 256);\n"
-	      "                           raise it behind a proxy or NAT\n"
-	      "  --log-level LEVEL        debug, info, warn or error (default info)\n"
-	      "  --no-access-log          no log line per request\n"
-	      "  --trail-retention-days N keep recorded events N days (default 90; 0: forever)\n"
-	      "  --trail-delivery-interval-s N  how often trails deliver log files (default 300)\n"
-	      "  --trail-digest-interval-s N    how often trails write signed digests (default 3600)\n"
-	      "  --passphrase-file F      the root key's passphrase (or BULWARK_PASSPHRASE)\n",
+	      "commands: init, serve, root create-access-key, kms encrypt-file, kms\n"
+	      "decrypt-file, trail verify-chain, trail validate, version\n\n",
 	      out);
+	fputs(s_usage_init, out);
+	fputs(s_usage_serve, out);
+	fputs(s_usage_root, out);
+	fputs(s_usage_kms, out);
+	fputs(s_usage_verify_chain, out);
+	fputs(s_usage_validate, out);
+	fputs("usage: bulwark version\n", out);
 }
 
-/* Is the listen address a loopback one? (Logged as a warning otherwise.) */
-static int s_loopback_only(const char *listen)
+/*
+ * Every command parses with these: getopt stays quiet (opterr = 0) and
+ * answers '?' for an unknown option and ':' for one missing its value, so
+ * that the complaint names the option and the command, then the command's
+ * own usage. -h is --help everywhere.
+ */
+#define S_OPTSTRING ":h"
+
+static int s_bad_option(const char *cmd, int c, char **argv, const char *usage)
 {
-	char host[128];
-	const char *colon = strrchr(listen, ':');
-	if (!colon || (size_t)(colon - listen) >= sizeof host)
-		return -1;
-	size_t n = (size_t)(colon - listen);
-	memcpy(host, listen, n);
-	host[n] = 0;
-	if (host[0] == '[' && n >= 2 && host[n - 1] == ']') {
-		memmove(host, host + 1, n - 2);
-		host[n - 2] = 0;
-	}
-	struct in_addr v4;
-	struct in6_addr v6;
-	if (inet_pton(AF_INET, host, &v4) == 1)
-		return (ntohl(v4.s_addr) >> 24) == 127 ? 0 : -1;
-	if (inet_pton(AF_INET6, host, &v6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&v6) ? 0 : -1;
-	return -1;
+	const char *opt = argv[optind - 1];
+	bool is_long = strncmp(opt, "--", 2) == 0;
+	int name_len = (int)strcspn(opt, "=");
+	if (c == ':')
+		fprintf(stderr, "bulwark %s: option %s needs a value\n", cmd, opt);
+	else if (is_long && optopt) /* a known flag given "=value" */
+		fprintf(stderr, "bulwark %s: option %.*s takes no value\n", cmd, name_len, opt);
+	else if (is_long)
+		fprintf(stderr, "bulwark %s: unknown option %.*s\n", cmd, name_len, opt);
+	else
+		fprintf(stderr, "bulwark %s: unknown option -%c\n", cmd, optopt);
+	fputs(usage, stderr);
+	return 2;
+}
+
+static int s_bad_value(const char *cmd, const char *opt, const char *value, const char *why)
+{
+	fprintf(stderr, "bulwark %s: invalid --%s '%s'%s%s\n", cmd, opt, value, why ? ": " : "",
+	        why ? why : "");
+	return 2;
+}
+
+static int s_extra_args(const char *cmd, int argc, char **argv, const char *usage)
+{
+	if (optind == argc)
+		return 0;
+	fprintf(stderr, "bulwark %s: unexpected argument '%s'\n", cmd, argv[optind]);
+	fputs(usage, stderr);
+	return 2;
+}
+
+/* Is the (parsed) listen address a loopback one? (Warned about otherwise.) */
+static bool s_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)ss)->sin_addr.s_addr) >>
+		        24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr);
 }
 
 /* The passphrase of a passphrase-derived root key: from a file (first line)
@@ -168,11 +224,34 @@ static void s_print_credentials(FILE *out, const struct bw_root_credentials *c, 
 	fflush(out);
 }
 
-static int s_init(int argc, char **argv)
+/* Take the data directory for this command, or say who holds it. */
+static int s_lock_or_say(const char *cmd, const char *data_dir, struct bw_data_lock *lock,
+                         const char *advice)
+{
+	long holder = 0;
+	int rc = bw_data_dir_lock(data_dir, lock, &holder);
+	if (rc == 1) {
+		char pid[32] = "";
+		if (holder > 0)
+			snprintf(pid, sizeof pid, " (pid %ld)", holder);
+		fprintf(stderr, "bulwark %s: %s is in use by another bulwark process%s, which holds "
+		        "%s/serve.lock; one process per data directory%s%s\n", cmd, data_dir, pid,
+		        data_dir, advice ? ". " : "", advice ? advice : "");
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * `bulwark init` (root == false) and `bulwark root create-access-key`
+ * (root == true): both end with a root access key shown once and, if
+ * asked, an aws CLI profile for it; init makes the account, the other
+ * adds a key to an account that exists.
+ */
+static int s_credentials_cmd(int argc, char **argv, bool root)
 {
 	enum { OPT_DATA = 1, OPT_JSON, OPT_NO_PROFILE, OPT_PROFILE, OPT_ENDPOINT, OPT_REGION,
 	       OPT_PASSPHRASE, OPT_HELP };
-	static const struct option opts[] = {
+	static const struct option init_opts[] = {
 		{"data-dir", required_argument, NULL, OPT_DATA},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"no-profile", no_argument, NULL, OPT_NO_PROFILE},
@@ -183,52 +262,98 @@ static int s_init(int argc, char **argv)
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
-	const char *data_dir = "./data", *profile = "bulwark", *endpoint = "http://127.0.0.1:4566";
-	const char *region = "us-east-1", *passphrase_file = NULL;
-	bool as_json = false, write_profile = true;
+	const char *cmd = root ? "root create-access-key" : "init";
+	const char *usage = root ? s_usage_root : s_usage_init;
+	const char *data_dir = "./data", *profile = root ? NULL : "bulwark";
+	const char *endpoint = "http://127.0.0.1:4566", *region = "us-east-1";
+	const char *passphrase_file = NULL;
+	bool as_json = false, no_profile = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, S_OPTSTRING, init_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DATA: data_dir = optarg; break;
 		case OPT_JSON: as_json = true; break;
-		case OPT_NO_PROFILE: write_profile = false; break;
+		case OPT_NO_PROFILE: no_profile = true; break;
 		case OPT_PROFILE: profile = optarg; break;
 		case OPT_ENDPOINT: endpoint = optarg; break;
 		case OPT_REGION: region = optarg; break;
 		case OPT_PASSPHRASE: passphrase_file = optarg; break;
-		case OPT_HELP: s_usage(stdout); return 0;
-		default: s_usage(stderr); return 2;
+		case 'h':
+		case OPT_HELP: fputs(usage, stdout); return 0;
+		default: return s_bad_option(cmd, c, argv, usage);
 		}
 	}
-	if (optind != argc) {
-		s_usage(stderr);
+	if (s_extra_args(cmd, argc, argv, usage) != 0)
 		return 2;
-	}
+	if (no_profile)
+		profile = NULL;
+	if (profile && (!*profile || strpbrk(profile, "[]\n\r")))
+		return s_bad_value(cmd, "profile", profile, "not a profile name");
 	bw_log_init(stderr, BW_LOG_WARN);
+	/* a key for an account that is not there would make one: refuse */
+	struct stat st;
+	char db[4096];
+	int n = snprintf(db, sizeof db, "%s/bulwark.db", data_dir);
+	if (root && (n < 0 || (size_t)n >= sizeof db || stat(db, &st) != 0)) {
+		fprintf(stderr, "bulwark %s: %s is not a data directory (no bulwark.db); make the "
+		        "account with: bulwark init --data-dir %s\n", cmd, data_dir, data_dir);
+		return 1;
+	}
+	char *passphrase = NULL;
+	if (s_read_passphrase(passphrase_file, &passphrase) != 0)
+		return 1;
+	char advice[512];
+	snprintf(advice, sizeof advice, "Its account exists; for a new root access key%s, stop "
+	         "it and run: bulwark root create-access-key --data-dir %s%s%s", profile ?
+	         " and profile" : "", data_dir, profile ? " --profile " : "", profile ? profile : "");
+	struct bw_data_lock lock;
+	if (s_lock_or_say(cmd, data_dir, &lock, advice) != 0) {
+		s_free_passphrase(passphrase);
+		return 1;
+	}
 	struct bw_store *store;
 	struct bw_root_key rk;
 	struct bw_root_credentials fresh;
-	char account[16], *passphrase = NULL;
-	if (s_read_passphrase(passphrase_file, &passphrase) != 0)
-		return 1;
-	int rc = bw_account_open(data_dir, passphrase, true, &store, &rk, account, &fresh);
+	char account[16];
+	int rc = bw_account_open(data_dir, passphrase, !root, &store, &rk, account, &fresh);
 	s_free_passphrase(passphrase);
-	if (rc != 0)
+	if (rc != 0) {
+		bw_data_dir_unlock(&lock);
 		return 1;
+	}
+	int made = 0;
+	if (root && !fresh.access_key_id[0])
+		made = bw_account_new_root_access_key(store, &rk, account, &fresh);
 	bw_store_close(store);
 	bw_root_key_clear(&rk);
+	bw_data_dir_unlock(&lock);
+	if (made == 1) {
+		fprintf(stderr, "bulwark %s: the root user of account %s has two access keys, AWS's "
+		        "limit: delete one first (aws iam delete-access-key --access-key-id ID)\n",
+		        cmd, account);
+		return 1;
+	}
+	if (made != 0) {
+		fprintf(stderr, "bulwark %s: could not make the access key\n", cmd);
+		return 1;
+	}
 	if (!fresh.access_key_id[0]) {
-		fprintf(stderr, "bulwark: %s already holds account %s; its root key was shown when it "
-		        "was made\n", data_dir, account);
+		fprintf(stderr, "bulwark %s: %s already holds account %s (its root access key was "
+		        "shown when it was made). For a new root access key%s, run: bulwark root "
+		        "create-access-key --data-dir %s%s%s\n", cmd, data_dir, account,
+		        profile ? " and the aws CLI profile" : "", data_dir,
+		        profile ? " --profile " : "", profile ? profile : "");
 		return 1;
 	}
 	int status = 0;
-	if (write_profile && bw_account_write_profile(profile, &fresh, endpoint, region) != 0) {
-		fprintf(stderr, "bulwark: could not write the aws CLI profile '%s'\n", profile);
+	if (profile && bw_account_write_profile(profile, &fresh, endpoint, region) != 0) {
+		fprintf(stderr, "bulwark %s: could not write the aws CLI profile '%s'\n", cmd,
+		        profile);
 		status = 1;
 	}
 	s_print_credentials(stdout, &fresh, as_json);
-	if (write_profile && !as_json && status == 0)
+	if (profile && !as_json && status == 0)
 		printf("Wrote the aws CLI profile '%s': aws --profile %s sts get-caller-identity\n",
 		       profile, profile);
 	bw_cleanse(&fresh, sizeof fresh);
@@ -335,8 +460,9 @@ static int s_serve(int argc, char **argv)
 	enum bw_log_level level = BW_LOG_INFO;
 	struct bw_http_limits limits = bw_http_default_limits();
 	size_t v;
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	int c, idx = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, S_OPTSTRING, opts, &idx)) != -1) {
 		switch (c) {
 		case OPT_LISTEN:
 			listen = optarg;
@@ -346,7 +472,7 @@ static int s_serve(int argc, char **argv)
 			break;
 		case OPT_THREADS:
 			if (s_parse_size(optarg, &v) != 0 || v > 256)
-				goto usage;
+				goto bad_value;
 			threads = (int)v;
 			break;
 		case OPT_REGION:
@@ -354,20 +480,20 @@ static int s_serve(int argc, char **argv)
 			break;
 		case OPT_BODY:
 			if (s_parse_bytes(optarg, &limits.max_body_bytes) != 0)
-				goto usage;
+				goto bad_value;
 			break;
 		case OPT_BUFFERED:
 			if (s_parse_bytes(optarg, &limits.max_buffered_bytes) != 0)
-				goto usage;
+				goto bad_value;
 			break;
 		case OPT_CONNS_PER_IP:
 			if (s_parse_size(optarg, &v) != 0 || v > 1000000)
-				goto usage;
+				goto bad_value;
 			limits.max_connections_per_ip = (unsigned)v;
 			break;
 		case OPT_CONNS:
 			if (s_parse_size(optarg, &v) != 0 || v > 1000000)
-				goto usage;
+				goto bad_value;
 			limits.max_connections = (unsigned)v;
 			break;
 		case OPT_LEVEL:
@@ -380,7 +506,7 @@ static int s_serve(int argc, char **argv)
 			else if (strcmp(optarg, "error") == 0)
 				level = BW_LOG_ERROR;
 			else
-				goto usage;
+				goto bad_value;
 			break;
 		case OPT_NO_ACCESS_LOG:
 			access_log = false;
@@ -390,36 +516,65 @@ static int s_serve(int argc, char **argv)
 			break;
 		case OPT_DELIVERY:
 			if (s_parse_size(optarg, &v) != 0 || v > 86400)
-				goto usage;
+				goto bad_value;
 			bw_trail_set_delivery_interval_s((double)v);
 			break;
 		case OPT_DIGEST:
 			if (s_parse_size(optarg, &v) != 0 || v > 86400)
-				goto usage;
+				goto bad_value;
 			bw_trail_set_digest_interval_s((double)v);
 			break;
 		case OPT_RETENTION:
 			if (strcmp(optarg, "0") == 0)
 				v = 0;
 			else if (s_parse_size(optarg, &v) != 0 || v > 100000)
-				goto usage;
+				goto bad_value;
 			bw_events_set_retention_days((int)v);
 			break;
+		case 'h':
 		case OPT_HELP:
-			s_usage(stdout);
+			fputs(s_usage_serve, stdout);
 			return 0;
 		default:
-			goto usage;
+			return s_bad_option("serve", c, argv, s_usage_serve);
 		}
 	}
-	if (optind != argc || strlen(region) >= 32)
-		goto usage;
+	if (s_extra_args("serve", argc, argv, s_usage_serve) != 0)
+		return 2;
+	/* Every argument is checked before any state is made: a refused
+	 * start leaves no account, key or directory behind. */
+	if (!*region || strlen(region) >= 32)
+		return s_bad_value("serve", "region", region, NULL);
+	/* a host alone ("localhost", "0.0.0.0") listens on the default port */
+	char with_port[128];
+	if (!strchr(listen, ':') && strlen(listen) < sizeof with_port - 6) {
+		snprintf(with_port, sizeof with_port, "%s:4566", listen);
+		listen = with_port;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (bw_http_parse_addr(listen, &ss, &sl) != 0)
+		return s_bad_value("serve", "listen", listen, "expected HOST:PORT (127.0.0.1:4566, "
+		                   "[::1]:4566, localhost:4566)");
 	bw_log_init(stderr, level);
-	if (s_loopback_only(listen) != 0)
+	if (!s_loopback(&ss))
 		bw_logf(BW_LOG_WARN,
 		        "listening on %s, beyond loopback, without TLS: requests are signed but not "
 		        "encrypted; put a TLS proxy in front",
 		        listen);
+	/* a taken address is known before the data directory is touched; the
+	 * server checks again as it binds (listen.h) */
+	if (bw_http_port_of(&ss) != 0) {
+		int probe = bw_http_listen_probe(&ss, sl);
+		if (probe < 0) {
+			bw_log(BW_LOG_ERROR, "cannot listen",
+			       json_pack("{s:s, s:s}", "addr", listen, "error",
+			                 errno == EADDRINUSE ? "address in use (another server listens "
+			                 "on it)" : strerror(errno)));
+			return 1;
+		}
+		close(probe);
+	}
 
 	struct bw_gateway gw = {.started_ms = bw_now_ms(), .access_log = access_log};
 	snprintf(gw.region, sizeof gw.region, "%s", region);
@@ -427,11 +582,20 @@ static int s_serve(int argc, char **argv)
 	char *passphrase = NULL;
 	if (s_read_passphrase(passphrase_file, &passphrase) != 0)
 		return 1;
+	/* one server per data directory, held until it exits: two would both
+	 * extend the event log from what each read at start */
+	struct bw_data_lock lock;
+	if (s_lock_or_say("serve", data_dir, &lock, NULL) != 0) {
+		s_free_passphrase(passphrase);
+		return 1;
+	}
 	int arc = bw_account_open(data_dir, passphrase, true, &gw.store, &gw.root_key,
 	                          gw.account_id, &fresh);
 	s_free_passphrase(passphrase);
-	if (arc != 0)
+	if (arc != 0) {
+		bw_data_dir_unlock(&lock);
 		return 1;
+	}
 	if (fresh.access_key_id[0]) {
 		/* first start on an empty data directory: show the root's key once */
 		s_print_credentials(stdout, &fresh, false);
@@ -452,6 +616,7 @@ static int s_serve(int argc, char **argv)
 	if (bw_recorder_recover(gw.store, &recovered) != 0) {
 		bw_store_close(gw.store);
 		bw_root_key_clear(&gw.root_key);
+		bw_data_dir_unlock(&lock);
 		return 1;
 	}
 	if (recovered)
@@ -466,6 +631,7 @@ static int s_serve(int argc, char **argv)
 		bw_gencache_free(gw.authz.sets);
 		bw_store_close(gw.store);
 		bw_root_key_clear(&gw.root_key);
+		bw_data_dir_unlock(&lock);
 		return 1;
 	}
 	bw_log(BW_LOG_INFO, "starting",
@@ -494,11 +660,11 @@ static int s_serve(int argc, char **argv)
 	bw_gencache_free(gw.authz.sets);
 	bw_store_close(gw.store);
 	bw_root_key_clear(&gw.root_key);
+	bw_data_dir_unlock(&lock);
 	bw_log(BW_LOG_INFO, "stopped", NULL);
 	return rc == 0 ? 0 : 1;
-usage:
-	s_usage(stderr);
-	return 2;
+bad_value:
+	return s_bad_value("serve", opts[idx].name, optarg, NULL);
 }
 
 /* `bulwark kms encrypt-file|decrypt-file`: parse, then src/kmsfile/ does it. */
@@ -518,8 +684,10 @@ static int s_kms_file(int argc, char **argv, bool encrypt)
 	const char *key_id = NULL, *in = NULL, *out = NULL, *endpoint = NULL, *region = NULL;
 	const char *pairs[BW_KMSFILE_MAX_PAIRS];
 	size_t npairs = 0;
+	const char *cmd = encrypt ? "kms encrypt-file" : "kms decrypt-file";
 	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, S_OPTSTRING, opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_KEY: key_id = optarg; break;
 		case OPT_IN: in = optarg; break;
@@ -533,21 +701,28 @@ static int s_kms_file(int argc, char **argv, bool encrypt)
 			}
 			pairs[npairs++] = optarg;
 			break;
-		case OPT_HELP: s_usage(stdout); return 0;
-		default: s_usage(stderr); return 2;
+		case 'h':
+		case OPT_HELP: fputs(s_usage_kms, stdout); return 0;
+		default: return s_bad_option(cmd, c, argv, s_usage_kms);
 		}
 	}
-	if (optind != argc || !in || !out || (encrypt ? !key_id : key_id || region)) {
-		s_usage(stderr);
+	if (s_extra_args(cmd, argc, argv, s_usage_kms) != 0)
+		return 2;
+	if (!in || !out || (encrypt ? !key_id : key_id || region)) {
+		fprintf(stderr, "bulwark %s: %s\n", cmd,
+		        !in || !out ? "--in and --out are required"
+		        : encrypt   ? "--key-id is required"
+		                    : "--key-id and --region are not options of decrypt-file (the "
+		                      "file names its key)");
+		fputs(s_usage_kms, stderr);
 		return 2;
 	}
-	const char *cmd = encrypt ? "encrypt-file" : "decrypt-file";
 	struct bw_kmsfile_error err = {{0}};
 	struct bw_kmsfile_client client;
 	json_t *context = NULL;
 	int rc = 1;
 	if (bw_kmsfile_client_configure(&client, endpoint, region, &err) != 0) {
-		fprintf(stderr, "bulwark: kms %s: %s\n", cmd, err.msg);
+		fprintf(stderr, "bulwark %s: %s\n", cmd, err.msg);
 		return 1;
 	}
 	struct bw_kmsfile_keys keys = bw_kmsfile_kms_keys(&client);
@@ -561,7 +736,7 @@ static int s_kms_file(int argc, char **argv, bool encrypt)
 		rc = bw_kmsfile_decrypt_path(in, out, pairs, npairs, &keys, &err) == 0 ? 0 : 1;
 	}
 	if (rc != 0)
-		fprintf(stderr, "bulwark: kms %s: %s\n", cmd, err.msg);
+		fprintf(stderr, "bulwark %s: %s\n", cmd, err.msg);
 	json_decref(context);
 	bw_kmsfile_client_clean_up(&client);
 	return rc;
@@ -595,18 +770,18 @@ static int s_trail_verify_chain(int argc, char **argv)
 	};
 	const char *data_dir = "./data", *passphrase_file = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, S_OPTSTRING, opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DATA: data_dir = optarg; break;
 		case OPT_PASSPHRASE: passphrase_file = optarg; break;
-		case OPT_HELP: s_usage(stdout); return 0;
-		default: s_usage(stderr); return 2;
+		case 'h':
+		case OPT_HELP: fputs(s_usage_verify_chain, stdout); return 0;
+		default: return s_bad_option("trail verify-chain", c, argv, s_usage_verify_chain);
 		}
 	}
-	if (optind != argc) {
-		s_usage(stderr);
+	if (s_extra_args("trail verify-chain", argc, argv, s_usage_verify_chain) != 0)
 		return 2;
-	}
 	bw_log_init(stderr, BW_LOG_WARN);
 	struct stat st;
 	if (stat(data_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
@@ -679,8 +854,14 @@ static int s_trail(int argc, char **argv)
 		return s_trail_verify_chain(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "validate") == 0)
 		return bw_trail_validate_main(argc - 1, argv + 1);
-	fprintf(stderr, "bulwark: trail: expected verify-chain or validate\n");
-	s_usage(stderr);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(s_usage_verify_chain, stdout);
+		fputs(s_usage_validate, stdout);
+		return 0;
+	}
+	fprintf(stderr, "bulwark trail: expected verify-chain or validate\n");
+	fputs(s_usage_verify_chain, stderr);
+	fputs(s_usage_validate, stderr);
 	return 2;
 }
 
@@ -690,8 +871,25 @@ static int s_kms(int argc, char **argv)
 		return s_kms_file(argc - 1, argv + 1, true);
 	if (argc >= 2 && strcmp(argv[1], "decrypt-file") == 0)
 		return s_kms_file(argc - 1, argv + 1, false);
-	fprintf(stderr, "bulwark: kms: expected encrypt-file or decrypt-file\n");
-	s_usage(stderr);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(s_usage_kms, stdout);
+		return 0;
+	}
+	fprintf(stderr, "bulwark kms: expected encrypt-file or decrypt-file\n");
+	fputs(s_usage_kms, stderr);
+	return 2;
+}
+
+static int s_root(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "create-access-key") == 0)
+		return s_credentials_cmd(argc - 1, argv + 1, true);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(s_usage_root, stdout);
+		return 0;
+	}
+	fprintf(stderr, "bulwark root: expected create-access-key\n");
+	fputs(s_usage_root, stderr);
 	return 2;
 }
 
@@ -705,7 +903,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "serve") == 0)
 		return s_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "init") == 0)
-		return s_init(argc - 1, argv + 1);
+		return s_credentials_cmd(argc - 1, argv + 1, false);
+	if (strcmp(argv[1], "root") == 0)
+		return s_root(argc - 1, argv + 1);
 	if (strcmp(argv[1], "kms") == 0)
 		return s_kms(argc - 1, argv + 1);
 	if (strcmp(argv[1], "trail") == 0)
@@ -714,7 +914,8 @@ int main(int argc, char **argv)
 		printf("bulwark %s\n", BW_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
 		s_usage(stdout);
 		return 0;
 	}

@@ -230,6 +230,29 @@ enum bw_root_key_rc bw_root_key_load(const char *data_dir, const char *passphras
 	return rc;
 }
 
+int bw_root_key_check_value(const struct bw_root_key *rk, char out[65])
+{
+	static const char label[] = "bulwark store root key check v1";
+	static const char digits[] = "0123456789abcdef";
+	uint8_t key[32], mac[32];
+	unsigned int len = sizeof mac;
+	/* a derived key, not the root key itself, so that the value published
+	 * in the store is bound to this one use */
+	if (bw_root_key_derive(rk, "bulwark/root-key-check/v1", key, sizeof key) != 0)
+		return -1;
+	bool ok = HMAC(EVP_sha256(), key, sizeof key, (const uint8_t *)label, sizeof label - 1, mac,
+	               &len) != NULL && len == sizeof mac;
+	bw_cleanse(key, sizeof key);
+	if (!ok)
+		return -1;
+	for (size_t i = 0; i < sizeof mac; i++) {
+		out[2 * i] = digits[mac[i] >> 4];
+		out[2 * i + 1] = digits[mac[i] & 15];
+	}
+	out[64] = 0;
+	return 0;
+}
+
 void bw_root_key_clear(struct bw_root_key *rk)
 {
 	bw_cleanse(rk->key, sizeof rk->key);

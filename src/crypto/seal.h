@@ -42,6 +42,14 @@ enum bw_root_key_rc bw_root_key_create(const char *data_dir, const char *passphr
  * with one (and refused when it was not). */
 enum bw_root_key_rc bw_root_key_load(const char *data_dir, const char *passphrase,
                                      struct bw_root_key *out);
+/*
+ * The store's record of which root key it was made with: HMAC-SHA256 of a
+ * fixed label under a key derived from the root key (HKDF info
+ * "bulwark/root-key-check/v1"), as 64 hex digits. It reveals nothing of the
+ * key; a server compares it at start and refuses a missing, replaced or
+ * wrongly derived key instead of answering every call InternalFailure.
+ */
+BW_MUST_CHECK int bw_root_key_check_value(const struct bw_root_key *rk, char out[65]);
 /* Wipe the key from memory. */
 void bw_root_key_clear(struct bw_root_key *rk);
 

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,18 +70,192 @@ done:
 	return rc;
 }
 
+int bw_data_dir_lock(const char *data_dir, struct bw_data_lock *lock, long *holder)
+{
+	char path[4096];
+	lock->fd = -1;
+	*holder = 0;
+	int n = snprintf(path, sizeof path, "%s/serve.lock", data_dir);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return -1;
+	if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+		bw_logf(BW_LOG_ERROR, "cannot make the data directory %s: %s", data_dir,
+		        strerror(errno));
+		return -1;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		bw_logf(BW_LOG_ERROR, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int err = errno;
+		if (err == EWOULDBLOCK) {
+			/* the holder wrote its pid after taking the lock; a read
+			 * between its lock and its write finds none: 0, unknown */
+			char text[32] = {0};
+			ssize_t got = pread(fd, text, sizeof text - 1, 0);
+			if (got > 0)
+				*holder = strtol(text, NULL, 10);
+			close(fd);
+			return 1;
+		}
+		close(fd);
+		bw_logf(BW_LOG_ERROR, "cannot lock %s: %s", path, strerror(err));
+		return -1;
+	}
+	char text[32];
+	int len = snprintf(text, sizeof text, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) != (ssize_t)len) {
+		bw_logf(BW_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	lock->fd = fd;
+	return 0;
+}
+
+void bw_data_dir_unlock(struct bw_data_lock *lock)
+{
+	/* the file stays: unlinking it would let a process that opened the old
+	 * one and one that makes a new one both hold "the" lock */
+	if (lock->fd >= 0) {
+		if (ftruncate(lock->fd, 0) != 0) {
+			/* a stale pid in an unlocked file misleads no one: the
+			 * next holder rewrites it */
+		}
+		close(lock->fd);
+	}
+	lock->fd = -1;
+}
+
+int bw_account_new_root_access_key(struct bw_store *store, const struct bw_root_key *rk,
+                                   const char *account_id, struct bw_root_credentials *out)
+{
+	json_t *docs = NULL;
+	bool more = false;
+	struct bw_doc_page page = {0};
+	memset(out, 0, sizeof *out);
+	if (bw_doc_list(store, BW_IAM_ACCESS_KEY, account_id, &page, &docs, &more) != 0)
+		return -1;
+	size_t i, roots = 0;
+	json_t *e;
+	json_array_foreach(docs, i, e) {
+		const char *owner = json_string_value(json_object_get(json_object_get(e, "doc"),
+		                                                      "Owner"));
+		roots += owner && strcmp(owner, "root") == 0;
+	}
+	json_decref(docs);
+	if (roots >= 2)
+		return 1; /* AWS's limit for the root user */
+	return s_make_root_key(store, rk, account_id, out) == 0 ? 0 : -1;
+}
+
+/*
+ * A store made before the check value existed: does this root key unseal
+ * the secret of its first access key? 1 yes, 0 no, 2 nothing sealed to
+ * try, -1 error.
+ */
+static int s_unseals_a_secret(struct bw_store *store, const struct bw_root_key *rk,
+                              const char *account)
+{
+	json_t *docs = NULL;
+	bool more = false;
+	struct bw_doc_page page = {.limit = 16};
+	if (bw_doc_list(store, BW_IAM_ACCESS_KEY, account, &page, &docs, &more) != 0)
+		return -1;
+	int verdict = 2;
+	size_t i;
+	json_t *e;
+	json_array_foreach(docs, i, e) {
+		const char *akid = json_string_value(json_object_get(e, "key"));
+		const char *b64 = json_string_value(json_object_get(json_object_get(e, "doc"),
+		                                                    "SecretSealed"));
+		char aad[64];
+		struct bw_buf sealed = {0}, plain = {0};
+		if (!akid || !b64 || bw_iam_secret_aad(account, akid, aad, sizeof aad) != 0)
+			continue;
+		if (bw_base64_decode(b64, strlen(b64), &sealed) != 0) {
+			bw_buf_free(&sealed);
+			verdict = -1;
+			break;
+		}
+		verdict = bw_unseal(rk, BW_SEAL_PURPOSE_SECRET_KEY, bw_cur_str(aad),
+		                    bw_cur_from(sealed.data, sealed.len), &plain) == 0 ? 1 : 0;
+		bw_buf_free(&sealed);
+		bw_buf_free(&plain);
+		break;
+	}
+	json_decref(docs);
+	return verdict;
+}
+
+/*
+ * Is rk the key this store was made with? A store that holds an account is
+ * checked against its check value (or, from before it, by unsealing); a
+ * new one, or an old one that passes, gets the value now.
+ */
+static int s_check_root_key(struct bw_store *store, const struct bw_root_key *rk,
+                            const char *data_dir, const char *account)
+{
+	char want[65], have[80];
+	if (bw_root_key_check_value(rk, want) != 0)
+		return -1;
+	int got = bw_store_meta_get(store, "root_key_check", have, sizeof have);
+	if (got < 0)
+		return -1;
+	if (got == 1) {
+		if (strlen(have) == 64 && CRYPTO_memcmp(have, want, 64) == 0)
+			return 0;
+		goto wrong;
+	}
+	if (account) {
+		int v = s_unseals_a_secret(store, rk, account);
+		if (v < 0)
+			return -1;
+		if (v == 0)
+			goto wrong;
+	}
+	if (bw_store_meta_set(store, "root_key_check", want) != 0) {
+		bw_logf(BW_LOG_ERROR, "cannot record the root key's check value");
+		return -1;
+	}
+	return 0;
+wrong:
+	bw_logf(BW_LOG_ERROR, "root key: the root key of %s is not the one its store was made with "
+	        "(a replaced root.key, or a wrong passphrase): restore the original; refusing to "
+	        "start, as no secret of the store would unseal", data_dir);
+	return -1;
+}
+
 int bw_account_open(const char *data_dir, const char *passphrase, bool create,
                     struct bw_store **store, struct bw_root_key *rk, char account_id[16],
                     struct bw_root_credentials *fresh)
 {
 	memset(fresh, 0, sizeof *fresh);
+	memset(rk, 0, sizeof *rk);
 	*store = NULL;
 	if (bw_store_open(data_dir, store) != 0)
 		return -1;
+	char existing[16];
+	int has_account = bw_store_meta_get(*store, "account_id", existing, sizeof existing);
+	if (has_account < 0)
+		goto error;
 	enum bw_root_key_rc krc = bw_root_key_load(data_dir, passphrase, rk);
+	if (krc == BW_ROOT_KEY_ABSENT && has_account == 1) {
+		/* a new key would open none of the account's secrets */
+		bw_logf(BW_LOG_ERROR, "root key: %s holds account %s but no root key (root.key, or "
+		        "root.kdf for a passphrase): restore the one it was made with; refusing to "
+		        "make a new one", data_dir, existing);
+		goto error;
+	}
 	if (krc == BW_ROOT_KEY_ABSENT && create)
 		krc = bw_root_key_create(data_dir, passphrase, rk);
+	if (krc == BW_ROOT_KEY_ABSENT)
+		bw_logf(BW_LOG_ERROR, "root key: %s has none", data_dir);
 	if (krc != BW_ROOT_KEY_OK)
+		goto error;
+	if (s_check_root_key(*store, rk, data_dir, has_account == 1 ? existing : NULL) != 0)
 		goto error;
 	/* the event log's writer needs the chain key: no key, no appends */
 	if (bw_events_set_root_key(*store, rk) != 0)

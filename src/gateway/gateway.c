@@ -286,6 +286,10 @@ static int s_record(struct bw_gateway *gw, struct bw_call *call, const json_t *i
 	memcpy(p->call.request_id, call->request_id, sizeof p->call.request_id);
 	memcpy(p->call.account_id, call->account_id, sizeof p->call.account_id);
 	memcpy(p->call.region, call->region, sizeof p->call.region);
+	/* who called, for the access log line (s_access_log) */
+	memcpy(p->call.principal.arn, call->principal.arn, sizeof p->call.principal.arn);
+	memcpy(p->call.principal.access_key_id, call->principal.access_key_id,
+	       sizeof p->call.principal.access_key_id);
 	int rc = bw_recorder_submit_outboxed(gw->recorder, rec.json, &rec.row, outbox_id, s_recorded,
 	                                     p);
 	bw_record_clean_up(&rec);
@@ -311,6 +315,13 @@ static void s_access_log(const struct bw_call *call, const struct bw_http_reques
 		json_object_set_new(f, "operation", json_string(call->op->name));
 	if (call->failed)
 		json_object_set_new(f, "error", json_string(call->err.code));
+	/* who made the call: an operator reading the log of a denied or odd
+	 * request needs the principal and the key it signed with, not only
+	 * the trail (the key id is not a secret; its secret never comes here) */
+	if (call->principal.arn[0])
+		json_object_set_new(f, "principal", json_string(call->principal.arn));
+	if (call->principal.access_key_id[0])
+		json_object_set_new(f, "access_key_id", json_string(call->principal.access_key_id));
 	bw_log(BW_LOG_INFO, "request", f);
 }
 

@@ -81,6 +81,30 @@ error:;
 	return -1;
 }
 
+int bw_http_listen_probe(const struct sockaddr_storage *ss, socklen_t sl)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	/* SO_REUSEADDR so that a restart is not refused for connections of the
+	 * last run still in TIME_WAIT; no SO_REUSEPORT, so that any listener
+	 * on the address, of whatever process, makes bind fail */
+	int one = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+		goto error;
+	if (ss->ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)
+		goto error;
+	if (bind(fd, (const struct sockaddr *)ss, sl) != 0)
+		goto error;
+	return fd;
+error:;
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 uint16_t bw_http_port_of(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET)

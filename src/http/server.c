@@ -1311,6 +1311,9 @@ static void s_server_free(struct s_server *srv)
 	bw_http_peers_free(srv->peers);
 }
 
+static int s_listeners_init(struct s_server *srv, struct sockaddr_storage *ss, socklen_t sl,
+                            const char *listen_addr, int *probe);
+
 static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bound, size_t boundlen)
 {
 	struct sockaddr_storage ss;
@@ -1320,6 +1323,26 @@ static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bou
 		       json_pack("{s:s}", "addr", listen_addr ? listen_addr : ""));
 		return -1;
 	}
+	/* held until the first listener listens (listen.h): a port another
+	 * server listens on is refused, not shared through SO_REUSEPORT */
+	int probe = -1;
+	if (bw_http_port_of(&ss) != 0 && (probe = bw_http_listen_probe(&ss, sl)) < 0) {
+		bw_log(BW_LOG_ERROR, "cannot listen",
+		       json_pack("{s:s,s:s}", "addr", listen_addr,
+		                 "error", errno == EADDRINUSE ? "address in use (another server "
+		                 "listens on it)" : strerror(errno)));
+		return -1;
+	}
+	int rc = s_listeners_init(srv, &ss, sl, listen_addr, &probe);
+	if (probe >= 0)
+		close(probe);
+	return rc == 0 ? bw_http_addr_text(&ss, bound, boundlen) : -1;
+}
+
+/* Each loop and its listener on *ss (whose port 0 becomes the one picked). */
+static int s_listeners_init(struct s_server *srv, struct sockaddr_storage *ss, socklen_t sl,
+                            const char *listen_addr, int *probe)
+{
 	for (int i = 0; i < srv->nloops; i++) {
 		struct s_loop *loop = &srv->loops[i];
 		loop->srv = srv;
@@ -1354,13 +1377,13 @@ static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bou
 		loop->hub->ev = event_new(loop->base, -1, 0, s_hub_cb, loop->hub);
 		if (!loop->hub->ev)
 			return -1;
-		evutil_socket_t fd = bw_http_listen_socket(&ss, sl);
+		evutil_socket_t fd = bw_http_listen_socket(ss, sl);
 		if (fd < 0) {
 			bw_log(BW_LOG_ERROR, "cannot listen",
 			       json_pack("{s:s,s:s}", "addr", listen_addr, "error", strerror(errno)));
 			return -1;
 		}
-		if (i == 0 && bw_http_port_of(&ss) == 0) {
+		if (i == 0 && bw_http_port_of(ss) == 0) {
 			/* port 0: the others bind the port the kernel picked */
 			struct sockaddr_storage got;
 			socklen_t gl = sizeof got;
@@ -1368,7 +1391,11 @@ static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bou
 				close(fd);
 				return -1;
 			}
-			bw_http_set_port(&ss, bw_http_port_of(&got));
+			bw_http_set_port(ss, bw_http_port_of(&got));
+		}
+		if (*probe >= 0) {
+			close(*probe);
+			*probe = -1;
 		}
 		loop->listener = evconnlistener_new(loop->base, s_accept_cb, loop, LEV_OPT_CLOSE_ON_FREE,
 		                                    0, fd);
@@ -1378,7 +1405,7 @@ static int s_loops_init(struct s_server *srv, const char *listen_addr, char *bou
 		}
 		evconnlistener_set_error_cb(loop->listener, s_accept_error_cb);
 	}
-	return bw_http_addr_text(&ss, bound, boundlen);
+	return 0;
 }
 
 /*

@@ -411,7 +411,7 @@ static void s_print(struct s_ctx *c, FILE *out, size_t bad_logs, size_t bad_dige
 		    "{s:O, s:O, s:{s:I, s:I, s:I, s:I}, s:b}", "digests", c->digests, "logFiles",
 		    c->logs, "summary", "digestFiles", (json_int_t)nd, "digestFilesValid",
 		    (json_int_t)(nd - bad_digests), "logFiles", (json_int_t)nl, "logFilesValid",
-		    (json_int_t)(nl - bad_logs), "valid", bad_logs + bad_digests == 0);
+		    (json_int_t)(nl - bad_logs), "valid", bad_logs + bad_digests == 0 && nd + nl > 0);
 		char *s = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
 		if (s)
 			fprintf(out, "%s\n", s);
@@ -541,6 +541,15 @@ int bw_trail_validate(struct bw_store *store, const char *account,
 	    strcmp(json_string_value(json_object_get(e, "status")), "valid") != 0;
 	s_print(&c, out, bad_logs, bad_digests);
 	rc = bad_logs + bad_digests ? 1 : 0;
+	if (json_array_size(c.digests) + json_array_size(c.logs) == 0) {
+		/* nothing checked is not "valid": a trail that never delivered,
+		 * or a range before its first file, proves nothing */
+		fprintf(err, "bulwark trail validate: trail %s has no digest or log file%s yet: "
+		        "nothing to validate (log files are delivered every "
+		        "--trail-delivery-interval-s, digests every --trail-digest-interval-s)\n",
+		        name, o->start_s != 0 || o->end_s != 0 ? " in this range" : "");
+		rc = 2;
+	}
 done:
 	if (rc == 2)
 		fprintf(err, "bulwark trail validate: could not validate (out of memory or store "
@@ -574,7 +583,8 @@ int bw_trail_validate_main(int argc, char **argv)
 	    "                              [--end-time ISO] [--json]\n";
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0; /* the complaint below names the option */
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DATA:
 			o.data_dir = optarg;
@@ -592,19 +602,46 @@ int bw_trail_validate_main(int argc, char **argv)
 		case OPT_JSON:
 			o.json = true;
 			break;
+		case 'h':
 		case OPT_HELP:
 			fputs(usage, stdout);
 			return 0;
+		case ':':
+			fprintf(stderr, "bulwark trail validate: option %s needs a value\n",
+			        argv[optind - 1]);
+			fputs(usage, stderr);
+			return 2;
 		default:
+			if (strncmp(argv[optind - 1], "--", 2) != 0)
+				fprintf(stderr, "bulwark trail validate: unknown option -%c\n", optopt);
+			else
+				fprintf(stderr, optopt ? "bulwark trail validate: option %.*s takes no "
+				                         "value\n"
+				                       : "bulwark trail validate: unknown option %.*s\n",
+				        (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			fputs(usage, stderr);
 			return 2;
 		}
 	}
 	if (optind != argc || !o.trail) {
+		if (optind != argc)
+			fprintf(stderr, "bulwark trail validate: unexpected argument '%s'\n",
+			        argv[optind]);
+		else
+			fprintf(stderr, "bulwark trail validate: --trail NAME is required\n");
 		fputs(usage, stderr);
 		return 2;
 	}
 	bw_log_init(stderr, BW_LOG_WARN);
+	/* validating reads: it never makes a data directory or a database */
+	char db[4096];
+	struct stat st;
+	int n = snprintf(db, sizeof db, "%s/bulwark.db", o.data_dir);
+	if (n < 0 || (size_t)n >= sizeof db || stat(db, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "bulwark trail validate: %s is not a data directory (no bulwark.db)\n",
+		        o.data_dir);
+		return 2;
+	}
 	struct bw_store *store = NULL;
 	char account[16];
 	if (bw_store_open(o.data_dir, &store) != 0)
