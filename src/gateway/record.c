@@ -269,8 +269,13 @@ static json_t *s_user_identity(const struct bw_call *call, char *username, size_
 		snprintf(username, ulen, "%s", p->session_name);
 		break;
 	case BW_PT_FEDERATED_USER: {
+		/* a federated user's name is 2..32 characters (GetFederationToken
+		 * validates it): one that does not fit is a malformed principal,
+		 * not a name to cut short in the record */
 		const char *slash = strrchr(p->arn, '/');
-		snprintf(username, ulen, "%s", slash ? slash + 1 : p->arn);
+		int n = snprintf(username, ulen, "%s", slash ? slash + 1 : p->arn);
+		if (n < 0 || (size_t)n >= ulen)
+			goto error;
 		break;
 	}
 	}

@@ -84,8 +84,16 @@ static void s_encode_error(struct bw_call *call, struct bw_http_response *resp)
 {
 	resp->status = call->err.status ? call->err.status : 500;
 	const char *code = call->err.code[0] ? call->err.code : "InternalFailure";
-	json_t *doc = json_pack("{s:o, s:o}", "__type", bw_json_string_lossy(code), "message",
-	                        bw_json_string_lossy(call->err.message));
+	json_t *doc = json_pack("{s:o}", "__type", bw_json_string_lossy(code));
+	/* Some errors carry no message at all (KMS's InvalidCiphertextException,
+	 * KMSInvalidSignatureException, KMSInvalidMacException): AWS's body is
+	 * then {"__type": ...} alone, and an SDK shows no message. An empty
+	 * message is how a handler asks for that. */
+	if (doc && call->err.message[0] &&
+	    json_object_set_new(doc, "message", bw_json_string_lossy(call->err.message)) != 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	if (!doc || bw_resp_header(resp, "Content-Type", s_content_type(call)) != 0 ||
 	    s_set_body(resp, doc) != 0)
 		resp->status = 500;

@@ -184,13 +184,12 @@ int bw_trail_decrypt_log(struct bw_store *store, const struct bw_root_key *rk, c
 	FILE *in = fmemopen((void *)(uintptr_t)file.ptr, file.len, "rb");
 	FILE *o = open_memstream(&buf, &len);
 	int rc = -1;
-	if (in && o && bw_kmsfile_decrypt_stream(in, o, NULL, 0, &keys, &err) == 0 &&
-	    fclose(o) == 0) {
-		o = NULL;
+	bool decrypted = in && o && bw_kmsfile_decrypt_stream(in, o, NULL, 0, &keys, &err) == 0;
+	/* fclose frees the stream whatever it returns: never close it twice */
+	int closed = o ? fclose(o) : EOF;
+	o = NULL;
+	if (decrypted && closed == 0)
 		rc = bw_buf_append(gz, buf, len);
-	}
-	if (o)
-		fclose(o);
 	if (in)
 		fclose(in);
 	free(buf);

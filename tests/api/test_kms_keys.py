@@ -184,7 +184,8 @@ class KmsKeysTest(ServerTestCase):
         self.assertClientError(ctx, "NotAuthorizedException")
         with self.assertRaises(ClientError) as ctx:
             self.kms.create_alias(AliasName="noprefix", TargetKeyId=b)
-        self.assertClientError(ctx, "InvalidAliasNameException")
+        # AWS: ValidationException "Alias must start with the prefix "alias/"..."
+        self.assertClientError(ctx, "ValidationException")
         with self.assertRaises(ClientError) as ctx:
             self.kms.update_alias(AliasName="alias/api-app", TargetKeyId=h)
         self.assertClientError(ctx, "ValidationException")

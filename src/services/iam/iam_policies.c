@@ -103,6 +103,14 @@ int bw_iamp_check_doc(struct bw_call *call, const char *text, enum bw_policy_kin
 	if (!text)
 		return bw_fail(call, "MalformedPolicyDocumentException",
 		               "Syntax errors in policy.");
+	/* text that is not JSON at all gets IAM's own words for it, before
+	 * any grammar of policies is asked */
+	json_error_t jerr;
+	json_t *parsed = json_loads(text, JSON_DECODE_ANY, &jerr);
+	if (!parsed)
+		return bw_fail(call, "MalformedPolicyDocumentException",
+		               "This policy contains invalid Json");
+	json_decref(parsed);
 	if (bw_policy_parse(text, strlen(text), kind, NULL, &pol, err, sizeof err) != 0)
 		return bw_fail(call, "MalformedPolicyDocumentException", "%s",
 		               err[0] ? err : "Syntax errors in policy.");
@@ -312,6 +320,23 @@ int bw_iamp_local_policy_key(struct bw_call *call, const char *arn, char *key)
 	return 0;
 }
 
+/* Whether text has an ARN's form: "arn:" and five more fields, the
+ * partition, service and resource not empty. */
+static bool s_arn_form_ok(const char *text)
+{
+	if (strncmp(text, "arn:", 4) != 0)
+		return false;
+	const char *f[4];
+	const char *p = text + 3; /* the colon after "arn" */
+	for (size_t i = 0; i < 4; i++) {
+		f[i] = p + 1;
+		p = strchr(p + 1, ':');
+		if (!p)
+			return false;
+	}
+	return f[1] > f[0] + 1 && f[2] > f[1] + 1 && p[1] != 0;
+}
+
 int bw_iamp_find_policy(struct bw_call *call, const char *arn, bool attach, json_t **policy,
                         bool *aws)
 {
@@ -322,6 +347,10 @@ int bw_iamp_find_policy(struct bw_call *call, const char *arn, bool attach, json
 	*aws = false;
 	if (!arn)
 		return bw_fail(call, "InvalidInputException", "PolicyArn is required.");
+	/* not an ARN at all is a malformed request (ValidationError, AWS's
+	 * "Invalid ARN"); an ARN that names no policy is InvalidInput */
+	if (!s_arn_form_ok(arn))
+		return bw_fail(call, "ValidationError", "Invalid ARN");
 	if (s_split_arn(arn, account, sizeof account, &name) != 0)
 		return bw_fail(call, "InvalidInputException", "ARN %s is not valid.", arn);
 	if (strcmp(account, "aws") == 0) {
@@ -497,6 +526,9 @@ static int s_create_policy_txn(struct bw_call *call, const json_t *in, json_t *o
 	}
 	json_decref(idoc);
 	json_decref(ver);
+	/* AWS leaves out a list it has nothing for: no "Tags" when untagged */
+	if (json_array_size(json_object_get(pol, "Tags")) == 0)
+		json_object_del(pol, "Tags");
 	if (json_object_set_new(out, "Policy", pol) != 0)
 		return bw_iamp_oom(call);
 	return 0;
@@ -521,6 +553,8 @@ int bw_iamp_get_policy(struct bw_call *call, const json_t *in, json_t *out)
 	bool aws;
 	if (bw_iamp_find_policy(call, bw_iamp_str(in, "PolicyArn"), false, &pol, &aws) != 0)
 		return -1;
+	if (json_array_size(json_object_get(pol, "Tags")) == 0)
+		json_object_del(pol, "Tags");
 	return json_object_set_new(out, "Policy", pol) == 0 ? 0 : bw_iamp_oom(call);
 }
 

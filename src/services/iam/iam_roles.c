@@ -29,6 +29,9 @@ static json_t *s_role_out(struct bw_call *call, const json_t *doc)
 		json_decref(o);
 		return NULL;
 	}
+	/* AWS leaves out a list it has nothing for: no "Tags" when untagged */
+	if (json_array_size(json_object_get(o, "Tags")) == 0)
+		json_object_del(o, "Tags");
 	return o;
 }
 
@@ -138,9 +141,14 @@ static int s_create_role_txn(struct bw_call *call, const json_t *in, json_t *out
 		return bw_iamp_store_fail(call);
 	}
 	json_decref(idoc);
-	rc = s_set_out_role(call, out, doc);
+	/* CreateRole's Role has no RoleLastUsed (GetRole's has it), as AWS
+	 * answers */
+	json_t *o = s_role_out(call, doc);
 	json_decref(doc);
-	return rc;
+	if (!o)
+		return -1;
+	json_object_del(o, "RoleLastUsed");
+	return json_object_set_new(out, "Role", o) == 0 ? 0 : bw_iamp_oom(call);
 }
 
 int bw_iamp_create_role(struct bw_call *call, const json_t *in, json_t *out)

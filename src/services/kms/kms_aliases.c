@@ -20,8 +20,10 @@
 static int s_name_or_fail(struct bw_call *call, const char *name)
 {
 	size_t n = name ? strnlen(name, S_ALIAS_MAX + 1) : 0;
+	/* AWS answers a name without the prefix as a malformed request
+	 * (ValidationException), not InvalidAliasNameException */
 	if (n <= 6 || n > S_ALIAS_MAX || strncmp(name, "alias/", 6) != 0)
-		return bw_fail(call, "InvalidAliasNameException",
+		return bw_fail(call, "ValidationException",
 		               "Alias must start with the prefix \"alias/\". Please see "
 		               "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
 	for (size_t i = 6; i < n; i++) {

@@ -40,9 +40,15 @@ static int s_internal(struct bw_call *call)
 
 static int s_invalid_ciphertext(struct bw_call *call)
 {
-	return bw_fail(call, "InvalidCiphertextException",
-	               "The ciphertext is invalid, was altered, or was made with another "
-	               "encryption context");
+	/* AWS answers it with no message (json_codec.c leaves it out) */
+	return bw_fail(call, "InvalidCiphertextException", "%s", "");
+}
+
+static int s_incorrect_key(struct bw_call *call)
+{
+	return bw_fail(call, "IncorrectKeyException",
+	               "The key ID in the request does not identify a CMK that can perform this "
+	               "operation.");
 }
 
 bool bw_kms_doc_has(const json_t *key_doc, const char *member, const char *s)
@@ -491,8 +497,18 @@ static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in, const 
 		const char *md = NULL;
 		struct bw_buf priv = {.secret = true};
 		EVP_PKEY *pkey = NULL;
-		if (bw_kms_check_key_or_fail(call, named, "ENCRYPT_DECRYPT", "Decrypt") != 0)
+		struct bw_kms_ct sym;
+		if (bw_kms_check_key_or_fail(call, named, NULL, "Decrypt") != 0)
 			goto asym_done;
+		/* A key that cannot decrypt (signing, MAC, key agreement), or a
+		 * symmetric blob, which names another key than this asymmetric
+		 * one: "the specified KMS key cannot decrypt the data"
+		 * (IncorrectKeyException, Decrypt API reference), as AWS answers. */
+		if (strcmp(bw_kms_doc_str(named, "KeyUsage"), "ENCRYPT_DECRYPT") != 0 ||
+		    bw_kms_ct_parse(blob, &sym) == 0) {
+			s_incorrect_key(call);
+			goto asym_done;
+		}
 		if (!alg) {
 			bw_fail(call, "ValidationException",
 			        "EncryptionAlgorithm is required for asymmetric KMS keys");
@@ -544,10 +560,7 @@ static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in, const 
 	}
 	if (named) {
 		if (strcmp(bw_kms_doc_str(named, "KeyId"), ct.key_id) != 0) {
-			bw_fail(
-			    call, "IncorrectKeyException",
-			    "The key ID in the request does not identify a CMK that can perform "
-			    "this operation.");
+			s_incorrect_key(call);
 			goto done;
 		}
 		doc = named;

@@ -199,8 +199,8 @@ int bw_kms_verify(struct bw_call *call, const json_t *in, json_t *out)
 	}
 	/* 1 valid; 0 or a negative value (a malformed DER signature): not valid */
 	if (EVP_PKEY_verify(ctx, sig.data, sig.len, r.digest, r.digest_len) != 1) {
-		bw_fail(call, "KMSInvalidSignatureException",
-		        "The signature is not valid for this message and key.");
+		/* AWS answers it with no message (json_codec.c leaves it out) */
+		bw_fail(call, "KMSInvalidSignatureException", "%s", "");
 		goto done;
 	}
 	if (json_object_set_new(out, "SignatureValid", json_true()) != 0 ||

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
@@ -42,9 +43,18 @@ int bw_kms_check_tags_or_fail(struct bw_call *call, const json_t *tags)
 			return bw_fail(call, "ValidationException",
 			               "1 validation error detected: each tag needs a TagKey and a "
 			               "TagValue");
-		if (strncmp(k, "aws:", 4) == 0)
+		/* reserved in any case: "aws:", "AWS:", "Aws:" ... */
+		if (strncasecmp(k, "aws:", 4) == 0)
 			return bw_fail(call, "TagException",
 			               "Tags beginning with aws: are reserved and cannot be used.");
+		/* one request may not name a key twice (KMS tag keys are case
+		 * sensitive, so "Env" and "env" are two keys) */
+		for (size_t j = 0; j < i; j++) {
+			const char *prev = json_string_value(json_object_get(json_array_get(tags, j),
+			                                                     "TagKey"));
+			if (prev && strcmp(prev, k) == 0)
+				return bw_fail(call, "TagException", "Duplicate tag keys");
+		}
 	}
 	return 0;
 }

@@ -26,7 +26,8 @@ static int s_get_caller_identity(struct bw_call *call, const json_t *in, json_t 
 
 static const struct bw_op_impl s_ops[] = {
 	{.name = "AssumeRole", .handler = bw_sts_assume_role, .iam_action = "sts:AssumeRole",
-	 .resource = bw_sts_assume_role_resource, .context = bw_sts_assume_role_keys},
+	 .resource = bw_sts_assume_role_resource, .context = bw_sts_assume_role_keys,
+	 .authorize = bw_sts_assume_role_authorize},
 	{.name = "DecodeAuthorizationMessage", .handler = bw_sts_decode_authorization_message,
 	 .iam_action = "sts:DecodeAuthorizationMessage", .read_only = true},
 	{.name = "GetAccessKeyInfo", .handler = bw_sts_get_access_key_info,

@@ -3,7 +3,11 @@
  * role's trust policy, packing session policies and tags, and issuing the
  * role session's credentials.
  *
- * What is checked, in order (each failure answers the error named):
+ * Before authorization, the resource locator checks RoleArn's form: not an
+ * ARN is a ValidationError whoever calls (AWS validates before it
+ * authorizes). Then the row's authorizer decides sts:AssumeRole from the
+ * caller's policies and the trust policy together. In the handler, what is
+ * checked, in order (each failure answers the error named):
  *  1. the input: RoleSessionName 2..64 of [\w+=,.@-], SourceIdentity the
  *     same and not "aws:...", ExternalId 2..1224 of [\w+=,.@:/-]
  *     (ValidationError); SerialNumber/TokenCode: no MFA devices exist, so
@@ -24,8 +28,9 @@
  *     session policies, and the packed size of policies and tags
  *     (PackedPolicyTooLarge, with the percentage used);
  *  6. the permissions (s_authorize_or_fail): the role's trust policy must
- *     allow sts:AssumeRole (the gateway has already asked the caller's own
- *     policies); a request with Tags or TransitiveTagKeys needs
+ *     allow sts:AssumeRole (the row's authorizer, bw_sts_assume_role_authorize,
+ *     has already asked the caller's policies together with the trust
+ *     policy, with AWS's same-account logic); a request with Tags or TransitiveTagKeys needs
  *     sts:TagSession, and one whose session will carry a source identity
  *     (set now, or inherited along a role chain, where it cannot change)
  *     sts:SetSourceIdentity, each allowed by both the caller's policies and
@@ -527,9 +532,11 @@ static int s_trust_allows(struct bw_call *call, const struct s_trust *t, const c
  * matches the API operation, you must have the following permissions-only
  * action in your policy" (IAM User Guide, "Passing session tags in AWS
  * STS", "Monitor and control actions taken with assumed roles"), and the
- * target role's trust policy must allow it too. The caller's policies
- * (with its boundary and session policies) are asked as the gateway asks
- * them, in the same context plus the sts: keys.
+ * target role's trust policy must allow it too: both, as those pages say,
+ * unlike sts:AssumeRole itself, which a trust policy naming the caller
+ * grants alone (bw_sts_assume_role_authorize). The caller's policies (with
+ * its boundary and session policies) are asked as the gateway asks them,
+ * in the same context plus the sts: keys.
  */
 static int s_identity_allows_or_fail(struct bw_call *call, const json_t *in, const char *action,
                                      const char *role_arn, const char *source_identity)
@@ -586,7 +593,7 @@ static int s_trusted_or_fail(struct bw_call *call, const struct s_trust *t, cons
 
 /*
  * Every action the request needs: sts:AssumeRole from the trust policy (the
- * gateway asked the caller's policies already); sts:TagSession when it
+ * row's authorizer asked the caller's policies already); sts:TagSession when it
  * passes Tags or TransitiveTagKeys; sts:SetSourceIdentity when the session
  * will carry a source identity, set now or carried along a role chain
  * ("permissions for sts:SetSourceIdentity are required in both the
@@ -811,13 +818,65 @@ done:
 	return rc;
 }
 
+/*
+ * Whether text has an ARN's form, "arn:<partition>:<service>:<region>:
+ * <account>:<resource>" with partition, service and resource not empty.
+ * Only the form: whether it names a role, and whose, is for authorization
+ * to answer, so that a malformed ARN and an unknown role differ only in
+ * what the caller typed.
+ */
+static bool s_arn_form_ok(const char *text)
+{
+	if (strncmp(text, "arn:", 4) != 0)
+		return false;
+	const char *part[4];
+	const char *p = text + 3; /* the colon after "arn" */
+	for (size_t i = 0; i < 4; i++) {
+		part[i] = p + 1;
+		p = strchr(p + 1, ':');
+		if (!p)
+			return false;
+	}
+	/* part[0] partition, [1] service, [2] region, [3] account; p is the
+	 * colon before the resource */
+	return part[1] > part[0] + 1 && part[2] > part[1] + 1 && p[1] != 0;
+}
+
+/*
+ * AWS checks a request's syntax before it authorizes it: a RoleArn that is
+ * not an ARN is a ValidationError for every caller, even one no policy
+ * allows anything. The gateway resolves the resource before it authorizes,
+ * so this is the place (the handler runs only once authorized). The model's
+ * length bounds of arnType (20..2048) are checked here too, as AWS words
+ * them, in case the decoder let a request through unchecked.
+ */
+static int s_role_arn_form_or_fail(struct bw_call *call, const char *role_arn)
+{
+	size_t n = strlen(role_arn);
+	if (n < 20)
+		return bw_fail(call, "ValidationError",
+		               "1 validation error detected: Value '%s' at 'roleArn' failed to satisfy "
+		               "constraint: Member must have length greater than or equal to 20",
+		               role_arn);
+	if (n > 2048)
+		return bw_fail(call, "ValidationError",
+		               "1 validation error detected: Value at 'roleArn' failed to satisfy "
+		               "constraint: Member must have length less than or equal to 2048");
+	if (!s_arn_form_ok(role_arn))
+		return bw_fail(call, "ValidationError", "Request ARN is invalid");
+	return 0;
+}
+
 /* The role RoleArn names: the stored role (its ARN with the stored name,
- * its tags) when it is one of this account's, else the ARN as given. */
+ * its tags) when it is one of this account's, else the ARN as given. A
+ * RoleArn that is not an ARN fails the call (s_role_arn_form_or_fail). */
 int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct bw_resource *res)
 {
 	const char *role_arn = s_str(in, "RoleArn");
 	if (!role_arn)
 		return bw_buf_append_str(&res->arn, "*");
+	if (s_role_arn_form_or_fail(call, role_arn) != 0)
+		return -1;
 	char pre[64];
 	snprintf(pre, sizeof pre, "arn:aws:iam::%s:role/", call->account_id);
 	const char *name = strncmp(role_arn, pre, strlen(pre)) == 0 ? strrchr(role_arn, '/') : NULL;
@@ -834,5 +893,94 @@ int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct b
 		return -1;
 	rc = bw_resource_from_doc(res, doc, "Arn", "Tags");
 	json_decref(doc);
+	return rc;
+}
+
+/* The resolved role's trust policy, compiled: NULL when the role is not
+ * one of this account's, has none, or has one the engine refuses (it then
+ * trusts no one). -1 only for a store failure (call failed). */
+static int s_resolved_trust(struct bw_call *call, struct bw_policy **trust)
+{
+	*trust = NULL;
+	if (!call->resource.found)
+		return 0;
+	const char *arn = bw_buf_cstr(&call->resource.arn);
+	const char *name = strrchr(arn, '/');
+	if (!name || !name[1])
+		return 0;
+	json_t *role = NULL;
+	int rc = bw_iam_role_trust(call->store, call->account_id, name + 1, &role);
+	if (rc == BW_STORE_NOT_FOUND)
+		return 0;
+	if (rc != BW_STORE_OK)
+		return s_internal(call);
+	const char *doc = s_str(role, "AssumeRolePolicyDocument");
+	const char *stored = s_str(role, "Arn");
+	char err[256];
+	/* the role found by name must be the one resolved (same path) */
+	if (doc && stored && strcmp(stored, arn) == 0 &&
+	    bw_policy_parse(doc, strlen(doc), BW_POLICY_TRUST, NULL, trust, err, sizeof err) != 0)
+		*trust = NULL;
+	json_decref(role);
+	return 0;
+}
+
+/*
+ * The row's authorizer: sts:AssumeRole decided by the caller's policies and
+ * the role's trust policy together, with AWS's same-account logic
+ * (policy_eval.c): a trust policy that names the caller's user or session
+ * ARN allows by itself, with no identity policy, and a boundary does not
+ * limit it; one that names the caller's role (a role session assuming
+ * another role) stands in for an identity Allow but the boundary and the
+ * session policies still limit it; one that names only the account
+ * ("arn:aws:iam::ACCT:root") delegates to the identity policies. Explicit
+ * denies anywhere decide. The trust policy must also allow the caller
+ * itself, by any form: the handler asks that (s_authorize_or_fail), since
+ * "IAM role trust policies ... must explicitly allow access for
+ * principals" (IAM User Guide, policy evaluation logic). An unknown role
+ * has no trust policy, so the caller's policies alone answer, and the
+ * answer cannot tell it from a role that exists.
+ *
+ * The account root is let through, as the gateway lets it through
+ * everywhere: the handler answers AWS's "Roles may not be assumed by root
+ * accounts."
+ */
+int bw_sts_assume_role_authorize(struct bw_call *call, const json_t *in)
+{
+	const char *action = call->impl->iam_action;
+	if (call->principal.type == BW_PT_ROOT &&
+	    strcmp(call->principal.account, call->account_id) == 0)
+		return 0;
+	struct bw_policy *trust = NULL;
+	if (s_resolved_trust(call, &trust) != 0)
+		return -1;
+	json_t *extra = NULL;
+	if (bw_authz_service_keys(call, in, action, &call->resource, &extra) != 0) {
+		bw_policy_unref(trust);
+		return -1;
+	}
+	struct bw_authz_ctx a;
+	struct bw_authz_policies pol;
+	int rc = bw_authz_ctx_init(call, in, action, bw_buf_cstr(&call->resource.arn), extra, &a);
+	json_decref(extra);
+	if (rc != 0) {
+		bw_policy_unref(trust);
+		return -1;
+	}
+	/* the role is this account's: a caller of another account is held to
+	 * the cross-account rule (identity and trust must both allow) */
+	a.ctx.resource_account = call->account_id;
+	rc = -1;
+	if (bw_authz_policies_load(call, &pol) == 0) {
+		struct bw_policy_set set = bw_authz_policy_set(&pol, trust);
+		struct bw_eval_result r;
+		if (bw_policy_evaluate(&a.ctx, &set, &r) != 0 || r.decision != BW_DECISION_ALLOW)
+			bw_authz_deny(call, &a.ctx, &r);
+		else
+			rc = 0;
+		bw_authz_policies_clean_up(&pol);
+	}
+	bw_authz_ctx_clean_up(&a);
+	bw_policy_unref(trust);
 	return rc;
 }

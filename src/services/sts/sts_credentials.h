@@ -94,5 +94,9 @@ int bw_sts_decode_authorization_message(struct bw_call *call, const json_t *in, 
  * identity policies see them as trust policies do. */
 int bw_sts_assume_role_keys(struct bw_call *call, const json_t *in, json_t *extra);
 int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
+/* The row's authorizer: the caller's policies and the role's trust policy
+ * with AWS's same-account logic (a trust policy naming the caller's ARN
+ * needs no identity Allow). */
+int bw_sts_assume_role_authorize(struct bw_call *call, const json_t *in);
 
 #endif

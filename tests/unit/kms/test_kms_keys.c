@@ -416,7 +416,7 @@ static void test_aliases(void **state)
 	s_fails("CreateAlias", json_pack("{s:s, s:s}", "AliasName", "alias/aws/mine", "TargetKeyId",
 	                                 idb), "NotAuthorizedException");
 	s_fails("CreateAlias", json_pack("{s:s, s:s}", "AliasName", "app3", "TargetKeyId", idb),
-	        "InvalidAliasNameException");
+	        "ValidationException");
 	s_fails("CreateAlias", json_pack("{s:s, s:s}", "AliasName", "alias/a:b", "TargetKeyId",
 	                                 idb), "ValidationException");
 	s_fails("CreateAlias", json_pack("{s:s, s:s}", "AliasName", "alias/x", "TargetKeyId",

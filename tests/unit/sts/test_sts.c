@@ -679,6 +679,81 @@ static void test_tag_session_needs_both_policies(void **state)
 	json_decref(out);
 }
 
+/* The gateway's half: resolve the resource and run the row's authorizer,
+ * as bw_authorize does before the handler. 0 or -1 (with code). */
+static int s_authorize(const json_t *in, const char *code)
+{
+	s_call.impl = bw_service_op(bw_service_find("sts"), "AssumeRole");
+	assert_non_null(s_call.impl);
+	int rc = bw_authorize(&s_call, in);
+	bw_resource_clean_up(&s_call.resource);
+	s_call.resource_resolved = false;
+	if (code) {
+		assert_int_equal(rc, -1);
+		assert_string_equal(s_call.err.code, code);
+	} else if (rc != 0) {
+		fail_msg("%s: %s", s_call.err.code, s_call.err.message);
+	}
+	return rc;
+}
+
+/* AWS validates before it authorizes: a RoleArn that is not an ARN is a
+ * ValidationError even for a caller no policy allows anything; an ARN of
+ * no role is AccessDenied, as a refused one is. */
+static void test_role_arn_form_before_authorization(void **state)
+{
+	(void)state;
+	s_alice_policy(NULL);
+	static const char *const bad[] = {"not-an-arn-at-all-xxxxxxxx", "arn:aws:iam:" ACCT ":role/x",
+	                                  "arn::iam::" ACCT ":role/x", "arn:aws:iam::" ACCT ":",
+	                                  "short"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		s_new_call("AssumeRole");
+		json_t *in = json_pack("{s:s, s:s}", "RoleArn", bad[i], "RoleSessionName", "s1");
+		s_authorize(in, "ValidationError");
+		json_decref(in);
+	}
+	s_new_call("AssumeRole");
+	json_t *in = json_pack("{s:s, s:s}", "RoleArn", "arn:aws:iam::" ACCT ":role/nosuch",
+	                       "RoleSessionName", "s1");
+	s_authorize(in, "AccessDenied");
+	json_decref(in);
+}
+
+/* Same account: a trust policy naming alice's ARN is enough without any
+ * identity policy; one naming the account root delegates to her policies;
+ * an explicit deny in her policies still wins. */
+static void test_same_account_trust(void **state)
+{
+	(void)state;
+	s_alice_policy(NULL);
+	s_role(USER_ARN, NULL, 3600);
+	s_new_call("AssumeRole");
+	json_t *in = s_in("s1");
+	s_authorize(in, NULL);
+	json_decref(s_assume(in, NULL));
+
+	s_role("arn:aws:iam::" ACCT ":root", NULL, 3600);
+	s_new_call("AssumeRole");
+	in = s_in("s1");
+	s_authorize(in, "AccessDenied");
+	json_decref(in);
+	s_alice_policy("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	               "\"Action\":\"sts:AssumeRole\",\"Resource\":\"" ROLE_ARN "\"}]}");
+	s_new_call("AssumeRole");
+	in = s_in("s1");
+	s_authorize(in, NULL);
+	json_decref(s_assume(in, NULL));
+
+	s_role(USER_ARN, NULL, 3600);
+	s_alice_policy("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\","
+	               "\"Action\":\"sts:AssumeRole\",\"Resource\":\"*\"}]}");
+	s_new_call("AssumeRole");
+	in = s_in("s1");
+	s_authorize(in, "AccessDenied");
+	json_decref(in);
+}
+
 /* The trust policy sees the request's aws:RequestTag/<k>, aws:TagKeys and
  * sts:TransitiveTagKeys when it decides sts:TagSession (the example of "Passing
  * session tags in AWS STS"). */
@@ -1044,6 +1119,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_session_policies_and_packing, s_end),
 		cmocka_unit_test_teardown(test_transitive_tags_in_chain, s_end),
 		cmocka_unit_test_teardown(test_tag_session_needs_both_policies, s_end),
+		cmocka_unit_test_teardown(test_role_arn_form_before_authorization, s_end),
+		cmocka_unit_test_teardown(test_same_account_trust, s_end),
 		cmocka_unit_test_teardown(test_session_tag_condition_keys, s_end),
 		cmocka_unit_test_teardown(test_session_tag_limits, s_end),
 		cmocka_unit_test_teardown(test_source_identity, s_end),
