@@ -46,6 +46,8 @@
 #include "store/store.h"
 
 #define S_DIGEST_LEN BW_EVENTS_DIGEST_LEN
+/* an entry: "<seq> <hex digest> <hex tag>", at most 20 + 2 + 128 characters */
+#define S_ENTRY_MAX 192
 #define S_PRUNE_BATCH 5000
 
 /* events_meta entries (and the mark's copy in bulwark.db's meta) */
@@ -134,7 +136,7 @@ struct s_entry {
 	uint64_t seq;
 	int nhex;
 	uint8_t hex[2][S_DIGEST_LEN];
-	char raw[160];
+	char raw[S_ENTRY_MAX];
 };
 
 static void s_hex(const uint8_t in[S_DIGEST_LEN], char out[2 * S_DIGEST_LEN + 1])
@@ -241,7 +243,7 @@ static bool s_entry_ok(EVP_MAC_CTX *mac, const char *key, const struct s_entry *
 static int s_write_entry(struct bw_events_db *ev, const char *key, uint64_t seq,
                          const uint8_t *digest, char *out, size_t outlen)
 {
-	char untagged[96], hex[2 * S_DIGEST_LEN + 1], value[160];
+	char untagged[96], hex[2 * S_DIGEST_LEN + 1], value[S_ENTRY_MAX];
 	uint8_t tag[S_DIGEST_LEN];
 	if (!ev->chain_mac)
 		return -1;
@@ -323,7 +325,7 @@ static int s_unkeyed_head(struct bw_events_db *ev, const struct s_entry *head, u
  * copy of the mark (NULL: none). *mark_value gets the mark as stored, for
  * bulwark.db's copy.
  */
-static int s_attach(struct bw_events_db *ev, const char *copy, char mark_value[160])
+static int s_attach(struct bw_events_db *ev, const char *copy, char mark_value[S_ENTRY_MAX])
 {
 	struct s_entry mark, anchor, head;
 	if (s_read_entry(ev->writer, S_MARK, &mark) != 0 ||
@@ -350,7 +352,7 @@ static int s_attach(struct bw_events_db *ev, const char *copy, char mark_value[1
 			return -1;
 		}
 		ev->keyed_from = mark.seq;
-		snprintf(mark_value, 160, "%s", mark.raw);
+		snprintf(mark_value, S_ENTRY_MAX, "%s", mark.raw);
 		return s_load_head(ev);
 	}
 	if (copy) {
@@ -365,7 +367,7 @@ static int s_attach(struct bw_events_db *ev, const char *copy, char mark_value[1
 	uint64_t seq;
 	uint8_t digest[S_DIGEST_LEN];
 	if (s_unkeyed_head(ev, &head, &seq, digest) != 0 ||
-	    s_write_entry(ev, S_MARK, seq + 1, NULL, mark_value, 160) != 0 ||
+	    s_write_entry(ev, S_MARK, seq + 1, NULL, mark_value, S_ENTRY_MAX) != 0 ||
 	    s_write_end(ev, S_HEAD, seq, digest) != 0 ||
 	    (anchor.found && s_write_end(ev, S_ANCHOR, anchor.seq, anchor.hex[0]) != 0))
 		return -1;
@@ -393,7 +395,7 @@ int bw_events_set_chain_key(struct bw_store *s, const uint8_t *key, size_t len)
 {
 	struct bw_events_db *ev = &s->events;
 	EVP_MAC_CTX *mac = s_mac_new(key, len);
-	char copy[160], mark[160] = "";
+	char copy[S_ENTRY_MAX], mark[S_ENTRY_MAX] = "";
 	if (!mac) {
 		bw_logf(BW_LOG_ERROR, "events: cannot set the chain key");
 		return -1;
@@ -786,7 +788,7 @@ int bw_events_verify_chain(struct bw_store *s, const uint8_t *key, size_t key_le
 	struct bw_events_db *ev = &s->events;
 	memset(r, 0, sizeof *r);
 	EVP_MAC_CTX *mac = s_mac_new(key, key_len);
-	char copy[160];
+	char copy[S_ENTRY_MAX];
 	int have_copy = mac ? bw_store_meta_get(s, S_MARK, copy, sizeof copy) : -1;
 	if (!mac || have_copy < 0) {
 		r->problem = mac ? "cannot read bulwark.db" : "no chain key";

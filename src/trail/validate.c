@@ -549,11 +549,13 @@ int bw_trail_validate(struct bw_store *store, const char *account,
 		        "--trail-delivery-interval-s, digests every --trail-digest-interval-s)\n",
 		        name, o->start_s != 0 || o->end_s != 0 ? " in this range" : "");
 		rc = 2;
+		goto nothing;
 	}
 done:
 	if (rc == 2)
 		fprintf(err, "bulwark trail validate: could not validate (out of memory or store "
 		             "error)\n");
+nothing:
 	s_link_free(&link);
 	s_link_free(&next);
 	json_decref(trail);

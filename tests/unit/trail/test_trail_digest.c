@@ -335,8 +335,10 @@ static void test_pending_is_not_flagged(void **state)
 	s_put_trail("pend", NULL);
 	s_add_event(T0, "Encrypt", "kms.amazonaws.com", false);
 	bw_trail_run(s_store, &s_rk, T0 + 5, &s_src);
-	json_t *v = s_validate("pend", 0);
+	/* nothing delivered yet: not flagged, and not reported valid either */
+	json_t *v = s_validate("pend", 2);
 	assert_int_equal(json_array_size(json_object_get(v, "logFiles")), 0);
+	assert_true(json_is_false(json_object_get(v, "valid")));
 	json_decref(v);
 }
 
