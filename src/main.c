@@ -48,7 +48,9 @@ static const char s_usage_init[] =
 	"                    [--endpoint-url URL] [--region R] [--passphrase-file F]\n"
 	"  make the account, root key and root access key in DIR (default ./data), and\n"
 	"  write an aws CLI profile (default 'bulwark') for them; --passphrase-file\n"
-	"  derives the root key from a passphrase (or BULWARK_PASSPHRASE). On a data\n"
+	"  derives the root key from a passphrase (or BULWARK_PASSPHRASE). Also a local\n"
+	"  CA and a certificate for localhost in DIR/tls/ (serve's TLS), and the profile\n"
+	"  gets https://127.0.0.1:4566 and ca_bundle = DIR/tls/ca.pem. On a data\n"
 	"  directory that holds an account already, see `bulwark root create-access-key`.\n";
 static const char s_usage_root[] =
 	"usage: bulwark root create-access-key [--data-dir DIR] [--json] [--profile NAME]\n"

@@ -7,8 +7,9 @@ transit", docs/decisions/0014-tls-on-the-same-port.md):
 - aws:SecureTransport tells them apart: a Deny on "false" refuses the plain
   call and lets the encrypted one through; the trail records tlsDetails
   (tlsVersion, cipherSuite, clientProvidedHostHeader) for TLS calls only;
-- --require-tls still serves loopback in plain HTTP (the refusal of other
-  addresses is unit-tested: tests/unit/http/test_http_tls.c);
+- --require-tls refuses plain HTTP (403) from the machine's own
+  non-loopback address and still serves loopback in plain HTTP (the
+  decision is unit-tested too: tests/unit/http/test_http_tls.c);
 - a TLS handshake that stalls is closed by the head's timeout;
 - bulwark init makes a local CA and a certificate for localhost, serve uses
   them without flags, and the aws CLI profile points at them.
@@ -191,8 +192,27 @@ class TestTlsBesidePlain(TlsTestCase):
         self.assertGreater(took, 5)
 
 
+def own_address():
+    """This machine's address on its way out (no packet is sent), or None."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))
+            ip = s.getsockname()[0]
+    except OSError:
+        return None
+    return None if ip.startswith("127.") or ip == "0.0.0.0" else ip
+
+
 class TestRequireTls(TlsTestCase):
-    extra = ("--require-tls",)
+    """Listening on every address: a connection to the machine's own
+    non-loopback address comes from that address, not from loopback, so
+    --require-tls refuses it in plain HTTP."""
+    extra = ("--require-tls", "--listen", "0.0.0.0:0")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server.addr = f"127.0.0.1:{cls.server.port}"
 
     def test_flag_logged(self):
         line = self.server.wait_for_log(lambda l: l.get("msg") == "listening")
@@ -204,6 +224,36 @@ class TestRequireTls(TlsTestCase):
                          self.server.account_id)
         self.assertEqual(self.sts("https").get_caller_identity()["Account"],
                          self.server.account_id)
+
+    def _get(self, ip, tls):
+        with socket.create_connection((ip, self.server.port), 10) as raw:
+            s = raw
+            if tls:
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                ctx.check_hostname = False  # the certificate names loopback only
+                ctx.verify_mode = ssl.CERT_NONE
+                s = ctx.wrap_socket(raw, server_hostname="localhost")
+            s.sendall(b"GET /_bulwark/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            try:
+                while chunk := s.recv(4096):
+                    data += chunk
+            except (ConnectionResetError, ssl.SSLError):
+                pass
+            finally:
+                if s is not raw:
+                    s.close()
+            return data
+
+    def test_plain_refused_beyond_loopback(self):
+        ip = own_address()
+        if not ip:
+            self.skipTest("no address but loopback")
+        data = self._get(ip, tls=False)
+        self.assertTrue(data.startswith(b"HTTP/1.1 403 "), data[:200])
+        self.assertIn(b"TLS required", data)
+        self.assertTrue(self._get(ip, tls=True).startswith(b"HTTP/1.1 200 "))
+        self.assertTrue(self._get("127.0.0.1", tls=False).startswith(b"HTTP/1.1 200 "))
 
 
 class TestInitCertificate(unittest.TestCase):
