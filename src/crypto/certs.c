@@ -69,8 +69,8 @@ static X509 *s_cert_new(EVP_PKEY *key, const char *cn, X509 *issuer)
 	    !X509_gmtime_adj(X509_getm_notAfter(x), S_VALID_S) ||
 	    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Bulwark",
 	                               -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1,
-	                               -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
+	                               0) != 1 ||
 	    X509_set_subject_name(x, name) != 1 ||
 	    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name) != 1 ||
 	    X509_set_pubkey(x, key) != 1)

@@ -20,7 +20,8 @@ static void s_log_ssl(const char *msg, const char *file)
 	if (e)
 		ERR_error_string_n(e, reason, sizeof reason);
 	ERR_clear_error();
-	bw_log(BW_LOG_ERROR, msg, json_pack("{s:s, s:s}", "file", file ? file : "", "error", reason));
+	bw_log(BW_LOG_ERROR, msg,
+	       json_pack("{s:s, s:s}", "file", file ? file : "", "error", reason));
 }
 
 SSL_CTX *bw_http_tls_ctx_new(const char *cert_file, const char *key_file)
