@@ -11,6 +11,8 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <jansson.h>
@@ -25,12 +27,14 @@
 #include "core/gencache.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "crypto/certs.h"
 #include "gateway/account.h"
 #include "gateway/gateway.h"
 #include "gateway/recorder.h"
 #include "gateway/service_event.h"
 #include "services/service.h"
 #include "http/listen.h"
+#include "http/tls.h"
 #include "http/server.h"
 #include "kmsfile/kmsfile.h"
 #include "store/events.h"
@@ -44,7 +48,9 @@ static const char s_usage_init[] =
 	"                    [--endpoint-url URL] [--region R] [--passphrase-file F]\n"
 	"  make the account, root key and root access key in DIR (default ./data), and\n"
 	"  write an aws CLI profile (default 'bulwark') for them; --passphrase-file\n"
-	"  derives the root key from a passphrase (or BULWARK_PASSPHRASE). On a data\n"
+	"  derives the root key from a passphrase (or BULWARK_PASSPHRASE). Also a local\n"
+	"  CA and a certificate for localhost in DIR/tls/ (serve's TLS), and the profile\n"
+	"  gets https://127.0.0.1:4566 and ca_bundle = DIR/tls/ca.pem. On a data\n"
 	"  directory that holds an account already, see `bulwark root create-access-key`.\n";
 static const char s_usage_root[] =
 	"usage: bulwark root create-access-key [--data-dir DIR] [--json] [--profile NAME]\n"
@@ -54,7 +60,12 @@ static const char s_usage_root[] =
 	"  must be stopped\n";
 static const char s_usage_serve[] =
 	"usage: bulwark serve [options]\n"
-	"  serve the AWS APIs over HTTP (one server per data directory and per address)\n"
+	"  serve the AWS APIs over HTTPS and HTTP on one port (one server per data\n"
+	"  directory and per address)\n"
+	"  --tls-cert FILE          TLS certificate chain (PEM); default DIR/tls/server.pem\n"
+	"                           when bulwark init made one\n"
+	"  --tls-key FILE           its private key (PEM); default DIR/tls/server.key\n"
+	"  --require-tls            refuse plain HTTP (403) except from loopback\n"
 	"  --listen ADDR:PORT       address to listen on (default 127.0.0.1:4566; port 0\n"
 	"                           picks a free port; localhost is 127.0.0.1; a host\n"
 	"                           alone listens on port 4566)\n"
@@ -149,6 +160,40 @@ static int s_extra_args(const char *cmd, int argc, char **argv, const char *usag
 	fprintf(stderr, "bulwark %s: unexpected argument '%s'\n", cmd, argv[optind]);
 	fputs(usage, stderr);
 	return 2;
+}
+
+/* Where bulwark init keeps the server certificate it made: DIR/tls/. */
+static int s_init_tls_paths(const char *data_dir, char *cert, char *key, size_t len)
+{
+	int a = snprintf(cert, len, "%s/tls/server.pem", data_dir);
+	int b = snprintf(key, len, "%s/tls/server.key", data_dir);
+	return a < 0 || b < 0 || (size_t)a >= len || (size_t)b >= len ? -1 : 0;
+}
+
+/*
+ * Point the profile just written at init's CA: the aws CLI then checks the
+ * server's certificate against DIR/tls/ca.pem alone. bw_account_write_profile
+ * writes the profile's section last in the config file, so the line is
+ * appended to it.
+ */
+static int s_profile_add_ca_bundle(const char *ca_path)
+{
+	char path[4096];
+	const char *env = getenv("AWS_CONFIG_FILE");
+	const char *home = getenv("HOME");
+	int n = env && *env ? snprintf(path, sizeof path, "%s", env)
+	        : home && *home ? snprintf(path, sizeof path, "%s/.aws/config", home) : -1;
+	if (n < 0 || (size_t)n >= sizeof path)
+		return -1;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char line[PATH_MAX + 32];
+	n = snprintf(line, sizeof line, "ca_bundle = %s\n", ca_path);
+	int rc = n > 0 && (size_t)n < sizeof line && write(fd, line, (size_t)n) == n &&
+	         fsync(fd) == 0 ? 0 : -1;
+	close(fd);
+	return rc;
 }
 
 /* Is the (parsed) listen address a loopback one? (Warned about otherwise.) */
@@ -265,7 +310,7 @@ static int s_credentials_cmd(int argc, char **argv, bool root)
 	const char *cmd = root ? "root create-access-key" : "init";
 	const char *usage = root ? s_usage_root : s_usage_init;
 	const char *data_dir = "./data", *profile = root ? NULL : "bulwark";
-	const char *endpoint = "http://127.0.0.1:4566", *region = "us-east-1";
+	const char *endpoint = NULL, *region = "us-east-1";
 	const char *passphrase_file = NULL;
 	bool as_json = false, no_profile = false;
 	int c;
@@ -347,9 +392,35 @@ static int s_credentials_cmd(int argc, char **argv, bool root)
 		return 1;
 	}
 	int status = 0;
+	/* a new account gets a local CA and a certificate for localhost, so
+	 * that serve speaks TLS from the start (docs/decisions/0014) */
+	char tls_dir[4096], ca_path[PATH_MAX + 16] = "";
+	bool tls = false;
+	if (!root) {
+		n = snprintf(tls_dir, sizeof tls_dir, "%s/tls", data_dir);
+		char abs[PATH_MAX];
+		tls = n > 0 && (size_t)n < sizeof tls_dir && bw_certs_make_local(tls_dir) == 0 &&
+		      realpath(tls_dir, abs) && snprintf(ca_path, sizeof ca_path, "%s/ca.pem", abs) > 0;
+		if (!tls)
+			fprintf(stderr, "bulwark %s: could not make the local TLS certificate; serve "
+			        "speaks plain HTTP unless given --tls-cert and --tls-key\n", cmd);
+	} else {
+		/* a key for an account init made: trust the CA init made, if any */
+		char abs[PATH_MAX];
+		n = snprintf(tls_dir, sizeof tls_dir, "%s/tls/ca.pem", data_dir);
+		tls = n > 0 && (size_t)n < sizeof tls_dir && access(tls_dir, R_OK) == 0 &&
+		      realpath(tls_dir, abs) && snprintf(ca_path, sizeof ca_path, "%s", abs) > 0;
+	}
+	if (!endpoint)
+		endpoint = tls ? "https://127.0.0.1:4566" : "http://127.0.0.1:4566";
 	if (profile && bw_account_write_profile(profile, &fresh, endpoint, region) != 0) {
 		fprintf(stderr, "bulwark %s: could not write the aws CLI profile '%s'\n", cmd,
 		        profile);
+		status = 1;
+	} else if (profile && tls && strncmp(endpoint, "https://", 8) == 0 &&
+	           s_profile_add_ca_bundle(ca_path) != 0) {
+		fprintf(stderr, "bulwark %s: could not add ca_bundle to the aws CLI profile '%s'\n",
+		        cmd, profile);
 		status = 1;
 	}
 	s_print_credentials(stdout, &fresh, as_json);
@@ -434,7 +505,7 @@ static int s_serve(int argc, char **argv)
 {
 	enum { OPT_LISTEN = 1, OPT_DATA, OPT_THREADS, OPT_REGION, OPT_BODY, OPT_CONNS, OPT_LEVEL,
 	       OPT_NO_ACCESS_LOG, OPT_PASSPHRASE, OPT_RETENTION, OPT_DELIVERY, OPT_DIGEST, OPT_HELP,
-	       OPT_BUFFERED, OPT_CONNS_PER_IP };
+	       OPT_BUFFERED, OPT_CONNS_PER_IP, OPT_TLS_CERT, OPT_TLS_KEY, OPT_REQUIRE_TLS };
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"data-dir", required_argument, NULL, OPT_DATA},
@@ -444,6 +515,9 @@ static int s_serve(int argc, char **argv)
 		{"max-connections", required_argument, NULL, OPT_CONNS},
 		{"max-buffered-bytes", required_argument, NULL, OPT_BUFFERED},
 		{"max-connections-per-ip", required_argument, NULL, OPT_CONNS_PER_IP},
+		{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+		{"tls-key", required_argument, NULL, OPT_TLS_KEY},
+		{"require-tls", no_argument, NULL, OPT_REQUIRE_TLS},
 		{"log-level", required_argument, NULL, OPT_LEVEL},
 		{"no-access-log", no_argument, NULL, OPT_NO_ACCESS_LOG},
 		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE},
@@ -455,6 +529,8 @@ static int s_serve(int argc, char **argv)
 	};
 	const char *listen = "127.0.0.1:4566", *data_dir = "./data", *region = "us-east-1";
 	const char *passphrase_file = NULL;
+	const char *tls_cert = NULL, *tls_key = NULL;
+	bool require_tls = false;
 	int threads = 0;
 	bool access_log = true;
 	enum bw_log_level level = BW_LOG_INFO;
@@ -485,6 +561,15 @@ static int s_serve(int argc, char **argv)
 		case OPT_BUFFERED:
 			if (s_parse_bytes(optarg, &limits.max_buffered_bytes) != 0)
 				goto bad_value;
+			break;
+		case OPT_TLS_CERT:
+			tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			tls_key = optarg;
+			break;
+		case OPT_REQUIRE_TLS:
+			require_tls = true;
 			break;
 		case OPT_CONNS_PER_IP:
 			if (s_parse_size(optarg, &v) != 0 || v > 1000000)
@@ -557,11 +642,29 @@ static int s_serve(int argc, char **argv)
 		return s_bad_value("serve", "listen", listen, "expected HOST:PORT (127.0.0.1:4566, "
 		                   "[::1]:4566, localhost:4566)");
 	bw_log_init(stderr, level);
-	if (!s_loopback(&ss))
+	if (!tls_cert != !tls_key) {
+		fprintf(stderr, "bulwark serve: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
+	/* init's certificate, when no other is given (docs/decisions/0014) */
+	char init_cert[4096], init_key[4096];
+	if (!tls_cert && s_init_tls_paths(data_dir, init_cert, init_key, sizeof init_cert) == 0 &&
+	    access(init_cert, R_OK) == 0 && access(init_key, R_OK) == 0) {
+		tls_cert = init_cert;
+		tls_key = init_key;
+	}
+	/* a certificate that will not load is known before any state is made */
+	if (tls_cert && bw_http_tls_check(tls_cert, tls_key) != 0)
+		return 1;
+	if (!s_loopback(&ss) && !tls_cert)
 		bw_logf(BW_LOG_WARN,
 		        "listening on %s, beyond loopback, without TLS: requests are signed but not "
-		        "encrypted; put a TLS proxy in front",
+		        "encrypted; give --tls-cert and --tls-key",
 		        listen);
+	else if (!s_loopback(&ss) && !require_tls)
+		bw_logf(BW_LOG_WARN,
+		        "listening on %s, beyond loopback: plain HTTP is still served beside TLS; "
+		        "--require-tls refuses it", listen);
 	/* a taken address is known before the data directory is touched; the
 	 * server checks again as it binds (listen.h) */
 	if (bw_http_port_of(&ss) != 0) {
@@ -642,6 +745,9 @@ static int s_serve(int argc, char **argv)
 		.listen = listen,
 		.threads = threads,
 		.limits = limits,
+		.tls_cert = tls_cert,
+		.tls_key = tls_key,
+		.require_tls = require_tls,
 		.handler = bw_gateway_handle,
 		.ctx = &gw,
 	};

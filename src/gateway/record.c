@@ -465,10 +465,13 @@ int bw_record_build(struct bw_call *call, const json_t *in, const json_t *out,
 	    json_object_set_new(j, "eventCategory", json_string("Management")))
 		goto error;
 	if (call->req->tls) {
-		/* the HTTP layer does not expose the negotiated version or suite */
+		/* as CloudTrail writes it: "TLSv1.3", "TLS_AES_128_GCM_SHA256" */
 		const char *host = bw_req_header(call->req, "Host");
 		if (json_object_set_new(j, "tlsDetails",
-		                        json_pack("{s:s}", "clientProvidedHostHeader", host ? host : "")))
+		                        json_pack("{s:s, s:s, s:s}", "tlsVersion",
+		                                  call->req->tls_version, "cipherSuite",
+		                                  call->req->tls_cipher, "clientProvidedHostHeader",
+		                                  host ? host : "")))
 			goto error;
 	}
 	if (s_row(call, rec) != 0)

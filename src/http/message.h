@@ -29,7 +29,9 @@ struct bw_http_request {
 	size_t body_len;
 	char peer_ip[64]; /* textual address of the client */
 	uint16_t peer_port;
-	bool tls;
+	bool tls; /* came over TLS (aws:SecureTransport) */
+	char tls_version[16]; /* "TLSv1.3" when tls, else "" */
+	char tls_cipher[64];  /* "TLS_AES_128_GCM_SHA256" when tls, else "" */
 	uint64_t start_ns; /* bw_mono_ns() when its first byte arrived */
 	/*
 	 * Storage. A request built by the parser keeps target, path, query, the

@@ -74,9 +74,12 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
+
+#include <openssl/err.h>
 
 #include "core/ids.h"
 #include "core/log.h"
@@ -85,6 +88,7 @@
 #include "http/listen.h"
 #include "http/parser.h"
 #include "http/peers.h"
+#include "http/tls.h"
 
 /* Stop reading a connection while this much response waits to be sent. */
 #define S_OUT_HIGH ((size_t)64 << 10)
@@ -180,6 +184,13 @@ struct s_conn {
 	uint64_t seq;  /* requests taken so far */
 	char peer_ip[64];
 	uint16_t peer_port;
+	/* Before its first byte tells TLS from plain HTTP (only when TLS is
+	 * on): the socket is watched by sniff alone and bev is NULL. */
+	evutil_socket_t fd;
+	struct event *sniff;
+	uint64_t accepted_ns; /* the first head's deadline runs from here */
+	bool loopback;
+	bool tls;
 };
 
 struct s_loop {
@@ -219,6 +230,7 @@ struct s_server {
 	struct event *sig_int;
 	struct event *sig_term;
 	struct s_server *next_running;
+	SSL_CTX *tls; /* NULL: plain HTTP only */
 };
 
 /* Servers bw_http_stop() can reach. */
@@ -355,10 +367,13 @@ static void s_idle_unlink(struct s_conn *c)
  * connection costs its client nothing to keep, so it is what makes room. */
 static void s_idle_update(struct s_conn *c)
 {
-	bool idle = c->bev && c->mode == S_OPEN && !c->deferred && !c->paused &&
-	            bw_http_parser_phase(&c->parser) == BW_HTTP_PHASE_IDLE &&
-	            evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
-	            evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+	/* one still to send its first byte is idle too: evicting it must
+	 * make room whether TLS is on or not */
+	bool idle = c->sniff ||
+	            (c->bev && c->mode == S_OPEN && !c->deferred && !c->paused &&
+	             bw_http_parser_phase(&c->parser) == BW_HTTP_PHASE_IDLE &&
+	             evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	             evbuffer_get_length(bufferevent_get_input(c->bev)) == 0);
 	if (idle == c->in_idle)
 		return;
 	if (!idle) {
@@ -435,8 +450,12 @@ static void s_conn_destroy(struct s_conn *c)
 	atomic_fetch_sub(&loop->srv->held, c->held);
 	if (c->timer)
 		event_free(c->timer);
+	if (c->sniff)
+		event_free(c->sniff);
 	if (c->bev)
 		bufferevent_free(c->bev);
+	else if (c->fd >= 0)
+		evutil_closesocket(c->fd);
 	bw_http_parser_free(&c->parser);
 	bw_buf_free(&c->scratch);
 	free(c);
@@ -512,7 +531,14 @@ static void s_conn_rearm(struct s_conn *c)
 		ms = lim->body_timeout_ms; /* from the last byte: s_timer_cb moves it */
 	} else {
 		/* a new connection must start its first request like a head would */
-		ms = c->seq == 0 ? lim->header_timeout_ms : lim->idle_timeout_ms;
+		if (c->seq == 0) {
+			/* counted from the connection, so that a TLS handshake and
+			 * the sniffing before it are inside the head's deadline */
+			uint64_t spent_ms = (bw_mono_ns() - c->accepted_ns) / 1000000u;
+			ms = spent_ms >= lim->header_timeout_ms ? 0 : lim->header_timeout_ms - spent_ms;
+		} else {
+			ms = lim->idle_timeout_ms;
+		}
 	}
 	s_arm(c, kind, ms);
 }
@@ -668,6 +694,10 @@ static void s_handle(struct s_conn *c)
 	c->seq++;
 	memcpy(req.peer_ip, c->peer_ip, sizeof req.peer_ip);
 	req.peer_port = c->peer_port;
+	req.tls = c->tls;
+	if (c->tls)
+		bw_http_tls_describe(bufferevent_openssl_get_ssl(c->bev), req.tls_version,
+		                     sizeof req.tls_version, req.tls_cipher, sizeof req.tls_cipher);
 
 	struct bw_http_response resp = {.status = 200};
 	struct s_current cur = {.c = c, .req = &req, .resp = &resp, .keep_alive = keep_alive};
@@ -805,6 +835,10 @@ static void s_hub_kill(struct s_hub *hub)
 }
 
 static void s_conn_process(struct s_conn *c);
+static void s_read_cb(struct bufferevent *bev, void *arg);
+static void s_write_cb(struct bufferevent *bev, void *arg);
+static void s_event_cb(struct bufferevent *bev, short what, void *arg);
+static void s_timer_cb(evutil_socket_t fd, short what, void *arg);
 
 static void s_hub_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -841,6 +875,15 @@ static void s_conn_finish(struct s_conn *c)
 		return;
 	}
 	evbuffer_drain(in, evbuffer_get_length(in));
+	if (c->tls) {
+		/* close_notify first (RFC 8446 6.1): without it a client cannot
+		 * tell our close from a truncation. The output is flushed, so
+		 * the alert goes straight to the socket. */
+		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+		if (ssl)
+			(void)SSL_shutdown(ssl);
+		ERR_clear_error();
+	}
 	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
 	c->mode = S_LINGER;
 	c->paused = false;
@@ -922,6 +965,8 @@ static void s_write_cb(struct bufferevent *bev, void *arg)
 static void s_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct s_conn *c = arg;
+	if (what & BEV_EVENT_CONNECTED)
+		return; /* a TLS handshake done: the request comes by s_read_cb */
 	if ((what & BEV_EVENT_EOF) && c->mode != S_LINGER &&
 	    (c->deferred || evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
 		/* the client finished sending; let it read what it asked for */
@@ -965,6 +1010,86 @@ static void s_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	/* slowloris: the head did not arrive in time, or the body stalled */
 	s_send_error(c, 408, "request timed out");
+}
+
+/* ---- TLS or plain ------------------------------------------------------- */
+
+/* The connection's bufferevent, over TLS or not; then served as usual.
+ * -1: it could not be made and the connection is gone. */
+static int s_conn_start(struct s_conn *c, bool tls)
+{
+	struct s_loop *loop = c->loop;
+	struct s_server *srv = loop->srv;
+	if (tls) {
+		SSL *ssl = SSL_new(srv->tls);
+		if (ssl)
+			c->bev = bufferevent_openssl_socket_new(loop->base, c->fd, ssl,
+			                                        BUFFEREVENT_SSL_ACCEPTING,
+			                                        BEV_OPT_CLOSE_ON_FREE);
+		if (!c->bev) {
+			SSL_free(ssl); /* libevent leaves it to us when it fails */
+			s_conn_destroy(c);
+			return -1;
+		}
+		/* a client that closes without close_notify (most do, once they
+		 * have their response) is at its end, not under attack */
+		bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+		c->tls = true;
+	} else {
+		c->bev = bufferevent_socket_new(loop->base, c->fd, BEV_OPT_CLOSE_ON_FREE);
+		if (!c->bev) {
+			s_conn_destroy(c);
+			return -1;
+		}
+	}
+	c->fd = -1; /* the bufferevent's now: closed with it */
+	bufferevent_setcb(c->bev, s_read_cb, s_write_cb, s_event_cb, c);
+	/* a client that stops reading our response is cut off */
+	struct timeval wtv = s_tv_ms(srv->lim.idle_timeout_ms);
+	bufferevent_set_timeouts(c->bev, NULL, &wtv);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, S_IN_HIGH);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	s_conn_rearm(c);
+	s_idle_update(c);
+	return 0;
+}
+
+/*
+ * The first byte has come (or the head's time ran out before it did).
+ * It is peeked, not read: whichever bufferevent takes the socket reads it
+ * again, the TLS one as the start of the ClientHello.
+ */
+static void s_sniff_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct s_conn *c = arg;
+	struct s_server *srv = c->loop->srv;
+	if (what & EV_TIMEOUT) {
+		s_conn_free(c); /* silent, as a plain connection that never spoke */
+		return;
+	}
+	unsigned char first;
+	ssize_t n = recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		uint64_t spent_ms = (bw_mono_ns() - c->accepted_ns) / 1000000u;
+		uint64_t lim_ms = srv->lim.header_timeout_ms;
+		struct timeval tv = s_tv_ms(spent_ms >= lim_ms ? 0 : lim_ms - spent_ms);
+		if (event_add(c->sniff, &tv) != 0)
+			s_conn_free(c);
+		return;
+	}
+	if (n <= 0) {
+		s_conn_free(c); /* closed or reset before a byte */
+		return;
+	}
+	event_free(c->sniff);
+	c->sniff = NULL;
+	bool tls = first == BW_HTTP_TLS_HANDSHAKE_BYTE && srv->tls;
+	if (s_conn_start(c, tls) != 0 || tls ||
+	    bw_http_plain_allowed(c->loopback, srv->cfg->require_tls))
+		return;
+	s_send_error(c, 403, "TLS required: this server takes plain HTTP only from loopback; "
+	             "use https");
+	s_conn_rearm(c);
 }
 
 /* ---- admission ---------------------------------------------------------- */
@@ -1096,12 +1221,9 @@ static void s_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct soc
 	struct bw_http_parser_limits plim = srv->plim;
 	plim.charge_ctx = c;
 	bw_http_parser_init(&c->parser, &plim);
-	c->bev = bufferevent_socket_new(loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
-		evutil_closesocket(fd);
-		s_conn_destroy(c);
-		return;
-	}
+	c->fd = fd;
+	c->accepted_ns = c->last_read_ns;
+	c->loopback = bw_http_is_loopback(sa);
 	c->timer = evtimer_new(loop->base, s_timer_cb, c);
 	if (!c->timer) {
 		s_conn_destroy(c);
@@ -1118,13 +1240,16 @@ static void s_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct soc
 		inet_ntop(AF_INET6, &in6->sin6_addr, c->peer_ip, sizeof c->peer_ip);
 		c->peer_port = ntohs(in6->sin6_port);
 	}
-	bufferevent_setcb(c->bev, s_read_cb, s_write_cb, s_event_cb, c);
-	/* a client that stops reading our response is cut off */
-	struct timeval wtv = s_tv_ms(srv->lim.idle_timeout_ms);
-	bufferevent_set_timeouts(c->bev, NULL, &wtv);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, S_IN_HIGH);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	s_conn_rearm(c);
+	if (!srv->tls && !srv->cfg->require_tls) {
+		(void)s_conn_start(c, false); /* plain HTTP only: nothing to tell apart */
+		return;
+	}
+	c->sniff = event_new(loop->base, fd, EV_READ, s_sniff_cb, c);
+	struct timeval tv = s_tv_ms(srv->lim.header_timeout_ms);
+	if (!c->sniff || event_add(c->sniff, &tv) != 0) {
+		s_conn_destroy(c);
+		return;
+	}
 	s_idle_update(c);
 }
 
@@ -1227,6 +1352,11 @@ static void s_drain_cb(evutil_socket_t fd, short what, void *arg)
 			c = next;
 			continue;
 		}
+		if (!c->bev) {
+			s_conn_free(c); /* still sniffing: nothing asked yet */
+			c = next;
+			continue;
+		}
 		bool idle = bw_http_parser_phase(&c->parser) == BW_HTTP_PHASE_IDLE;
 		bool flushing = evbuffer_get_length(bufferevent_get_output(c->bev)) > 0;
 		if (c->mode == S_OPEN && idle) {
@@ -1309,6 +1439,7 @@ static void s_server_free(struct s_server *srv)
 		event_free(srv->sig_term);
 	free(srv->loops);
 	bw_http_peers_free(srv->peers);
+	SSL_CTX_free(srv->tls);
 }
 
 static int s_listeners_init(struct s_server *srv, struct sockaddr_storage *ss, socklen_t sl,
@@ -1460,6 +1591,9 @@ int bw_http_serve(const struct bw_http_server_config *cfg)
 	srv.loops = calloc((size_t)srv.nloops, sizeof *srv.loops);
 	if (!srv.peers || !srv.loops)
 		goto out;
+	if ((cfg->tls_cert || cfg->tls_key) &&
+	    !(srv.tls = bw_http_tls_ctx_new(cfg->tls_cert, cfg->tls_key)))
+		goto out;
 	char bound[96];
 	if (s_loops_init(&srv, cfg->listen, bound, sizeof bound) != 0)
 		goto out;
@@ -1476,7 +1610,9 @@ int bw_http_serve(const struct bw_http_server_config *cfg)
 	pthread_mutex_unlock(&g_running_lock);
 	registered = true;
 
-	bw_log(BW_LOG_INFO, "listening", json_pack("{s:s}", "addr", bound));
+	bw_log(BW_LOG_INFO, "listening",
+	       json_pack("{s:s, s:b, s:b}", "addr", bound, "tls", srv.tls != NULL, "require_tls",
+	                 cfg->require_tls));
 	if (cfg->on_listening)
 		cfg->on_listening(cfg->ctx, bound);
 

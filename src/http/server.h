@@ -36,6 +36,11 @@
  *    and lowers max_connections (logged) to what the limit leaves room for;
  *    the listen backlog asks for BW_HTTP_BACKLOG (http/listen.h).
  *
+ * TLS (cfg->tls_cert): a connection whose first byte is 0x16 is served
+ * over TLS 1.2/1.3, any other over plain HTTP, on the same port. The
+ * handshake counts as part of the first request's head: it must be done
+ * and the head in within header_timeout_ms of the connection.
+ *
  * Deferred responses: a handler may fill resp and call bw_http_defer(resp)
  * instead of having it written at once; the loop then goes on serving other
  * connections and holds back further pipelined requests of that connection
@@ -117,6 +122,12 @@ struct bw_http_server_config {
 	struct bw_http_limits limits;
 	bw_http_handler_fn handler;
 	void *ctx;
+	/* TLS beside plain HTTP on the same port (http/tls.h): both files
+	 * (PEM) or neither. require_tls: plain HTTP only from loopback; others
+	 * get a 403 and are closed. */
+	const char *tls_cert;
+	const char *tls_key;
+	bool require_tls;
 	/* Optional: called once on the serving thread when every listener is
 	 * bound, with ctx and the bound address ("127.0.0.1:40123"). */
 	void (*on_listening)(void *ctx, const char *addr);
