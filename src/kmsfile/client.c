@@ -1,13 +1,15 @@
 /*
  * client.c: the smallest HTTP/1.1 client that talks to a bulwark (or AWS
  * compatible) KMS endpoint: one awsJson 1.1 POST per connection over a
- * plain TCP socket (http:// only: put a local TLS proxy in front for more),
+ * TCP socket, or TLS 1.2+ for https:// (the certificate verified against
+ * the CA bundle or the system's store, and the host's name or address),
  * signed with bw_sigv4_sign, "Connection: close", and the response read
  * with bounds — 16 KiB of status line and headers, a Content-Length body of
  * at most 1 MiB (or up to the close) — and a timeout on connect and on each
  * read and write, and twice that for the whole response. A non-2xx answer becomes "KMS <op> failed: <Code>:
  * <message>" from X-Amzn-ErrorType / __type and message.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -18,6 +20,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "auth/sigv4.h"
 #include "core/encoding.h"
@@ -35,26 +40,29 @@ void bw_kmsfile_client_clean_up(struct bw_kmsfile_client *c)
 	bw_cleanse(c->access_key_id, sizeof c->access_key_id);
 }
 
-/* http://host[:port][/]: host (brackets kept off), port, Host header. */
+/* http(s)://host[:port][/]: host (brackets kept off), port, Host header. */
 struct s_url {
+	bool tls;
 	char host[256];
 	char port[8];
 	char host_header[300];
 };
 
+/* One connection: the socket, and TLS over it for https. */
+struct s_conn {
+	int fd;
+	SSL_CTX *ctx;
+	SSL *ssl;
+};
+
 static int s_parse_url(const char *url, struct s_url *u, struct bw_kmsfile_error *err)
 {
-	if (strncasecmp(url, "https://", 8) == 0) {
-		bw_kmsfile_fail(err, "endpoint %s: https is not supported by this client; use an "
-		                     "http:// endpoint (bulwark serves http; put a local TLS proxy "
-		                     "in front for remote servers)", url);
+	u->tls = strncasecmp(url, "https://", 8) == 0;
+	if (!u->tls && strncasecmp(url, "http://", 7) != 0) {
+		bw_kmsfile_fail(err, "endpoint %s: expected http(s)://HOST[:PORT]", url);
 		return -1;
 	}
-	if (strncasecmp(url, "http://", 7) != 0) {
-		bw_kmsfile_fail(err, "endpoint %s: expected http://HOST[:PORT]", url);
-		return -1;
-	}
-	const char *hp = url + 7, *slash = strchr(hp, '/');
+	const char *hp = url + (u->tls ? 8 : 7), *slash = strchr(hp, '/');
 	size_t hplen = slash ? (size_t)(slash - hp) : strlen(hp);
 	if (slash && strcmp(slash, "/") != 0) {
 		bw_kmsfile_fail(err, "endpoint %s: a path is not supported", url);
@@ -89,7 +97,7 @@ static int s_parse_url(const char *url, struct s_url *u, struct bw_kmsfile_error
 	memcpy(u->host, h, hlen);
 	u->host[hlen] = 0;
 	if (!port) {
-		snprintf(u->port, sizeof u->port, "80");
+		snprintf(u->port, sizeof u->port, u->tls ? "443" : "80");
 		return 0;
 	}
 	size_t plen = strlen(port);
@@ -192,11 +200,85 @@ static int s_connect(const struct s_url *u, int timeout_ms, struct bw_kmsfile_er
 	return fd;
 }
 
-static int s_send_all(int fd, const void *p, size_t n, struct bw_kmsfile_error *err)
+/* TLS over the connected socket: TLS 1.2 at least, the peer's certificate
+ * verified against ca_bundle (else the system's CAs) and for the host (its
+ * name, or its address when it is one). */
+static int s_tls(struct s_conn *c, const struct s_url *u, const char *ca_bundle,
+                 struct bw_kmsfile_error *err)
+{
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (!c->ctx || SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION) != 1) {
+		bw_kmsfile_fail(err, "cannot set up TLS");
+		return -1;
+	}
+	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+	if (ca_bundle && ca_bundle[0] ? SSL_CTX_load_verify_locations(c->ctx, ca_bundle, NULL) != 1
+	                              : SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+		bw_kmsfile_fail(err, "cannot load the CA bundle %s", ca_bundle && ca_bundle[0]
+		                                                         ? ca_bundle : "(system)");
+		return -1;
+	}
+	c->ssl = SSL_new(c->ctx);
+	if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1) {
+		bw_kmsfile_fail(err, "cannot set up TLS");
+		return -1;
+	}
+	unsigned char addr[16];
+	bool is_ip = inet_pton(AF_INET, u->host, addr) == 1 || inet_pton(AF_INET6, u->host, addr) == 1;
+	X509_VERIFY_PARAM *vp = SSL_get0_param(c->ssl);
+	if ((is_ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, u->host)
+	           : X509_VERIFY_PARAM_set1_host(vp, u->host, 0)) != 1 ||
+	    (!is_ip && SSL_set_tlsext_host_name(c->ssl, u->host) != 1)) {
+		bw_kmsfile_fail(err, "cannot set up TLS for %s", u->host);
+		return -1;
+	}
+	if (SSL_connect(c->ssl) != 1) {
+		long v = SSL_get_verify_result(c->ssl);
+		bw_kmsfile_fail(err, "TLS with %s:%s failed: %s", u->host, u->port,
+		                v != X509_V_OK ? X509_verify_cert_error_string(v)
+		                               : "handshake refused or timed out");
+		return -1;
+	}
+	return 0;
+}
+
+static void s_close(struct s_conn *c)
+{
+	if (c->ssl) {
+		SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+	}
+	SSL_CTX_free(c->ctx);
+	if (c->fd >= 0)
+		close(c->fd);
+	*c = (struct s_conn){.fd = -1};
+}
+
+static ssize_t s_write(struct s_conn *c, const void *p, size_t n)
+{
+	if (!c->ssl)
+		return send(c->fd, p, n, MSG_NOSIGNAL);
+	int w = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+	return w > 0 ? w : -1;
+}
+
+static ssize_t s_read(struct s_conn *c, void *p, size_t n)
+{
+	if (!c->ssl)
+		return recv(c->fd, p, n, 0);
+	int r = SSL_read(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+	if (r > 0)
+		return r;
+	/* a clean close_notify, or a peer that closed without one */
+	int e = SSL_get_error(c->ssl, r);
+	return e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0) ? 0 : -1;
+}
+
+static int s_send_all(struct s_conn *c, const void *p, size_t n, struct bw_kmsfile_error *err)
 {
 	const uint8_t *b = p;
 	while (n > 0) {
-		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+		ssize_t w = s_write(c, b, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -211,7 +293,8 @@ static int s_send_all(int fd, const void *p, size_t n, struct bw_kmsfile_error *
 }
 
 /* Read the whole response (bounded) into resp. */
-static int s_read_response(int fd, struct bw_buf *resp, size_t *head_len, long *content_length,
+static int s_read_response(struct s_conn *c, struct bw_buf *resp, size_t *head_len,
+                           long *content_length,
                            uint64_t deadline_ns, struct bw_kmsfile_error *err)
 {
 	*head_len = 0;
@@ -226,7 +309,8 @@ static int s_read_response(int fd, struct bw_buf *resp, size_t *head_len, long *
 			bw_kmsfile_fail(err, "out of memory");
 			return -1;
 		}
-		ssize_t r = recv(fd, resp->data + resp->len, 8192, 0);
+		errno = 0;
+		ssize_t r = s_read(c, resp->data + resp->len, 8192);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -339,7 +423,8 @@ int bw_kmsfile_call(const struct bw_kmsfile_client *c, const char *region, const
 	struct bw_http_request req = {0};
 	struct bw_buf auth = {0}, wire = {.secret = true}, resp = {.secret = true};
 	char *body = NULL, amz_date[17];
-	int fd = -1, rc = -1;
+	struct s_conn conn = {.fd = -1};
+	int rc = -1;
 	int timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : S_DEFAULT_TIMEOUT_MS;
 	*response = NULL;
 	if (!region)
@@ -374,14 +459,16 @@ int bw_kmsfile_call(const struct bw_kmsfile_client *c, const char *region, const
 	                   bw_buf_cstr(&auth), req.body_len) != 0 ||
 	    bw_buf_append(&wire, req.body, req.body_len) != 0)
 		goto oom;
-	if ((fd = s_connect(&u, timeout_ms, err)) < 0)
+	if ((conn.fd = s_connect(&u, timeout_ms, err)) < 0)
 		goto done;
-	if (s_send_all(fd, wire.data, wire.len, err) != 0)
+	if (u.tls && s_tls(&conn, &u, c->ca_bundle, err) != 0)
+		goto done;
+	if (s_send_all(&conn, wire.data, wire.len, err) != 0)
 		goto done;
 	size_t head_len;
 	long clen;
 	uint64_t deadline_ns = bw_mono_ns() + (uint64_t)timeout_ms * 2000000u;
-	if (s_read_response(fd, &resp, &head_len, &clen, deadline_ns, err) != 0)
+	if (s_read_response(&conn, &resp, &head_len, &clen, deadline_ns, err) != 0)
 		goto done;
 	unsigned status = 0;
 	if (sscanf((char *)resp.data, "HTTP/1.%*1[01] %3u", &status) != 1 || status < 100 ||
@@ -420,8 +507,7 @@ int bw_kmsfile_call(const struct bw_kmsfile_client *c, const char *region, const
 oom:
 	bw_kmsfile_fail(err, "out of memory");
 done:
-	if (fd >= 0)
-		close(fd);
+	s_close(&conn);
 	free(body);
 	bw_req_free(&req);
 	bw_buf_free(&auth);

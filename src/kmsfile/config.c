@@ -20,6 +20,7 @@ struct s_profile {
 	char token[4096];
 	char endpoint[512];
 	char region[64];
+	char ca_bundle[4096];
 };
 
 static char *s_trim(char *s)
@@ -83,6 +84,8 @@ static int s_read_ini(const char *path, const char *section, struct s_profile *p
 			s_set(p->endpoint, sizeof p->endpoint, v);
 		else if (strcmp(k, "region") == 0 && !p->region[0])
 			s_set(p->region, sizeof p->region, v);
+		else if (strcmp(k, "ca_bundle") == 0 && !p->ca_bundle[0])
+			s_set(p->ca_bundle, sizeof p->ca_bundle, v);
 	}
 	bw_cleanse(line, sizeof line);
 	fclose(f);
@@ -171,6 +174,12 @@ int bw_kmsfile_client_configure(struct bw_kmsfile_client *c, const char *endpoin
 	}
 	memcpy(c->endpoint, ep, strlen(ep) + 1);
 	memcpy(c->region, rg, strlen(rg) + 1);
+	const char *ca = s_env("AWS_CA_BUNDLE") ? s_env("AWS_CA_BUNDLE") : p->ca_bundle;
+	if (strlen(ca) >= sizeof c->ca_bundle) {
+		bw_kmsfile_fail(err, "the CA bundle path is too long");
+		goto done;
+	}
+	memcpy(c->ca_bundle, ca, strlen(ca) + 1);
 	rc = 0;
 done:
 	bw_cleanse(p, sizeof *p);

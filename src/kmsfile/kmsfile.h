@@ -143,8 +143,12 @@ BW_MUST_CHECK int bw_kmsfile_decrypt_path(const char *in, const char *out,
 
 /* ---- Talking to KMS -------------------------------------------------- */
 
+/* The endpoint may be https://: the server's certificate is verified
+ * against ca_bundle (AWS_CA_BUNDLE, else the profile's ca_bundle, as the
+ * aws CLI reads them), else the system's store, and its name or address. */
 struct bw_kmsfile_client {
-	char endpoint[512]; /* http://host[:port][/] */
+	char endpoint[512]; /* http(s)://host[:port][/] */
+	char ca_bundle[4096]; /* https: the CAs to trust (PEM); "": the system's */
 	char region[64];    /* the default signing region */
 	char access_key_id[256];
 	struct bw_buf secret;        /* secret */

@@ -167,8 +167,8 @@ class KmsFileTest(ServerTestCase):
                      env_creds=False)
         self.assertRefused(r, "x.bin", "no credentials")
         r2 = subprocess.run([BIN, "kms", "encrypt-file", "--key-id", "k", "--in", self.plain,
-                             "--out", self.path("x.bin"), "--endpoint-url", "https://x"],
+                             "--out", self.path("x.bin"), "--endpoint-url", "ftp://x"],
                             env={**os.environ, "AWS_ACCESS_KEY_ID": "a",
                                  "AWS_SECRET_ACCESS_KEY": "b"},
                             capture_output=True, text=True, timeout=30)
-        self.assertRefused(r2, "x.bin", "https is not supported")
+        self.assertRefused(r2, "x.bin", "expected http(s)://HOST[:PORT]")

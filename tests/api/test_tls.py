@@ -308,6 +308,36 @@ class TestInitCertificate(unittest.TestCase):
                                     f"https://{server.addr}", "sts", "get-caller-identity"],
                                    env=env, capture_output=True, text=True, timeout=120)
                 self.assertEqual(r.returncode, 0, r.stderr)
+                # bulwark's own KMS client takes the same profile over TLS
+                r = subprocess.run([exe, "--profile", "bulwark", "--endpoint-url",
+                                    f"https://{server.addr}", "kms", "create-key", "--query",
+                                    "KeyMetadata.KeyId", "--output", "text"],
+                                   env=env, capture_output=True, text=True, timeout=120)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                key = r.stdout.strip()
+                plain = os.path.join(tmp, "plain.txt")
+                with open(plain, "wb") as f:
+                    f.write(b"over tls\n" * 1000)
+                kenv = dict(env, AWS_PROFILE="bulwark")
+                for args in (["encrypt-file", "--key-id", key, "--in", plain, "--out",
+                              plain + ".enc"],
+                             ["decrypt-file", "--in", plain + ".enc", "--out", plain + ".dec"]):
+                    r = subprocess.run([bwtest.BIN, "kms", *args, "--endpoint-url",
+                                        f"https://{server.addr}"], env=kenv,
+                                       capture_output=True, text=True, timeout=60)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                with open(plain, "rb") as a, open(plain + ".dec", "rb") as b:
+                    self.assertEqual(a.read(), b.read())
+                # a server whose certificate the CA bundle does not vouch for is refused
+                other = make_cert(tmp)[0]
+                r = subprocess.run([bwtest.BIN, "kms", "decrypt-file", "--in", plain + ".enc",
+                                    "--out", plain + ".x", "--endpoint-url",
+                                    f"https://{server.addr}"],
+                                   env=dict(kenv, AWS_CA_BUNDLE=other), capture_output=True,
+                                   text=True, timeout=60)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn("TLS", r.stderr)
+                self.assertFalse(os.path.exists(plain + ".x"))
             finally:
                 self.assertEqual(server.stop(keep=True), 0)
         finally:
