@@ -164,6 +164,39 @@ class FederationTest(ServerTestCase):
             self.server.client("sts", creds=fed).get_caller_identity()
         self.assertClientError(ctx, "InvalidClientTokenId", 403)
 
+    def _record(self, request_id, event_name):
+        ct = self.server.client("cloudtrail")
+        token = None
+        while True:
+            args = {"LookupAttributes": [{"AttributeKey": "EventName",
+                                          "AttributeValue": event_name}]}
+            if token:
+                args["NextToken"] = token
+            page = ct.lookup_events(**args)
+            for ev in page["Events"]:
+                rec = json.loads(ev["CloudTrailEvent"])
+                if rec["requestID"] == request_id:
+                    return rec
+            token = page.get("NextToken")
+            if not token:
+                self.fail(f"no {event_name} event with requestID {request_id}")
+
+    def test_trail_user_identity(self):
+        acct = self.server.account_id
+        creds = self._user("fed-jane", allow("sts:GetFederationToken"), allow("kms:*"))
+        out = self.server.client("sts", creds=creds).get_federation_token(
+            Name="jane", Policy=policy(allow("kms:*")))
+        fed = self._fed(out)
+        rid = self.server.client("kms", creds=fed).list_keys()["ResponseMetadata"]["RequestId"]
+        uid = self._record(rid, "ListKeys")["userIdentity"]
+        self.assertEqual(uid["type"], "FederatedUser")
+        self.assertEqual(uid["arn"], f"arn:aws:sts::{acct}:federated-user/jane")
+        self.assertEqual(uid["principalId"], f"{acct}:jane")
+        self.assertEqual(uid["accessKeyId"], fed[0])
+        issuer = uid["sessionContext"]["sessionIssuer"]
+        self.assertEqual(issuer["type"], "IAMUser")
+        self.assertEqual(issuer["userName"], "fed-jane")
+
     def test_root_and_cli(self):
         acct = self.server.account_id
         out = self.server.client("sts").get_federation_token(
