@@ -120,7 +120,9 @@ class InstanceProfileTest(ServerTestCase):
         iam.put_user_policy(UserName="ip-user", PolicyName="p", PolicyDocument=policy(
             allow("iam:GetInstanceProfile", f"arn:aws:iam::{acct}:instance-profile/sec/*"),
             allow("iam:TagInstanceProfile", "*",
-                  Condition={"StringEquals": {"aws:ResourceTag/team": "red"}})))
+                  Condition={"StringEquals": {"aws:ResourceTag/team": "red"}}),
+            allow("iam:UntagInstanceProfile", "*",
+                  Condition={"StringEquals": {"aws:ResourceTag/team": "blue"}})))
         user = self.server.client("iam", creds=(key["AccessKeyId"], key["SecretAccessKey"]))
         # a name in another case resolves to the stored profile and its path
         user.get_instance_profile(InstanceProfileName="guarded")
@@ -130,6 +132,11 @@ class InstanceProfileTest(ServerTestCase):
         with self.assertRaises(ClientError) as ctx:
             user.tag_instance_profile(InstanceProfileName="Guarded",
                                       Tags=[{"Key": "x", "Value": "y"}])
+        self.assertClientError(ctx, "AccessDenied", 403)
+        # the stored profile's tags are what aws:ResourceTag sees
+        user.untag_instance_profile(InstanceProfileName="guarded", TagKeys=["nothing"])
+        with self.assertRaises(ClientError) as ctx:
+            user.untag_instance_profile(InstanceProfileName="Open", TagKeys=["nothing"])
         self.assertClientError(ctx, "AccessDenied", 403)
 
 

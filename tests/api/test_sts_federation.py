@@ -73,6 +73,25 @@ class FederationTest(ServerTestCase):
             kms.list_keys()  # the user allows it, the session policy does not
         self.assertClientError(ctx, "AccessDeniedException")
 
+    def test_managed_session_policy(self):
+        acct = self.server.account_id
+        iam = self.server.client("iam")
+        arn = iam.create_policy(PolicyName="fed-list-keys",
+                                PolicyDocument=policy(allow("kms:ListKeys")))["Policy"]["Arn"]
+        creds = self._user("fed-kate", allow("sts:GetFederationToken"), allow("kms:*"))
+        sts = self.server.client("sts", creds=creds)
+        out = sts.get_federation_token(Name="kate", PolicyArns=[{"arn": arn}])
+        self.assertIn("PackedPolicySize", out)
+        kms = self.server.client("kms", creds=self._fed(out))
+        kms.list_keys()
+        with self.assertRaises(ClientError) as ctx:
+            kms.list_aliases()
+        self.assertClientError(ctx, "AccessDeniedException")
+        with self.assertRaises(ClientError) as ctx:
+            sts.get_federation_token(
+                Name="kate", PolicyArns=[{"arn": f"arn:aws:iam::{acct}:policy/absent"}])
+        self.assertClientError(ctx, "ValidationError", 400)
+
     def test_no_session_policy_means_no_permissions(self):
         creds = self._user("fed-dave", allow("sts:GetFederationToken"), allow("kms:*"))
         out = self.server.client("sts", creds=creds).get_federation_token(Name="dave")
