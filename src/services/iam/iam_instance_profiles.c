@@ -67,12 +67,11 @@ static json_t *s_role_out(struct bw_call *call, const json_t *role)
  * Tags only when it has some (AWS leaves an empty list out). */
 static json_t *s_profile_out(struct bw_call *call, const json_t *doc, bool with_tags)
 {
-	json_t *o = json_pack("{s:O, s:O, s:O, s:O, s:O, s:[]}", "Path",
-	                      json_object_get(doc, "Path"), "InstanceProfileName",
-	                      json_object_get(doc, "InstanceProfileName"), "InstanceProfileId",
-	                      json_object_get(doc, "InstanceProfileId"), "Arn",
-	                      json_object_get(doc, "Arn"), "CreateDate",
-	                      json_object_get(doc, "CreateDate"), "Roles");
+	json_t *o = json_pack(
+	    "{s:O, s:O, s:O, s:O, s:O, s:[]}", "Path", json_object_get(doc, "Path"),
+	    "InstanceProfileName", json_object_get(doc, "InstanceProfileName"), "InstanceProfileId",
+	    json_object_get(doc, "InstanceProfileId"), "Arn", json_object_get(doc, "Arn"),
+	    "CreateDate", json_object_get(doc, "CreateDate"), "Roles");
 	if (!o) {
 		bw_iamp_oom(call);
 		return NULL;
@@ -98,7 +97,8 @@ static json_t *s_profile_out(struct bw_call *call, const json_t *doc, bool with_
 		}
 	}
 	const json_t *tags = json_object_get(doc, "Tags");
-	if (with_tags && json_array_size(tags) > 0 && json_object_set(o, "Tags", (json_t *)tags) != 0) {
+	if (with_tags && json_array_size(tags) > 0 &&
+	    json_object_set(o, "Tags", (json_t *)tags) != 0) {
 		json_decref(o);
 		bw_iamp_oom(call);
 		return NULL;
@@ -133,9 +133,9 @@ static int s_create_txn(struct bw_call *call, const json_t *in, json_t *out)
 	                 path, name);
 	if (n < 0 || (size_t)n >= sizeof arn)
 		return bw_iamp_oom(call);
-	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:f, s:[]}", "Path", path,
-	                        "InstanceProfileName", name, "InstanceProfileId", id, "Arn", arn,
-	                        "CreateDate", call->now_s, "Tags");
+	json_t *doc =
+	    json_pack("{s:s, s:s, s:s, s:s, s:f, s:[]}", "Path", path, "InstanceProfileName", name,
+	              "InstanceProfileId", id, "Arn", arn, "CreateDate", call->now_s, "Tags");
 	if (!doc)
 		return bw_iamp_oom(call);
 	if (tags && bw_iamp_tags_merge(call, doc, tags) != 0) {
@@ -183,8 +183,9 @@ static int s_delete_txn(struct bw_call *call, const json_t *in, json_t *out)
 	bool has_role = bw_iamp_str(doc, "RoleKey") != NULL;
 	json_decref(doc);
 	if (has_role)
-		return bw_fail(call, "DeleteConflictException",
-		               "Cannot delete entity, must remove roles from instance profile first.");
+		return bw_fail(
+		    call, "DeleteConflictException",
+		    "Cannot delete entity, must remove roles from instance profile first.");
 	return bw_doc_delete(call->store, S_KIND, call->account_id, key) == BW_STORE_OK
 	           ? 0
 	           : bw_iamp_store_fail(call);
@@ -280,8 +281,7 @@ done:
 	return rc;
 }
 
-int bw_iamp_remove_role_from_instance_profile(struct bw_call *call, const json_t *in,
-                                              json_t *out)
+int bw_iamp_remove_role_from_instance_profile(struct bw_call *call, const json_t *in, json_t *out)
 {
 	return bw_iamp_txn(call, s_remove_role_txn, in, out);
 }
@@ -311,7 +311,8 @@ int bw_iamp_role_profiles(struct bw_call *call, const char *role_key, json_t *ar
 		json_decref(items);
 		return bw_iamp_store_fail(call);
 	}
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		const char *pkey = bw_iamp_str(json_object_get(it, "doc"), "InstanceProfileKey");
 		json_t *doc = NULL, *o = NULL;
 		if (!pkey ||
@@ -341,8 +342,7 @@ static bool s_path_passes(const json_t *doc, void *ctx)
 /* out.InstanceProfiles of the profiles `items` lists ({key, doc}); the
  * marker is the last item's key. load: items are index rows naming the
  * profile (InstanceProfileKey), read each. */
-static int s_list_out(struct bw_call *call, json_t *out, json_t *items, bool truncated,
-                      bool load)
+static int s_list_out(struct bw_call *call, json_t *out, json_t *items, bool truncated, bool load)
 {
 	json_t *list = json_array();
 	const char *last = NULL;
@@ -350,14 +350,15 @@ static int s_list_out(struct bw_call *call, json_t *out, json_t *items, bool tru
 	json_t *it;
 	if (!list || json_object_set_new(out, "InstanceProfiles", list) != 0)
 		return bw_iamp_oom(call);
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		json_t *doc = json_incref(json_object_get(it, "doc"));
 		if (load) {
 			const char *pkey = bw_iamp_str(doc, "InstanceProfileKey");
 			json_decref(doc);
 			doc = NULL;
-			if (!pkey ||
-			    bw_doc_get(call->store, S_KIND, call->account_id, pkey, &doc) != BW_STORE_OK)
+			if (!pkey || bw_doc_get(call->store, S_KIND, call->account_id, pkey,
+			                        &doc) != BW_STORE_OK)
 				return bw_iamp_store_fail(call);
 		}
 		/* the lists answer without tags, as AWS's do */
@@ -377,11 +378,12 @@ int bw_iamp_list_instance_profiles(struct bw_call *call, const json_t *in, json_
 	bool truncated;
 	const char *prefix = bw_iamp_str(in, "PathPrefix");
 	if (prefix && !bw_iam_path_prefix_ok(prefix))
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%s' at 'pathPrefix' failed to "
-		               "satisfy constraint: Member must satisfy regular expression pattern: "
-		               "\\u002F[\\u0021-\\u007F]*",
-		               prefix);
+		return bw_fail(
+		    call, "ValidationError",
+		    "1 validation error detected: Value '%s' at 'pathPrefix' failed to "
+		    "satisfy constraint: Member must satisfy regular expression pattern: "
+		    "\\u002F[\\u0021-\\u007F]*",
+		    prefix);
 	if (bw_iamp_page_in(call, in, &pg) != 0 ||
 	    bw_iamp_collect(call, S_KIND, NULL, &pg, s_path_passes, (void *)prefix, &items,
 	                    &truncated) != 0)

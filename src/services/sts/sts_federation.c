@@ -35,9 +35,9 @@
 #include "services/service.h"
 #include "services/sts/sts_credentials.h"
 
-#define S_MIN_DURATION 900
-#define S_MAX_DURATION 129600
-#define S_DEFAULT_DURATION 43200
+#define S_MIN_DURATION      900
+#define S_MAX_DURATION      129600
+#define S_DEFAULT_DURATION  43200
 #define S_ROOT_MAX_DURATION 3600
 
 static const char *s_str(const json_t *o, const char *k)
@@ -65,7 +65,8 @@ int bw_sts_federation_resource(struct bw_call *call, const json_t *in, struct bw
 	const char *name = s_str(in, "Name");
 	char arn[128];
 	if (!name)
-		return bw_fail(call, "MissingParameter", "The request must contain the parameter Name.");
+		return bw_fail(call, "MissingParameter",
+		               "The request must contain the parameter Name.");
 	if (bw_sts_check_member(call, "name", name, 2, 32, "+=,.@-", "[\\w+=,.@-]*") != 0)
 		return -1;
 	if (s_federated_arn(call, name, arn, sizeof arn) != 0)
@@ -88,20 +89,23 @@ static int s_duration(struct bw_call *call, const json_t *in, bool root, int64_t
 	int64_t v = S_DEFAULT_DURATION;
 	if (d) {
 		if (!json_is_integer(d))
-			return bw_fail(call, "ValidationError", "DurationSeconds must be an integer.");
+			return bw_fail(call, "ValidationError",
+			               "DurationSeconds must be an integer.");
 		v = (int64_t)json_integer_value(d);
 		if (v < S_MIN_DURATION)
-			return bw_fail(call, "ValidationError",
-			               "1 validation error detected: Value '%lld' at 'durationSeconds' "
-			               "failed to satisfy constraint: Member must have value greater than "
-			               "or equal to 900",
-			               (long long)v);
+			return bw_fail(
+			    call, "ValidationError",
+			    "1 validation error detected: Value '%lld' at 'durationSeconds' "
+			    "failed to satisfy constraint: Member must have value greater than "
+			    "or equal to 900",
+			    (long long)v);
 		if (v > S_MAX_DURATION)
-			return bw_fail(call, "ValidationError",
-			               "1 validation error detected: Value '%lld' at 'durationSeconds' "
-			               "failed to satisfy constraint: Member must have value less than or "
-			               "equal to 129600",
-			               (long long)v);
+			return bw_fail(
+			    call, "ValidationError",
+			    "1 validation error detected: Value '%lld' at 'durationSeconds' "
+			    "failed to satisfy constraint: Member must have value less than or "
+			    "equal to 129600",
+			    (long long)v);
 	}
 	if (root && v > S_ROOT_MAX_DURATION)
 		v = S_ROOT_MAX_DURATION;
@@ -118,9 +122,11 @@ static json_t *s_principal_tags(const struct bw_principal *p, const json_t *tags
 	json_t *v, *dv;
 	if (!out)
 		return NULL;
-	json_object_foreach((json_t *)tags, k, v) {
+	json_object_foreach((json_t *)tags, k, v)
+	{
 		void *tmp;
-		json_object_foreach_safe(out, tmp, dk, dv) {
+		json_object_foreach_safe(out, tmp, dk, dv)
+		{
 			(void)dv;
 			if (strcasecmp(dk, k) == 0)
 				json_object_del(out, dk);
@@ -164,8 +170,8 @@ static int s_output(struct bw_call *call, json_t *out, const struct bw_sts_creds
 	int n = snprintf(id, sizeof id, "%s:%s", call->account_id, name);
 	json_t *cj = bw_sts_creds_json(creds);
 	json_t *fed = n > 0 && (size_t)n < sizeof id
-		? json_pack("{s:s, s:s}", "FederatedUserId", id, "Arn", arn)
-		: NULL;
+	                  ? json_pack("{s:s, s:s}", "FederatedUserId", id, "Arn", arn)
+	                  : NULL;
 	if (!cj || !fed || json_object_set_new(out, "Credentials", cj) != 0) {
 		json_decref(fed);
 		return s_internal(call);
@@ -194,16 +200,19 @@ int bw_sts_get_federation_token(struct bw_call *call, const json_t *in, json_t *
 	/* the authorizer refused sessions already; a handler reached another
 	 * way must not mint from one either */
 	if (p->temporary || (p->type != BW_PT_IAM_USER && p->type != BW_PT_ROOT)) {
-		bw_fail(call, "AccessDenied", "Cannot call GetFederationToken with session credentials");
+		bw_fail(call, "AccessDenied",
+		        "Cannot call GetFederationToken with session credentials");
 		goto done;
 	}
 	if (p->type == BW_PT_IAM_USER && (!p->user_name[0] || !p->principal_id[0] || !p->arn[0])) {
 		s_internal(call);
 		goto done;
 	}
-	if (!name || bw_sts_check_member(call, "name", name, 2, 32, "+=,.@-", "[\\w+=,.@-]*") != 0) {
+	if (!name ||
+	    bw_sts_check_member(call, "name", name, 2, 32, "+=,.@-", "[\\w+=,.@-]*") != 0) {
 		if (!name)
-			bw_fail(call, "MissingParameter", "The request must contain the parameter Name.");
+			bw_fail(call, "MissingParameter",
+			        "The request must contain the parameter Name.");
 		goto done;
 	}
 	if (s_federated_arn(call, name, arn, sizeof arn) != 0) {
