@@ -219,7 +219,7 @@ int bw_sts_get_federation_token(struct bw_call *call, const json_t *in, json_t *
 		s_internal(call);
 		goto done;
 	}
-	int64_t duration_s;
+	int64_t duration_s = 0;
 	if (s_duration(call, in, p->type == BW_PT_ROOT, &duration_s) != 0)
 		goto done;
 	/* GetFederationToken has no TransitiveTagKeys and no calling session */
