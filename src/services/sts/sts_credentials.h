@@ -13,6 +13,11 @@
  *                     aws:PrincipalTag/ sees is read again at each request
  *                     (gateway/authn.c): the tags as they stand then
  *   "AssumedRoleArn"  arn:aws:sts::<acct>:assumed-role/<role>/<session>
+ * A GetFederationToken session (Type "FederatedUser") holds
+ * "FederatedUserName", "FederatedUserArn", "Tags" (the session tags), the
+ * source user's "SourceUserName"/"SourceUserId"/"SourceUserArn" (absent for
+ * the root's) and "Policies" when session policies were passed; without
+ * them the principal gets a session policy allowing nothing (decision 0102).
  *
  * Session tokens are "BwSt" + base64url(32 random bytes): opaque, 256 bits,
  * recognisable in logs and bug reports without revealing anything.
