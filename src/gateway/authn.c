@@ -288,6 +288,31 @@ static enum s_bind s_session_principal(struct bw_call *call, struct bw_gencache 
 		b = s_entity_by_id(call, cache, BW_IAM_USER, p->principal_id, p->user_name, &ent);
 		if (b == S_BOUND)
 			b = s_fill_user(p, ent);
+	} else if (p->type == BW_PT_FEDERATED_USER && p->user_name[0]) {
+		/* a user's federation session lives as long as that user (by
+		 * unique id); its policies are the user's as they stand now, under
+		 * its current name, and its tags the user's overridden by the
+		 * session tags */
+		b = s_entity_by_id(call, cache, BW_IAM_USER,
+		                   json_string_value(json_object_get(sess, "SourceUserId")),
+		                   p->user_name, &ent);
+		const char *name = json_string_value(json_object_get(ent, "UserName"));
+		json_t *tags = NULL;
+		if (b == S_BOUND && !name) {
+			b = S_GONE;
+		} else if (b == S_BOUND) {
+			snprintf(p->user_name, sizeof p->user_name, "%s", name);
+			if (s_principal_tags(json_object_get(ent, "Tags"), json_object_get(sess, "Tags"),
+			                     &tags) != 0) {
+				b = S_FAILED;
+			} else {
+				json_decref(p->tags);
+				p->tags = tags;
+			}
+		}
+	} else if (p->type == BW_PT_FEDERATED_USER) {
+		/* the root's federation session lives as long as the account */
+		b = S_BOUND;
 	} else {
 		b = p->type == BW_PT_ROOT ? S_BOUND : S_GONE;
 	}
@@ -472,10 +497,23 @@ static int s_payload_covered(struct bw_call *call, const struct bw_sigv4_params 
 static int s_session_token_limits(struct bw_call *call)
 {
 	const struct bw_principal *p = &call->principal;
-	if (!p->from_session_token)
-		return 0;
 	const char *service = call->model->name;
 	const char *op = call->op ? call->op->name : "";
+	/*
+	 * GetFederationToken's credentials: "You cannot call any IAM operations
+	 * using the CLI or the AWS API. ... You can't call any STS operations
+	 * except GetCallerIdentity" (STS API reference, GetFederationToken).
+	 * Both answer AccessDenied; no policy is asked.
+	 */
+	if (p->type == BW_PT_FEDERATED_USER) {
+		if (strcmp(service, "iam") == 0 ||
+		    (strcmp(service, "sts") == 0 && strcmp(op, "GetCallerIdentity") != 0))
+			return bw_fail(call, "AccessDenied", "Cannot call %s with session credentials",
+			               op);
+		return 0;
+	}
+	if (!p->from_session_token)
+		return 0;
 	if (strcmp(service, "iam") == 0 && !p->mfa_present) {
 		s_fail_invalid(call, true);
 		return -1;

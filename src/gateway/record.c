@@ -193,10 +193,22 @@ static json_t *s_session_context(const struct bw_principal *p)
 				goto error;
 		} else {
 			char arn[300];
-			snprintf(arn, sizeof arn, "arn:aws:iam::%s:user/%s", p->account, p->user_name);
-			if (s_set_str(issuer, "type", "IAMUser") || s_set_str(issuer, "arn", arn) ||
+			/* a federated user's issuer: the IAM user whose keys made
+			 * it, or the root when no user did (GetFederationToken of
+			 * the root) */
+			bool root = !p->user_name[0];
+			if (root)
+				snprintf(arn, sizeof arn, "arn:aws:iam::%s:root", p->account);
+			else
+				snprintf(arn, sizeof arn, "arn:aws:iam::%s:user/%s", p->account,
+				         p->user_name);
+			if (root && (s_set_str(issuer, "type", "Root") || s_set_str(issuer, "arn", arn) ||
+			             s_set_str(issuer, "principalId", p->account) ||
+			             s_set_str(issuer, "accountId", p->account)))
+				goto error;
+			if (!root && (s_set_str(issuer, "type", "IAMUser") || s_set_str(issuer, "arn", arn) ||
 			    s_set_str(issuer, "accountId", p->account) ||
-			    s_set_str(issuer, "userName", p->user_name))
+			    s_set_str(issuer, "userName", p->user_name)))
 				goto error;
 		}
 	}

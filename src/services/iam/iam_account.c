@@ -40,7 +40,6 @@ static const struct {
 	{"AccountMFAEnabled", 0},
 	{"AccountPasswordPresent", 0},
 	{"AccountSigningCertificatesPresent", 0},
-	{"InstanceProfiles", 0},
 	{"MFADevices", 0},
 	{"MFADevicesInUse", 0},
 	{"Providers", 0},
@@ -56,6 +55,7 @@ static const struct {
 	{"Users", BW_IAM_USER, NULL},
 	{"Groups", BW_IAM_GROUP, NULL},
 	{"Roles", BW_IAM_ROLE, NULL},
+	{"InstanceProfiles", BW_IAM_INSTANCE_PROFILE, NULL},
 	{"Policies", BW_IAM_POLICY, NULL},
 	/* each attachment of a managed policy puts its default version in use */
 	{"PolicyVersionsInUse", BW_IAM_ATTACHED, NULL},

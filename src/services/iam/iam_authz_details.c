@@ -164,9 +164,16 @@ static json_t *s_role_detail(struct bw_call *call, const char *key, const json_t
 {
 	char prefix[BW_IAMP_KEY_MAX + 8];
 	json_t *o = s_copy(doc, s_copy_role);
-	if (!o || json_object_set_new(o, "InstanceProfileList", json_array()) != 0) {
+	json_t *profiles = json_array();
+	if (!o || !profiles || json_object_set_new(o, "InstanceProfileList", profiles) != 0) {
+		if (o)
+			json_decref(profiles);
 		json_decref(o);
 		bw_iamp_oom(call);
+		return NULL;
+	}
+	if (bw_iamp_role_profiles(call, key, profiles) != 0) {
+		json_decref(o);
 		return NULL;
 	}
 	snprintf(prefix, sizeof prefix, "role/%s/", key);

@@ -203,4 +203,28 @@ BW_IAMP_HANDLER(bw_iamp_list_role_tags);
 /* iam_authz_details.c */
 BW_IAMP_HANDLER(bw_iamp_get_account_authorization_details);
 
+/* --- instance profiles (iam_instance_profiles.c) ------------------------- */
+
+int bw_iamp_create_instance_profile(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iamp_get_instance_profile(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iamp_delete_instance_profile(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iamp_add_role_to_instance_profile(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iamp_remove_role_from_instance_profile(struct bw_call *call, const json_t *in,
+                                              json_t *out);
+int bw_iamp_list_instance_profiles(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iamp_list_instance_profiles_for_role(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iamp_tag_instance_profile(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iamp_untag_instance_profile(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iamp_list_instance_profile_tags(struct bw_call *call, const json_t *in, json_t *out);
+/* The row's locator: arn:aws:iam::<acct>:instance-profile<path><name>. */
+int bw_iamp_instance_profile_resource(struct bw_call *call, const json_t *in,
+                                      struct bw_resource *res);
+/* How many instance profiles hold the role (its store key): DeleteRole's
+ * conflict. A store status (BW_STORE_OK ...). */
+int bw_iamp_role_profile_count(struct bw_call *call, const char *role_key, size_t *n);
+/* Append to arr the InstanceProfile (without tags) of every profile holding
+ * the role (GetAccountAuthorizationDetails' InstanceProfileList); -1 with
+ * the call failed. */
+int bw_iamp_role_profiles(struct bw_call *call, const char *role_key, json_t *arr);
+
 #endif

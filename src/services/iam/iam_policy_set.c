@@ -140,8 +140,19 @@ int bw_iam_policies_for(struct bw_store *store, const struct bw_principal *p, js
 		return BW_STORE_ERROR;
 	bool user =
 	    p->type == BW_PT_IAM_USER || (p->type == BW_PT_FEDERATED_USER && p->user_name[0]);
-	if (p->type == BW_PT_ROOT || (p->type == BW_PT_FEDERATED_USER && !user))
+	if (p->type == BW_PT_ROOT)
 		return 0;
+	/* The root's federation session: the root may do everything in its
+	 * account, so its identity side allows everything and the session
+	 * policies alone limit it ("the intersection of the ... policies and
+	 * the session policies", GetFederationToken). Cross-account access
+	 * still needs the other account's resource policy. */
+	if (p->type == BW_PT_FEDERATED_USER && !user)
+		return s_add(*identity, "root-federation",
+		             "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+		             "\"Action\":\"*\",\"Resource\":\"*\"}]}") == 0
+		           ? 0
+		           : BW_STORE_ERROR;
 	const char *name = user ? p->user_name : p->role_name;
 	if (!name[0] || bw_iam_key(name, key, sizeof key) != 0)
 		goto error;

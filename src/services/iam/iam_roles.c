@@ -361,6 +361,16 @@ static int s_delete_role_txn(struct bw_call *call, const json_t *in, json_t *out
 		        "Cannot delete entity, must detach all policies first.");
 		goto fail;
 	}
+	size_t n_profiles = 0;
+	if (bw_iamp_role_profile_count(call, key, &n_profiles) != BW_STORE_OK) {
+		bw_iamp_store_fail(call);
+		goto fail;
+	}
+	if (n_profiles > 0) {
+		bw_fail(call, "DeleteConflictException",
+		        "Cannot delete entity, must remove roles from instance profile first.");
+		goto fail;
+	}
 	if (n_inline > 0) {
 		bw_fail(call, "DeleteConflictException",
 		        "Cannot delete entity, must delete policies first.");

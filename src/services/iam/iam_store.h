@@ -84,6 +84,10 @@
 #define BW_IAM_ACCESS_KEY "iam/access-key"
 #define BW_IAM_USER_ACCESS_KEY "iam/user-access-key"
 #define BW_IAM_ID "iam/id"
+/* instance profiles (iam_instance_profiles.c) and their roles, role first:
+ * "<role key>/<profile key>" -> {InstanceProfileKey, RoleId} */
+#define BW_IAM_INSTANCE_PROFILE "iam/instance-profile"
+#define BW_IAM_ROLE_PROFILE "iam/role-instance-profile"
 
 #define BW_SEAL_PURPOSE_SECRET_KEY "iam/secret-access-key"
 

@@ -36,6 +36,11 @@ static const struct bw_op_impl s_ops[] = {
 	 * reference): even a caller denied everything may ask who it is. */
 	{.name = "GetCallerIdentity", .handler = s_get_caller_identity,
 	 .iam_action = "sts:GetCallerIdentity", .read_only = true, .no_authorization = true},
+	/* The authorizer refuses session credentials before any policy is
+	 * asked, as AWS does (sts_federation.c). */
+	{.name = "GetFederationToken", .handler = bw_sts_get_federation_token,
+	 .iam_action = "sts:GetFederationToken", .resource = bw_sts_federation_resource,
+	 .authorize = bw_sts_federation_authorize},
 	/* "No permissions are required for users to perform this operation.
 	 * The purpose of the sts:GetSessionToken operation is to authenticate
 	 * the user using MFA. You cannot use policies to control authentication

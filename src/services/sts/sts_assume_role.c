@@ -86,7 +86,7 @@ static bool s_chars_ok(const char *s, const char *extra)
 }
 
 /* AWS's validation message for a member's length or pattern. */
-static int s_check_member(struct bw_call *call, const char *member, const char *v, size_t min,
+int bw_sts_check_member(struct bw_call *call, const char *member, const char *v, size_t min,
                           size_t max, const char *extra, const char *pattern)
 {
 	size_t n = strlen(v);
@@ -214,7 +214,7 @@ static bool s_tag_chars_ok(const char *s)
 
 /* Session tags: the caller's inherited transitive tags, then the request's
  * Tags. *tags gets {k: v}, *transitive the transitive keys. */
-static int s_session_tags(struct bw_call *call, const json_t *in, const json_t *caller_doc,
+int bw_sts_session_tags(struct bw_call *call, const json_t *in, const json_t *caller_doc,
                           json_t *tags, json_t *transitive)
 {
 	const json_t *csess = json_object_get(caller_doc, "Session");
@@ -341,7 +341,7 @@ missing:
 }
 
 /* Session policies: the inline Policy, then each PolicyArns document. */
-static int s_session_policies(struct bw_call *call, const json_t *in, json_t *texts)
+int bw_sts_session_policies(struct bw_call *call, const json_t *in, json_t *texts)
 {
 	const char *inline_policy = s_str(in, "Policy");
 	if (inline_policy) {
@@ -377,7 +377,7 @@ static int s_session_policies(struct bw_call *call, const json_t *in, json_t *te
 
 /* PackedPolicySize: zlib of the compact inline policy, the policy ARNs and
  * the session tags, as a percentage of S_PACKED_LIMIT (rounded up). */
-static int s_packed_percent(struct bw_call *call, const json_t *in, const json_t *tags,
+int bw_sts_packed_percent(struct bw_call *call, const json_t *in, const json_t *tags,
                             long *percent)
 {
 	json_t *what = json_pack("{s:O?, s:O?, s:O}", "p", json_object_get(in, "Policy"), "a",
@@ -459,7 +459,7 @@ static int s_trust_init(struct bw_call *call, const json_t *in, const json_t *ro
                         const char *source_identity, struct s_trust *t)
 {
 	/* The identity side is decided apart (the gateway's sts:AssumeRole,
-	 * s_identity_allows_or_fail for the permissions-only actions): here
+	 * bw_sts_identity_allows_or_fail for the permissions-only actions): here
 	 * the caller's policies allow everything and the trust policy alone
 	 * decides. */
 	static const char s_granted[] = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
@@ -538,7 +538,7 @@ static int s_trust_allows(struct bw_call *call, const struct s_trust *t, const c
  * its boundary and session policies) are asked as the gateway asks them,
  * in the same context plus the sts: keys.
  */
-static int s_identity_allows_or_fail(struct bw_call *call, const json_t *in, const char *action,
+int bw_sts_identity_allows_or_fail(struct bw_call *call, const json_t *in, const char *action,
                                      const char *role_arn, const char *source_identity)
 {
 	json_t *extra = json_object();
@@ -615,11 +615,11 @@ static int s_authorize_or_fail(struct bw_call *call, const json_t *in, const jso
 	bool tagging = json_array_size(json_object_get(in, "Tags")) > 0 ||
 	               json_array_size(json_object_get(in, "TransitiveTagKeys")) > 0;
 	if (tagging &&
-	    (s_identity_allows_or_fail(call, in, "sts:TagSession", role_arn, source_identity) != 0 ||
+	    (bw_sts_identity_allows_or_fail(call, in, "sts:TagSession", role_arn, source_identity) != 0 ||
 	     s_trusted_or_fail(call, &t, "sts:TagSession", role_arn) != 0))
 		goto done;
 	if (source_identity &&
-	    (s_identity_allows_or_fail(call, in, "sts:SetSourceIdentity", role_arn,
+	    (bw_sts_identity_allows_or_fail(call, in, "sts:SetSourceIdentity", role_arn,
 	                               source_identity) != 0 ||
 	     s_trusted_or_fail(call, &t, "sts:SetSourceIdentity", role_arn) != 0))
 		goto done;
@@ -698,16 +698,16 @@ static int s_validate_input(struct bw_call *call, const json_t *in, const char *
 	if (!session)
 		return bw_fail(call, "MissingParameter",
 		               "The request must contain the parameter RoleSessionName.");
-	if (s_check_member(call, "roleSessionName", session, 2, 64, "+=,.@-", "[\\w+=,.@-]*"))
+	if (bw_sts_check_member(call, "roleSessionName", session, 2, 64, "+=,.@-", "[\\w+=,.@-]*"))
 		return -1;
 	const char *si = s_str(in, "SourceIdentity");
-	if (si && s_check_member(call, "sourceIdentity", si, 2, 64, "+=,.@-", "[\\w+=,.@-]*"))
+	if (si && bw_sts_check_member(call, "sourceIdentity", si, 2, 64, "+=,.@-", "[\\w+=,.@-]*"))
 		return -1;
 	if (si && strncasecmp(si, "aws:", 4) == 0)
 		return bw_fail(call, "ValidationError",
 		               "SourceIdentity may not begin with the reserved prefix \"aws:\".");
 	const char *ext = s_str(in, "ExternalId");
-	if (ext && s_check_member(call, "externalId", ext, 2, 1224, "+=,.@:/-", "[\\w+=,.@:\\/-]*"))
+	if (ext && bw_sts_check_member(call, "externalId", ext, 2, 1224, "+=,.@:/-", "[\\w+=,.@:\\/-]*"))
 		return -1;
 	/* No MFA devices exist yet, so no code given can be validated. */
 	if (json_object_get(in, "SerialNumber") || json_object_get(in, "TokenCode"))
@@ -781,13 +781,13 @@ int bw_sts_assume_role(struct bw_call *call, const json_t *in, json_t *out)
 	    s_source_identity(call, source_identity, &source_identity) != 0)
 		goto done;
 	caller_doc = chained ? s_caller_session(call) : NULL;
-	if (s_session_tags(call, in, caller_doc, tags, transitive) != 0 ||
-	    s_session_policies(call, in, policies) != 0)
+	if (bw_sts_session_tags(call, in, caller_doc, tags, transitive) != 0 ||
+	    bw_sts_session_policies(call, in, policies) != 0)
 		goto done;
 	long percent = 0;
 	bool packed = json_object_get(in, "Policy") || json_array_size(json_object_get(in, "PolicyArns")) ||
 	              json_array_size(json_object_get(in, "Tags"));
-	if (s_packed_percent(call, in, tags, &percent) != 0)
+	if (bw_sts_packed_percent(call, in, tags, &percent) != 0)
 		goto done;
 	if (s_authorize_or_fail(call, in, role, source_identity) != 0)
 		goto done;

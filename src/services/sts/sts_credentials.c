@@ -217,6 +217,33 @@ static int s_session_token(const json_t *sess, const char *account, struct bw_pr
 	               : 0;
 }
 
+/*
+ * A GetFederationToken session: arn:aws:sts::<acct>:federated-user/<name>,
+ * principal id "<acct>:<name>", user_name the IAM user it came from (whose
+ * policies it is evaluated with; empty for the root's).
+ */
+static int s_federated(const json_t *sess, const char *account, struct bw_principal *out)
+{
+	const char *name = s_str(sess, "FederatedUserName");
+	if (!name || !*name)
+		return -1;
+	out->type = BW_PT_FEDERATED_USER;
+	int n = snprintf(out->arn, sizeof out->arn, "arn:aws:sts::%s:federated-user/%s", account,
+	                 name);
+	if (n < 0 || (size_t)n >= sizeof out->arn)
+		return -1;
+	n = snprintf(out->principal_id, sizeof out->principal_id, "%s:%s", account, name);
+	if (n < 0 || (size_t)n >= sizeof out->principal_id)
+		return -1;
+	return s_copy(out->user_name, sizeof out->user_name, s_str(sess, "SourceUserName"));
+}
+
+/* "If you do not pass a policy to this operation, then the resulting
+ * federated user session has no permissions" (GetFederationToken, API
+ * reference): such a session is limited by a session policy that allows
+ * nothing, so the intersection with the user's policies is empty. */
+static const char s_no_permissions[] = "{\"Version\":\"2012-10-17\",\"Statement\":[]}";
+
 int bw_sts_session_principal(const json_t *access_key_doc, const char *account,
                              struct bw_principal *out)
 {
@@ -230,6 +257,8 @@ int bw_sts_session_principal(const json_t *access_key_doc, const char *account,
 		rc = s_assumed_role(sess, account, out);
 	else if (strcmp(type, "SessionToken") == 0)
 		rc = s_session_token(sess, account, out);
+	else if (strcmp(type, "FederatedUser") == 0)
+		rc = s_federated(sess, account, out);
 	if (rc != 0)
 		goto error;
 	/* bw_principal_root resets the struct: set the session fields after. */
@@ -254,6 +283,9 @@ int bw_sts_session_principal(const json_t *access_key_doc, const char *account,
 	const json_t *pols = json_object_get(sess, "Policies");
 	if (json_is_array(pols) && json_array_size(pols) > 0 &&
 	    !(out->session_policies = json_deep_copy(pols)))
+		goto error;
+	if (out->type == BW_PT_FEDERATED_USER && !out->session_policies &&
+	    !(out->session_policies = json_pack("[s]", s_no_permissions)))
 		goto error;
 	return 0;
 error:

@@ -13,6 +13,11 @@
  *                     aws:PrincipalTag/ sees is read again at each request
  *                     (gateway/authn.c): the tags as they stand then
  *   "AssumedRoleArn"  arn:aws:sts::<acct>:assumed-role/<role>/<session>
+ * A GetFederationToken session (Type "FederatedUser") holds
+ * "FederatedUserName", "FederatedUserArn", "Tags" (the session tags), the
+ * source user's "SourceUserName"/"SourceUserId"/"SourceUserArn" (absent for
+ * the root's) and "Policies" when session policies were passed; without
+ * them the principal gets a session policy allowing nothing (decision 0102).
  *
  * Session tokens are "BwSt" + base64url(32 random bytes): opaque, 256 bits,
  * recognisable in logs and bug reports without revealing anything.
@@ -98,5 +103,34 @@ int bw_sts_assume_role_resource(struct bw_call *call, const json_t *in, struct b
  * with AWS's same-account logic (a trust policy naming the caller's ARN
  * needs no identity Allow). */
 int bw_sts_assume_role_authorize(struct bw_call *call, const json_t *in);
+
+
+/* Shared by AssumeRole and GetFederationToken (sts_assume_role.c); each
+ * fails the call with AWS's error and returns -1, or returns 0. */
+/* A member's length min..max and characters [\w<extra>] (pattern is the
+ * text AWS's message quotes). */
+int bw_sts_check_member(struct bw_call *call, const char *member, const char *v, size_t min,
+                        size_t max, const char *extra, const char *pattern);
+/* Session tags: caller_doc's (may be NULL) transitive tags, then the
+ * request's Tags, into tags ({k: v}); transitive keys into transitive. */
+int bw_sts_session_tags(struct bw_call *call, const json_t *in, const json_t *caller_doc,
+                        json_t *tags, json_t *transitive);
+/* The inline Policy (parsed as a session policy) and each PolicyArns
+ * document, as texts appended to `texts`. */
+int bw_sts_session_policies(struct bw_call *call, const json_t *in, json_t *texts);
+/* PackedPolicySize of Policy, PolicyArns and tags (PackedPolicyTooLarge
+ * over 100%). */
+int bw_sts_packed_percent(struct bw_call *call, const json_t *in, const json_t *tags,
+                          long *percent);
+/* Whether the caller's own policies (with boundary and session policies)
+ * allow a permissions-only action (sts:TagSession ...) on resource_arn. */
+int bw_sts_identity_allows_or_fail(struct bw_call *call, const json_t *in, const char *action,
+                                   const char *resource_arn, const char *source_identity);
+
+/* GetFederationToken (sts_federation.c): handler, resource locator
+ * (arn:aws:sts::<acct>:federated-user/<Name>) and authorizer. */
+int bw_sts_get_federation_token(struct bw_call *call, const json_t *in, json_t *out);
+int bw_sts_federation_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
+int bw_sts_federation_authorize(struct bw_call *call, const json_t *in);
 
 #endif

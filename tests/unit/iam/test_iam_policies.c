@@ -645,6 +645,134 @@ static void test_list_policies(void **state)
 	json_decref(out);
 }
 
+static void test_instance_profiles(void **state)
+{
+	(void)state;
+	json_t *out;
+	assert_int_equal(s_run("CreateInstanceProfile",
+	                       json_pack("{s:s,s:s}", "InstanceProfileName", "Web", "Path", "/apps/"),
+	                       &out),
+	                 0);
+	json_t *ip = json_object_get(out, "InstanceProfile");
+	assert_string_equal(json_string_value(json_object_get(ip, "Arn")),
+	                    "arn:aws:iam::" ACCT ":instance-profile/apps/Web");
+	assert_int_equal(strncmp(json_string_value(json_object_get(ip, "InstanceProfileId")), "AIPA",
+	                         4),
+	                 0);
+	assert_int_equal(json_array_size(json_object_get(ip, "Roles")), 0);
+	json_decref(out);
+	/* names are unique regardless of case; malformed ones refused */
+	s_err("CreateInstanceProfile", json_pack("{s:s}", "InstanceProfileName", "WEB"),
+	      "EntityAlreadyExists");
+	s_err("CreateInstanceProfile", json_pack("{s:s}", "InstanceProfileName", "a b"),
+	      "ValidationError");
+	s_err("CreateInstanceProfile",
+	      json_pack("{s:s,s:s}", "InstanceProfileName", "p", "Path", "no-slash"),
+	      "ValidationError");
+	s_err("GetInstanceProfile", json_pack("{s:s}", "InstanceProfileName", "absent"),
+	      "NoSuchEntity");
+
+	s_ok("CreateRole", json_pack("{s:s,s:s}", "RoleName", "WebRole", "AssumeRolePolicyDocument",
+	                             TRUST));
+	s_ok("CreateRole", json_pack("{s:s,s:s}", "RoleName", "Other", "AssumeRolePolicyDocument",
+	                             TRUST));
+	s_err("AddRoleToInstanceProfile",
+	      json_pack("{s:s,s:s}", "InstanceProfileName", "web", "RoleName", "nobody"),
+	      "NoSuchEntity");
+	s_ok("AddRoleToInstanceProfile",
+	     json_pack("{s:s,s:s}", "InstanceProfileName", "web", "RoleName", "webrole"));
+	/* one role at most, the same one included */
+	s_err("AddRoleToInstanceProfile",
+	      json_pack("{s:s,s:s}", "InstanceProfileName", "Web", "RoleName", "Other"),
+	      "LimitExceeded");
+	s_err("AddRoleToInstanceProfile",
+	      json_pack("{s:s,s:s}", "InstanceProfileName", "Web", "RoleName", "WebRole"),
+	      "LimitExceeded");
+	assert_int_equal(s_run("GetInstanceProfile", json_pack("{s:s}", "InstanceProfileName", "Web"),
+	                       &out),
+	                 0);
+	json_t *roles = json_object_get(json_object_get(out, "InstanceProfile"), "Roles");
+	assert_int_equal(json_array_size(roles), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(roles, 0), "RoleName")),
+	                    "WebRole");
+	json_decref(out);
+	assert_int_equal(s_run("ListInstanceProfilesForRole",
+	                       json_pack("{s:s}", "RoleName", "WEBROLE"), &out),
+	                 0);
+	assert_int_equal(json_array_size(json_object_get(out, "InstanceProfiles")), 1);
+	json_decref(out);
+
+	/* neither side can be deleted while joined */
+	s_err("DeleteRole", json_pack("{s:s}", "RoleName", "WebRole"), "DeleteConflict");
+	assert_string_equal(s_call.err.message,
+	                    "Cannot delete entity, must remove roles from instance profile first.");
+	s_err("DeleteInstanceProfile", json_pack("{s:s}", "InstanceProfileName", "Web"),
+	      "DeleteConflict");
+	s_err("RemoveRoleFromInstanceProfile",
+	      json_pack("{s:s,s:s}", "InstanceProfileName", "Web", "RoleName", "Other"),
+	      "NoSuchEntity");
+	s_ok("RemoveRoleFromInstanceProfile",
+	     json_pack("{s:s,s:s}", "InstanceProfileName", "Web", "RoleName", "WebRole"));
+	assert_int_equal(s_run("ListInstanceProfilesForRole",
+	                       json_pack("{s:s}", "RoleName", "WebRole"), &out),
+	                 0);
+	assert_int_equal(json_array_size(json_object_get(out, "InstanceProfiles")), 0);
+	json_decref(out);
+	s_ok("DeleteRole", json_pack("{s:s}", "RoleName", "WebRole"));
+	s_ok("DeleteRole", json_pack("{s:s}", "RoleName", "Other"));
+
+	/* tags, and paging with a path prefix */
+	s_ok("TagInstanceProfile", json_pack("{s:s,s:[{s:s,s:s}]}", "InstanceProfileName", "Web",
+	                                     "Tags", "Key", "env", "Value", "prod"));
+	assert_int_equal(s_run("ListInstanceProfileTags",
+	                       json_pack("{s:s}", "InstanceProfileName", "web"), &out),
+	                 0);
+	assert_int_equal(json_array_size(json_object_get(out, "Tags")), 1);
+	json_decref(out);
+	s_ok("UntagInstanceProfile", json_pack("{s:s,s:[s]}", "InstanceProfileName", "Web",
+	                                       "TagKeys", "env"));
+	s_ok("CreateInstanceProfile", json_pack("{s:s,s:s}", "InstanceProfileName", "Api", "Path",
+	                                        "/apps/"));
+	s_ok("CreateInstanceProfile", json_pack("{s:s}", "InstanceProfileName", "Root"));
+	assert_int_equal(s_run("ListInstanceProfiles",
+	                       json_pack("{s:s,s:i}", "PathPrefix", "/apps/", "MaxItems", 1), &out),
+	                 0);
+	assert_int_equal(json_array_size(json_object_get(out, "InstanceProfiles")), 1);
+	assert_true(json_is_true(json_object_get(out, "IsTruncated")));
+	char *marker = strdup(json_string_value(json_object_get(out, "Marker")));
+	json_decref(out);
+	assert_int_equal(s_run("ListInstanceProfiles",
+	                       json_pack("{s:s,s:i,s:s}", "PathPrefix", "/apps/", "MaxItems", 1,
+	                                 "Marker", marker),
+	                       &out),
+	                 0);
+	free(marker);
+	assert_int_equal(json_array_size(json_object_get(out, "InstanceProfiles")), 1);
+	assert_false(json_is_true(json_object_get(out, "IsTruncated")));
+	json_decref(out);
+	s_ok("DeleteInstanceProfile", json_pack("{s:s}", "InstanceProfileName", "web"));
+	s_err("GetInstanceProfile", json_pack("{s:s}", "InstanceProfileName", "Web"),
+	      "NoSuchEntity");
+}
+
+/* The root's federation session: its identity side allows everything, so
+ * its session policies alone limit it. */
+static void test_policies_for_root_federation(void **state)
+{
+	(void)state;
+	struct bw_principal p;
+	memset(&p, 0, sizeof p);
+	p.type = BW_PT_FEDERATED_USER;
+	snprintf(p.account, sizeof p.account, ACCT);
+	json_t *ident, *bound;
+	assert_int_equal(bw_iam_policies_for(s_store, &p, &ident, &bound), 0);
+	assert_int_equal(json_array_size(ident), 1);
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(ident, 0), "doc")),
+	                       "\"Action\":\"*\""));
+	assert_null(bound);
+	json_decref(ident);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,6 +780,7 @@ int main(void)
 	    cmocka_unit_test(test_inline_roundtrip),  cmocka_unit_test(test_attach_counts),
 	    cmocka_unit_test(test_boundary_counts),   cmocka_unit_test(test_roles),
 	    cmocka_unit_test(test_policies_for_user), cmocka_unit_test(test_list_policies),
+	    cmocka_unit_test(test_instance_profiles), cmocka_unit_test(test_policies_for_root_federation),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

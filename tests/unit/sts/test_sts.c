@@ -1003,11 +1003,11 @@ static void test_access_key_info_and_caller_identity(void **state)
 	json_decref(out);
 	json_decref(doc);
 	json_decref(tok);
-	/* the operations of this issue are registered; the federation ones not */
+	/* the operations served are registered; SAML federation is not */
 	assert_non_null(bw_service_op(svc, "AssumeRole"));
 	assert_non_null(bw_service_op(svc, "DecodeAuthorizationMessage"));
+	assert_non_null(bw_service_op(svc, "GetFederationToken"));
 	assert_null(bw_service_op(svc, "AssumeRoleWithSAML"));
-	assert_null(bw_service_op(svc, "GetFederationToken"));
 }
 
 static int s_decode(const char *msg, json_t **decoded)
@@ -1098,6 +1098,158 @@ static void test_session_principal_refuses_malformed_documents(void **state)
 	json_decref(d);
 }
 
+static json_t *s_federation(json_t *in, const char *code)
+{
+	json_t *out = json_object();
+	int rc = bw_sts_get_federation_token(&s_call, in, out);
+	json_decref(in);
+	if (code) {
+		assert_int_equal(rc, -1);
+		assert_string_equal(s_call.err.code, code);
+		json_decref(out);
+		return NULL;
+	}
+	if (rc != 0)
+		fail_msg("%s: %s", s_call.err.code, s_call.err.message);
+	return out;
+}
+
+#define FED_ARN "arn:aws:sts::" ACCT ":federated-user/bob"
+
+static void test_get_federation_token(void **state)
+{
+	(void)state;
+	s_alice_policy("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	               "\"Action\":\"sts:GetFederationToken\",\"Resource\":\"*\"}]}");
+	/* no session policy: the session is limited by one allowing nothing */
+	s_new_call("GetFederationToken");
+	json_t *out = s_federation(json_pack("{s:s}", "Name", "bob"), NULL);
+	assert_string_equal(s_s(out, "FederatedUser", "Arn"), FED_ARN);
+	assert_string_equal(s_s(out, "FederatedUser", "FederatedUserId"), ACCT ":bob");
+	assert_null(json_object_get(out, "PackedPolicySize"));
+	json_t *doc = s_key_doc(s_s(out, "Credentials", "AccessKeyId"));
+	assert_string_equal(s_s(json_object_get(doc, "Session"), "SourceUserId", NULL),
+	                    "AIDAALICE000000000001");
+	struct bw_principal p = {0};
+	assert_int_equal(bw_sts_session_principal(doc, ACCT, &p), 0);
+	assert_int_equal(p.type, BW_PT_FEDERATED_USER);
+	assert_string_equal(p.arn, FED_ARN);
+	assert_string_equal(p.principal_id, ACCT ":bob");
+	assert_string_equal(p.user_name, "alice");
+	assert_true(p.temporary);
+	assert_false(p.from_session_token);
+	assert_int_equal(json_array_size(p.session_policies), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(p.session_policies, 0)),
+	                       "\"Statement\":[]"));
+	bw_principal_clear(&p);
+	json_decref(doc);
+	s_expect_duration(out, 43200);
+
+	/* with a session policy: that policy, and the packed size */
+	const char *pol = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	                  "\"Action\":\"kms:ListKeys\",\"Resource\":\"*\"}]}";
+	s_new_call("GetFederationToken");
+	out = s_federation(json_pack("{s:s, s:s, s:i}", "Name", "bob", "Policy", pol,
+	                             "DurationSeconds", 900),
+	                   NULL);
+	assert_true(json_integer_value(json_object_get(out, "PackedPolicySize")) > 0);
+	doc = s_key_doc(s_s(out, "Credentials", "AccessKeyId"));
+	assert_int_equal(bw_sts_session_principal(doc, ACCT, &p), 0);
+	assert_int_equal(json_array_size(p.session_policies), 1);
+	assert_string_equal(json_string_value(json_array_get(p.session_policies, 0)), pol);
+	bw_principal_clear(&p);
+	json_decref(doc);
+	s_expect_duration(out, 900);
+
+	/* a malformed session policy, durations, names */
+	s_new_call("GetFederationToken");
+	s_federation(json_pack("{s:s, s:s}", "Name", "bob", "Policy", "{not json"),
+	             "MalformedPolicyDocument");
+	s_new_call("GetFederationToken");
+	s_federation(json_pack("{s:s, s:i}", "Name", "bob", "DurationSeconds", 899),
+	             "ValidationError");
+	s_new_call("GetFederationToken");
+	s_federation(json_pack("{s:s, s:i}", "Name", "bob", "DurationSeconds", 129601),
+	             "ValidationError");
+	const char *bad[] = {"b", "bob smith", "a23456789012345678901234567890123"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		s_new_call("GetFederationToken");
+		s_federation(json_pack("{s:s}", "Name", bad[i]), "ValidationError");
+		s_new_call("GetFederationToken");
+		struct bw_resource res = {0};
+		json_t *in = json_pack("{s:s}", "Name", bad[i]);
+		assert_int_equal(bw_sts_federation_resource(&s_call, in, &res), -1);
+		assert_string_equal(s_call.err.code, "ValidationError");
+		json_decref(in);
+		bw_buf_free(&res.arn);
+	}
+	/* the resource is the federated user's ARN */
+	s_new_call("GetFederationToken");
+	struct bw_resource res = {0};
+	json_t *in = json_pack("{s:s}", "Name", "bob");
+	assert_int_equal(bw_sts_federation_resource(&s_call, in, &res), 0);
+	assert_string_equal(bw_buf_cstr(&res.arn), FED_ARN);
+	bw_buf_free(&res.arn);
+
+	/* session credentials are refused before any policy is asked */
+	s_new_call("GetFederationToken");
+	s_call.principal.temporary = true;
+	assert_int_equal(bw_sts_federation_authorize(&s_call, in), -1);
+	assert_string_equal(s_call.err.code, "AccessDenied");
+	assert_string_equal(s_call.err.message,
+	                    "Cannot call GetFederationToken with session credentials");
+	s_new_call("GetFederationToken");
+	s_call.principal.temporary = true;
+	s_federation(json_incref(in), "AccessDenied");
+	json_decref(in);
+
+	/* the root: one hour at most; its session names no user */
+	s_new_call("GetFederationToken");
+	bw_principal_root(&s_call.principal, ACCT);
+	out = s_federation(json_pack("{s:s, s:i}", "Name", "ops", "DurationSeconds", 7200), NULL);
+	doc = s_key_doc(s_s(out, "Credentials", "AccessKeyId"));
+	assert_int_equal(bw_sts_session_principal(doc, ACCT, &p), 0);
+	assert_int_equal(p.type, BW_PT_FEDERATED_USER);
+	assert_string_equal(p.user_name, "");
+	bw_principal_clear(&p);
+	json_decref(doc);
+	s_expect_duration(out, 3600);
+}
+
+static void test_federation_tags(void **state)
+{
+	(void)state;
+	s_alice_policy("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	               "\"Action\":\"sts:GetFederationToken\",\"Resource\":\"*\"}]}");
+	s_new_call("GetFederationToken");
+	s_federation(json_pack("{s:s, s:[{s:s, s:s}]}", "Name", "bob", "Tags", "Key", "team",
+	                       "Value", "red"),
+	             "AccessDenied");
+	s_alice_policy("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	               "\"Action\":[\"sts:GetFederationToken\",\"sts:TagSession\"],"
+	               "\"Resource\":\"" FED_ARN "\"}]}");
+	/* session tags override the user's tags regardless of case */
+	s_new_call("GetFederationToken");
+	s_call.principal.tags = json_pack("{s:s, s:s}", "Team", "blue", "cost", "7");
+	json_t *out = s_federation(json_pack("{s:s, s:[{s:s, s:s}]}", "Name", "bob", "Tags", "Key",
+	                                     "team", "Value", "red"),
+	                           NULL);
+	json_t *doc = s_key_doc(s_s(out, "Credentials", "AccessKeyId"));
+	struct bw_principal p = {0};
+	assert_int_equal(bw_sts_session_principal(doc, ACCT, &p), 0);
+	assert_string_equal(s_s(p.tags, "team", NULL), "red");
+	assert_null(json_object_get(p.tags, "Team"));
+	assert_string_equal(s_s(p.tags, "cost", NULL), "7");
+	bw_principal_clear(&p);
+	json_decref(doc);
+	json_decref(out);
+	/* duplicate keys regardless of case */
+	s_new_call("GetFederationToken");
+	s_federation(json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "Name", "bob", "Tags", "Key",
+	                       "a", "Value", "1", "Key", "A", "Value", "2"),
+	             "InvalidParameterValue");
+}
+
 static int s_end(void **state)
 {
 	(void)state;
@@ -1125,6 +1277,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_session_tag_limits, s_end),
 		cmocka_unit_test_teardown(test_source_identity, s_end),
 		cmocka_unit_test_teardown(test_get_session_token, s_end),
+		cmocka_unit_test_teardown(test_get_federation_token, s_end),
+		cmocka_unit_test_teardown(test_federation_tags, s_end),
 		cmocka_unit_test_teardown(test_access_key_info_and_caller_identity, s_end),
 		cmocka_unit_test_teardown(test_authorization_message_round_trip, s_end),
 		cmocka_unit_test_teardown(test_session_principal_refuses_malformed_documents, s_end),
