@@ -501,6 +501,12 @@ int bw_authz_service_keys(struct bw_call *call, const json_t *in, const char *ac
 int bw_authz_decide(struct bw_call *call, const json_t *in, const char *action,
                     const struct bw_resource *res)
 {
+	return bw_authz_decide_with(call, in, action, res, NULL);
+}
+
+int bw_authz_decide_with(struct bw_call *call, const json_t *in, const char *action,
+                         const struct bw_resource *res, const struct bw_policy *resource_policy)
+{
 	if (call->principal.type == BW_PT_ROOT &&
 	    strcmp(call->principal.account, call->account_id) == 0)
 		return 0;
@@ -513,9 +519,13 @@ int bw_authz_decide(struct bw_call *call, const json_t *in, const char *action,
 	json_decref(extra);
 	if (rc != 0)
 		return -1;
+	/* the resource is this account's: a caller of another account is held
+	 * to the cross-account rule (identity and resource policy both allow) */
+	if (resource_policy)
+		a.ctx.resource_account = call->account_id;
 	rc = -1;
 	if (bw_authz_policies_load(call, &pol) == 0) {
-		struct bw_policy_set set = bw_authz_policy_set(&pol, NULL);
+		struct bw_policy_set set = bw_authz_policy_set(&pol, resource_policy);
 		struct bw_eval_result r;
 		if (bw_policy_evaluate(&a.ctx, &set, &r) != 0 || r.decision != BW_DECISION_ALLOW)
 			bw_authz_deny(call, &a.ctx, &r);

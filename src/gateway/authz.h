@@ -32,6 +32,10 @@ int bw_authorize(struct bw_call *call, const json_t *in);
  * a second resource authorized (a rename's target). */
 int bw_authz_decide(struct bw_call *call, const json_t *in, const char *action,
                     const struct bw_resource *res);
+/* The same with the resource's own policy (a role's trust policy), evaluated
+ * with AWS's same-account logic (policy_eval.c); NULL: IAM alone. */
+int bw_authz_decide_with(struct bw_call *call, const json_t *in, const char *action,
+                         const struct bw_resource *res, const struct bw_policy *resource_policy);
 
 /* The service's condition keys for action on res: the row's context keys
  * (bw_op_impl.context) and the resource's tags as aws:ResourceTag/<k>

@@ -954,33 +954,7 @@ int bw_sts_assume_role_authorize(struct bw_call *call, const json_t *in)
 	struct bw_policy *trust = NULL;
 	if (s_resolved_trust(call, &trust) != 0)
 		return -1;
-	json_t *extra = NULL;
-	if (bw_authz_service_keys(call, in, action, &call->resource, &extra) != 0) {
-		bw_policy_unref(trust);
-		return -1;
-	}
-	struct bw_authz_ctx a;
-	struct bw_authz_policies pol;
-	int rc = bw_authz_ctx_init(call, in, action, bw_buf_cstr(&call->resource.arn), extra, &a);
-	json_decref(extra);
-	if (rc != 0) {
-		bw_policy_unref(trust);
-		return -1;
-	}
-	/* the role is this account's: a caller of another account is held to
-	 * the cross-account rule (identity and trust must both allow) */
-	a.ctx.resource_account = call->account_id;
-	rc = -1;
-	if (bw_authz_policies_load(call, &pol) == 0) {
-		struct bw_policy_set set = bw_authz_policy_set(&pol, trust);
-		struct bw_eval_result r;
-		if (bw_policy_evaluate(&a.ctx, &set, &r) != 0 || r.decision != BW_DECISION_ALLOW)
-			bw_authz_deny(call, &a.ctx, &r);
-		else
-			rc = 0;
-		bw_authz_policies_clean_up(&pol);
-	}
-	bw_authz_ctx_clean_up(&a);
+	int rc = bw_authz_decide_with(call, in, action, &call->resource, trust);
 	bw_policy_unref(trust);
 	return rc;
 }
