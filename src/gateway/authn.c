@@ -526,6 +526,13 @@ static int s_session_token_limits(struct bw_call *call)
 
 int bw_authenticate(struct bw_call *call, struct bw_gencache *cache)
 {
+	/* a scope naming no region's name (bytes that are not even text):
+	 * refused before its signature is read, named in the protocol's way */
+	if (call->bad_scope_region) {
+		s_fail_auth(call, "SignatureDoesNotMatch", 403,
+		            "Credential should be scoped to a valid region.");
+		return -1;
+	}
 	struct s_lookup lk = {.call = call, .cache = cache};
 	bool s3 = s_is_s3(call);
 	struct bw_sigv4_params params = {

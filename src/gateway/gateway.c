@@ -93,12 +93,6 @@ static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **in_o
 	 * read is recorded as what it is (readOnly) */
 	call->service = bw_service_find(call->model->name);
 	call->impl = call->service ? bw_service_op(call->service, call->op->name) : NULL;
-	if (call->bad_scope_region)
-		return bw_fail_status(call, call->model->protocol == BW_PROTO_JSON ? 400 : 403,
-		                      call->model->protocol == BW_PROTO_JSON
-		                          ? "InvalidSignatureException"
-		                          : "SignatureDoesNotMatch",
-		                      "Credential should be scoped to a valid region.");
 	if (bw_authenticate(call, gw->authz.sets) != 0)
 		return -1;
 	const struct bw_codec *codec = bw_codec_for(call->model->protocol);
@@ -222,7 +216,7 @@ static int s_commit_with_record(struct bw_call *call, const json_t *in, const js
 	}
 	char *entry = NULL;
 	if (bw_record_build(call, in, out, rec) != 0 ||
-	    !(entry = bw_recorder_outbox_entry(rec->json, &rec->row)) ||
+	    !(entry = bw_recorder_outbox_entry(rec->json, &rec->row, false)) ||
 	    bw_outbox_put(call->store, entry, outbox_id) != 0 ||
 	    bw_store_call_commit(call->store) != 0) {
 		free(entry);

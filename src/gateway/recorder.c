@@ -297,11 +297,16 @@ void bw_recorder_stop(struct bw_recorder *r)
 
 /* ---- the outbox ---------------------------------------------------------- */
 
-char *bw_recorder_outbox_entry(const json_t *record, const struct bw_event_row *row)
+char *bw_recorder_outbox_entry(const json_t *record, const struct bw_event_row *row,
+                               bool service)
 {
 	json_t *e = json_pack("{s:O, s:I, s:s?, s:O?}", "record", record, "time_ms",
 	                      (json_int_t)row->event_time_ms, "username", row->username,
 	                      "resources", row->resources);
+	if (e && service && json_object_set_new(e, "service", json_true()) != 0) {
+		json_decref(e);
+		e = NULL;
+	}
 	char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
 	json_decref(e);
 	return text;

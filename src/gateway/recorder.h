@@ -17,6 +17,7 @@
 #define BW_GATEWAY_RECORDER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,8 +78,11 @@ BW_MUST_CHECK int bw_recorder_recover(struct bw_store *store, size_t *moved);
 BW_MUST_CHECK int bw_recorder_drain_service_events(struct bw_store *store);
 
 /* The outbox entry of a record: the record's text and the LookupEvents
- * columns that are not in it (outbox.h). Caller frees. NULL on no memory. */
-char *bw_recorder_outbox_entry(const json_t *record, const struct bw_event_row *row);
+ * columns that are not in it (outbox.h); service: a service event's
+ * (service_event.h), moved by bw_recorder_drain_service_events rather than
+ * by a waiting call. Caller frees. NULL on no memory. */
+char *bw_recorder_outbox_entry(const json_t *record, const struct bw_event_row *row,
+                               bool service);
 
 /* Records appended since start, and batches (transactions) used: for tests
  * and the benchmark. */

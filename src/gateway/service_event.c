@@ -44,12 +44,9 @@ int bw_service_event_put(struct bw_store *store, const struct bw_service_event *
 	char *entry = NULL;
 	int64_t id = 0;
 	if (rc == 0) {
-		/* "service": moved by the drain, not by a waiting call */
-		json_t *e = json_pack("{s:O, s:I, s:O?, s:b}", "record", rec, "time_ms",
-		                      (json_int_t)((int64_t)ev->now_s * 1000), "resources", lookup,
-		                      "service", 1);
-		entry = e ? json_dumps(e, JSON_COMPACT) : NULL;
-		json_decref(e);
+		struct bw_event_row row = {.event_time_ms = (int64_t)ev->now_s * 1000,
+		                           .resources = lookup};
+		entry = bw_recorder_outbox_entry(rec, &row, true);
 		rc = entry && bw_outbox_put(store, entry, &id) == 0 ? 0 : -1;
 	}
 	free(entry);

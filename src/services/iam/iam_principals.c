@@ -2,12 +2,11 @@
 #include "services/iam/iam_principals.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "auth/policy_principals.h"
-#include "core/log.h"
 #include "services/iam/iam_store.h"
+#include "services/policy_docs.h"
 #include "store/doc.h"
 
 /* "user" or "role" ARN of this account: the store kind and the name. */
@@ -64,33 +63,6 @@ int bw_iam_missing_principal(struct bw_store *store, const char *account, const 
 int bw_iam_trust_principal_deleted(struct bw_store *store, const char *account, const char *arn,
                                    const char *unique_id)
 {
-	json_t *roles = NULL;
-	bool more = false;
-	struct bw_doc_page all = {0};
-	if (bw_doc_list(store, BW_IAM_ROLE, account, &all, &roles, &more) != BW_STORE_OK)
-		return -1;
-	int rc = 0;
-	size_t i;
-	json_t *e;
-	json_array_foreach(roles, i, e) {
-		json_t *role = json_object_get(e, "doc");
-		const char *trust = json_string_value(json_object_get(role, "AssumeRolePolicyDocument"));
-		bool changed = false;
-		char *text = trust ? bw_policy_replace_aws_principal(trust, arn, unique_id, &changed)
-		                   : NULL;
-		if (trust && !text) {
-			rc = -1;
-			break;
-		}
-		if (changed &&
-		    (json_object_set_new(role, "AssumeRolePolicyDocument", json_string(text)) != 0 ||
-		     bw_doc_update(store, BW_IAM_ROLE, account,
-		                   json_string_value(json_object_get(e, "key")), role) != BW_STORE_OK))
-			rc = -1;
-		free(text);
-		if (rc != 0)
-			break;
-	}
-	json_decref(roles);
-	return rc;
+	return bw_policy_docs_replace_principal(store, BW_IAM_ROLE, account,
+	                                        "AssumeRolePolicyDocument", arn, unique_id);
 }

@@ -9,16 +9,15 @@
  * themselves out of a key by mistake. AWS managed keys' policies are not
  * editable.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "auth/policy.h"
-#include "auth/policy_principals.h"
 #include "services/iam/iam_principals.h"
 #include "services/kms/kms_authz.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
+#include "services/policy_docs.h"
 #include "store/doc.h"
 
 int bw_kms_check_key_policy_or_fail(struct bw_call *call, const json_t *in,
@@ -99,32 +98,6 @@ done:
 int bw_kms_principal_deleted(struct bw_store *store, const char *account, const char *arn,
                              const char *unique_id)
 {
-	json_t *keys = NULL;
-	bool more = false;
-	struct bw_doc_page all = {0};
-	if (bw_doc_list(store, BW_KMS_KEY, account, &all, &keys, &more) != BW_STORE_OK)
-		return -1;
-	int rc = 0;
-	size_t i;
-	json_t *e;
-	json_array_foreach(keys, i, e) {
-		json_t *key = json_object_get(e, "doc");
-		const char *policy = json_string_value(json_object_get(key, "Policy"));
-		bool changed = false;
-		char *text = policy ? bw_policy_replace_aws_principal(policy, arn, unique_id, &changed)
-		                    : NULL;
-		if (policy && !text)
-			rc = -1;
-		else if (changed &&
-		         (json_object_set_new(key, "Policy", json_string(text)) != 0 ||
-		          bw_doc_update(store, BW_KMS_KEY, account,
-		                        json_string_value(json_object_get(e, "key")), key) !=
-		              BW_STORE_OK))
-			rc = -1;
-		free(text);
-		if (rc != 0)
-			break;
-	}
-	json_decref(keys);
-	return rc;
+	return bw_policy_docs_replace_principal(store, BW_KMS_KEY, account, "Policy", arn,
+	                                        unique_id);
 }
