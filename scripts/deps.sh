@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential make cmake pkg-config clang libclang-rt-14-dev
   libssl-dev libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev libxml2-dev
-  libcmocka-dev libargon2-dev
+  libcmocka-dev libargon2-dev libpcre2-dev
   wrk curl ca-certificates
 )
 

@@ -4,13 +4,9 @@
  * AWS's front ends check a string member against its shape's pattern with
  * Java's regular expressions, matching the whole value, before the
  * operation is authorized ("Member must satisfy regular expression
- * pattern: [\w+=,.@-]+"). The models use a small part of that language:
- * character classes with ranges and \uXXXX escapes, \w \d \s and \p{L}
- * \p{Z} \p{N}, '.', groups, alternation, the greedy quantifiers, ^ and $,
- * a negative lookahead and the (?s) flag. This matcher implements that
- * part over UTF-8 code points. Java's \w, \d and \s are ASCII-only, as
- * AWS's are; \p{L} and \p{N} also take every non-ASCII code point, which
- * accepts more than Java (the handler still sees the value), never less.
+ * pattern: [\w+=,.@-]+"). PCRE2 matches them here, told to read them as
+ * Java does (pattern.c says how): Java's \w, \d, \s and \b are ASCII-only,
+ * as AWS's are; \p{L}, \p{Z} and \p{N} are Unicode's.
  */
 #ifndef BW_PROTOCOL_PATTERN_H
 #define BW_PROTOCOL_PATTERN_H
@@ -20,9 +16,9 @@
 enum bw_pattern_result {
 	BW_PATTERN_NO_MATCH = 0,
 	BW_PATTERN_MATCH = 1,
-	/* a construct this matcher does not know, invalid UTF-8 input, out of
-	 * memory or too much backtracking: no answer, so the caller must not
-	 * refuse the value on the pattern's account */
+	/* a pattern PCRE2 cannot compile, invalid UTF-8 input, out of memory
+	 * or too much backtracking: no answer, so the caller must not refuse
+	 * the value on the pattern's account */
 	BW_PATTERN_UNKNOWN = -1,
 };
 

@@ -63,6 +63,12 @@ static void test_classes_and_escapes(void **state)
 	assert_int_equal(s_m("[ -~]+", "tab\there"), BW_PATTERN_NO_MATCH);
 	assert_int_equal(s_m("[\\w|\\d|\\.|_]+", "a|b.c"), BW_PATTERN_MATCH);
 	assert_int_equal(s_m("\\d{12}", "123456789012"), BW_PATTERN_MATCH);
+	/* a '-' after a range or a class escape is a literal to Java */
+	assert_int_equal(s_m("[a-zA-Z0-9-_]+", "a-b_9"), BW_PATTERN_MATCH);
+	assert_int_equal(s_m("[a-zA-Z\\d-_/]+", "q-1_/x"), BW_PATTERN_MATCH);
+	assert_int_equal(s_m("[a-zA-Z\\d-_/]+", "q.1"), BW_PATTERN_NO_MATCH);
+	assert_int_equal(s_m("[+-=]+", "+,="), BW_PATTERN_MATCH); /* a range */
+	assert_int_equal(s_m("[+-=]+", "&"), BW_PATTERN_NO_MATCH);
 	assert_int_equal(s_m("\\d{12}", "12345678901"), BW_PATTERN_NO_MATCH);
 	/* a surrogate pair written as two escapes is one code point */
 	const char *json = "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*";
@@ -101,13 +107,10 @@ static void test_groups_anchors_lookahead(void **state)
 	assert_int_equal(s_m("(a*)*b", "aaab"), BW_PATTERN_MATCH);
 }
 
-/* What the matcher cannot read, and what would take too long, decide nothing. */
+/* What PCRE2 cannot compile, and what would take too long, decide nothing. */
 static void test_unknown_is_no_answer(void **state)
 {
 	(void)state;
-	assert_int_equal(s_m("\\Bword", "word"), BW_PATTERN_UNKNOWN);
-	assert_int_equal(s_m("(?<name>a)", "a"), BW_PATTERN_UNKNOWN);
-	assert_int_equal(s_m("a++", "aa"), BW_PATTERN_UNKNOWN);
 	assert_int_equal(s_m("[a", "a"), BW_PATTERN_UNKNOWN);
 	assert_int_equal(s_m("(a", "a"), BW_PATTERN_UNKNOWN);
 	assert_int_equal(s_m("a{2,1}", "a"), BW_PATTERN_UNKNOWN);
@@ -117,7 +120,7 @@ static void test_unknown_is_no_answer(void **state)
 	memset(s, 'a', sizeof s - 2);
 	s[sizeof s - 2] = '!';
 	s[sizeof s - 1] = '\0';
-	assert_int_equal(s_m("(a|aa)*b", s), BW_PATTERN_UNKNOWN);
+	assert_int_equal(s_m("(a|aa)*[bc]", s), BW_PATTERN_UNKNOWN);
 	/* long values: no recursion per character */
 	size_t n = 200000;
 	char *big = malloc(n + 1);
