@@ -302,6 +302,31 @@ class KmsKeyAgreementTest(ServerTestCase):
             raw.derive_shared_secret(KeyId=md["KeyId"], KeyAgreementAlgorithm="ECDH")
         self.assertClientError(ctx, "ValidationException", 400)
 
+    def test_attack_rows(self):
+        """Limits, encodings and other accounts: each refused, the server
+        serving on."""
+        md = self._agreement_key()
+        peer = _spki(ec.generate_private_key(ec.SECP256R1()).public_key())
+        raw = self.server.client("kms", validate=False)
+        other = md["Arn"].replace(self.acct, "999999999999")
+        rows = [
+            ("over 8192 bytes", dict(PublicKey=b"0" * 8193), "ValidationException"),
+            ("empty", dict(PublicKey=b""), "ValidationException"),
+            ("algorithm's case", dict(KeyAgreementAlgorithm="ecdh"), "ValidationException"),
+            ("another account's ARN", dict(KeyId=other), "NotFoundException"),
+            ("another region's ARN", dict(KeyId=md["Arn"].replace(REGION, "eu-west-1")),
+             "NotFoundException"),
+            ("key id's case", dict(KeyId=md["KeyId"].upper()), "NotFoundException"),
+            ("alias that is not there", dict(KeyId="alias/agree-none"), "NotFoundException"),
+            ("forged grant token", dict(GrantTokens=["eA=="]), "InvalidGrantTokenException"),
+        ]
+        for name, kw, code in rows:
+            with self.subTest(row=name):
+                args = dict(KeyId=md["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=peer)
+                args.update(kw)
+                self._error(code, raw.derive_shared_secret, **args)
+        self.assertEqual(len(self._derive(self.kms, md["KeyId"], peer)["SharedSecret"]), 32)
+
     # --- the decision ----------------------------------------------------
 
     def test_key_policy_iam_and_grants(self):
