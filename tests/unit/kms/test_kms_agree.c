@@ -1,7 +1,8 @@
 /* KMS key agreement (kms_agree.c): bw_kms_ecdh against RFC 5903's P-256
  * test vector (section 8.1), agreement both ways on each NIST curve, and
  * every peer key it must refuse before deriving — not DER, trailing or
- * missing bytes, not EC, another curve, a point off the curve. */
+ * missing bytes, not EC, another curve, a point off the curve — and which
+ * key specs take KEY_AGREEMENT, with the algorithms their metadata lists. */
 /* clang-format off: cmocka needs these first */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "services/kms/kms_keys.h"
 #include "services/kms/kms_ops.h"
 
 static size_t s_unhex(const char *hex, uint8_t *out, size_t max)
@@ -183,12 +185,45 @@ static void test_refused_peers(void **state)
 	EVP_PKEY_free(priv);
 }
 
+static void test_specs_and_metadata(void **state)
+{
+	(void)state;
+	static const char *const yes[] = {"ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521"};
+	static const char *const no[] = {"ECC_SECG_P256K1", "RSA_2048", "RSA_4096",
+	                                 "SYMMETRIC_DEFAULT", "HMAC_256", "SM2", "ecc_nist_p256"};
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		assert_true(bw_kms_usage_ok(yes[i], "KEY_AGREEMENT"));
+		assert_true(bw_kms_usage_ok(yes[i], "SIGN_VERIFY"));
+		assert_false(bw_kms_usage_ok(yes[i], "key_agreement"));
+		struct bw_kms_key_params p = {
+		    .account = "123456789012", .region = "us-east-1",
+		    .key_id = "11111111-2222-4333-8444-555555555555", .spec = yes[i],
+		    .usage = "KEY_AGREEMENT", .origin = "AWS_KMS", .manager = "CUSTOMER",
+		    .policy = "{}", .now_s = 1795376000.0};
+		json_t *doc = bw_kms_key_doc_new(&p);
+		assert_non_null(doc);
+		const json_t *algs = json_object_get(doc, "KeyAgreementAlgorithms");
+		assert_int_equal(json_array_size(algs), 1);
+		assert_string_equal(json_string_value(json_array_get(algs, 0)), "ECDH");
+		assert_null(json_object_get(doc, "SigningAlgorithms"));
+		assert_null(json_object_get(doc, "EncryptionAlgorithms"));
+		assert_null(json_object_get(doc, "MacAlgorithms"));
+		assert_null(json_object_get(doc, "Rotation"));
+		json_decref(doc);
+	}
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		assert_false(bw_kms_usage_ok(no[i], "KEY_AGREEMENT"));
+	/* secp256k1 still signs */
+	assert_true(bw_kms_usage_ok("ECC_SECG_P256K1", "SIGN_VERIFY"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rfc5903_p256),
 	    cmocka_unit_test(test_both_ways_each_curve),
 	    cmocka_unit_test(test_refused_peers),
+	    cmocka_unit_test(test_specs_and_metadata),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
