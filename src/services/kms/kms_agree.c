@@ -64,7 +64,7 @@ static bool s_group(EVP_PKEY *pkey, char *name, size_t len)
 	size_t got = 0;
 	return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
 	       EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name, len, &got) ==
-	               1 &&
+	           1 &&
 	       got > 0;
 }
 
@@ -136,13 +136,15 @@ static int s_key_or_fail(struct bw_call *call, const json_t *in, json_t **key_do
 {
 	const char *alg = json_string_value(json_object_get(in, "KeyAgreementAlgorithm"));
 	if (!alg || strcmp(alg, "ECDH") != 0)
-		return bw_fail(call, "ValidationException",
-		               "1 validation error detected: Value '%.64s' at 'keyAgreementAlgorithm' "
-		               "failed to satisfy constraint: Member must satisfy enum value set: [ECDH]",
-		               alg ? alg : "null");
+		return bw_fail(
+		    call, "ValidationException",
+		    "1 validation error detected: Value '%.64s' at 'keyAgreementAlgorithm' "
+		    "failed to satisfy constraint: Member must satisfy enum value set: [ECDH]",
+		    alg ? alg : "null");
 	if (json_object_get(in, "Recipient"))
-		return bw_fail(call, "UnsupportedOperationException",
-		               "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
+		return bw_fail(
+		    call, "UnsupportedOperationException",
+		    "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
 	if (bw_kms_use_key_or_fail(call, json_string_value(json_object_get(in, "KeyId")),
 	                           "KEY_AGREEMENT", "DeriveSharedSecret", key_doc) != 0)
 		return -1;
@@ -167,7 +169,8 @@ int bw_kms_derive_shared_secret(struct bw_call *call, const json_t *in, json_t *
 	pkey = bw_kms_pkey_private(bw_cur_from(priv.data, priv.len));
 	enum bw_kms_ecdh_error e = bw_kms_ecdh(pkey, bw_cur_from(peer.data, peer.len), &secret);
 	if (e == BW_KMS_ECDH_INTERNAL) {
-		bw_fail_status(call, 500, "KMSInternalException", "%s", bw_kms_ecdh_error_message(e));
+		bw_fail_status(call, 500, "KMSInternalException", "%s",
+		               bw_kms_ecdh_error_message(e));
 		goto done;
 	}
 	if (e != BW_KMS_ECDH_OK) {
@@ -180,8 +183,8 @@ int bw_kms_derive_shared_secret(struct bw_call *call, const json_t *in, json_t *
 	    bw_kms_blob_out_or_fail(call, out, "SharedSecret", secret.data, secret.len, true) != 0)
 		goto done;
 	if (json_object_set_new(out, "KeyAgreementAlgorithm", json_string("ECDH")) != 0 ||
-	    json_object_set_new(out, "KeyOrigin",
-	                        json_string(bw_kms_doc_str(key_doc, "Origin"))) != 0) {
+	    json_object_set_new(out, "KeyOrigin", json_string(bw_kms_doc_str(key_doc, "Origin"))) !=
+	        0) {
 		bw_fail_status(call, 500, "KMSInternalException", "out of memory");
 		goto done;
 	}

@@ -52,9 +52,8 @@ static EVP_PKEY *s_rfc_private(void)
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	assert_non_null(d);
 	assert_non_null(bld);
-	assert_int_equal(OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	                                                 "prime256v1", 0),
-	                 1);
+	assert_int_equal(
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0), 1);
 	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d), 1);
 	assert_int_equal(
 	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub), 1);
@@ -129,8 +128,7 @@ static void test_both_ways_each_curve(void **state)
 	}
 }
 
-static void s_refused(EVP_PKEY *priv, const uint8_t *der, size_t len,
-                      enum bw_kms_ecdh_error want)
+static void s_refused(EVP_PKEY *priv, const uint8_t *der, size_t len, enum bw_kms_ecdh_error want)
 {
 	struct bw_buf z = {0};
 	assert_int_equal(bw_kms_ecdh(priv, bw_cur_from(der, len), &z), want);
@@ -189,17 +187,22 @@ static void test_specs_and_metadata(void **state)
 {
 	(void)state;
 	static const char *const yes[] = {"ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521"};
-	static const char *const no[] = {"ECC_SECG_P256K1", "RSA_2048", "RSA_4096",
-	                                 "SYMMETRIC_DEFAULT", "HMAC_256", "SM2", "ecc_nist_p256"};
+	static const char *const no[] = {"ECC_SECG_P256K1",   "RSA_2048", "RSA_4096",
+	                                 "SYMMETRIC_DEFAULT", "HMAC_256", "SM2",
+	                                 "ecc_nist_p256"};
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
 		assert_true(bw_kms_usage_ok(yes[i], "KEY_AGREEMENT"));
 		assert_true(bw_kms_usage_ok(yes[i], "SIGN_VERIFY"));
 		assert_false(bw_kms_usage_ok(yes[i], "key_agreement"));
-		struct bw_kms_key_params p = {
-		    .account = "123456789012", .region = "us-east-1",
-		    .key_id = "11111111-2222-4333-8444-555555555555", .spec = yes[i],
-		    .usage = "KEY_AGREEMENT", .origin = "AWS_KMS", .manager = "CUSTOMER",
-		    .policy = "{}", .now_s = 1795376000.0};
+		struct bw_kms_key_params p = {.account = "123456789012",
+		                              .region = "us-east-1",
+		                              .key_id = "11111111-2222-4333-8444-555555555555",
+		                              .spec = yes[i],
+		                              .usage = "KEY_AGREEMENT",
+		                              .origin = "AWS_KMS",
+		                              .manager = "CUSTOMER",
+		                              .policy = "{}",
+		                              .now_s = 1795376000.0};
 		json_t *doc = bw_kms_key_doc_new(&p);
 		assert_non_null(doc);
 		const json_t *algs = json_object_get(doc, "KeyAgreementAlgorithms");
