@@ -205,6 +205,7 @@ static json_t *s_extra_keys(struct bw_call *call, const json_t *in, const char *
 	rc |= s_set_member(x, "kms:SigningAlgorithm", in, "SigningAlgorithm");
 	rc |= s_set_str(x, "kms:MessageType", msg_type ? msg_type : signing ? "RAW" : NULL);
 	rc |= s_set_member(x, "kms:MacAlgorithm", in, "MacAlgorithm");
+	rc |= s_set_member(x, "kms:KeyAgreementAlgorithm", in, "KeyAgreementAlgorithm");
 	rc |= s_set_member(x, "kms:DataKeyPairSpec", in, "KeyPairSpec");
 	rc |= s_set_str(x, "kms:RequestAlias",
 	                s_request_alias(json_string_value(json_object_get(in, view.key_member))));

@@ -15,6 +15,7 @@
 #include "services/kms/kms_authz.h"
 #include "services/kms/kms_ciphertext.h"
 #include "services/kms/kms_crypto.h"
+#include "services/kms/kms_ops.h"
 #include "services/kms/kms_resolve.h"
 
 /* The ARN of the key a blob names, or "*" when it names none we can read. */
@@ -53,6 +54,8 @@ static const struct bw_op_impl s_ops[] = {
      .authorize = bw_kms_authorize},
     {"DeleteImportedKeyMaterial", bw_kms_delete_imported_key_material,
      "kms:DeleteImportedKeyMaterial", bw_kms_key_resource, false, .authorize = bw_kms_authorize},
+    {"DeriveSharedSecret", bw_kms_derive_shared_secret, "kms:DeriveSharedSecret",
+     bw_kms_key_resource, true, .authorize = bw_kms_authorize},
     {"Encrypt", bw_kms_encrypt, "kms:Encrypt", bw_kms_key_resource, true,
      .authorize = bw_kms_authorize},
     {"GenerateDataKey", bw_kms_generate_data_key, "kms:GenerateDataKey", bw_kms_key_resource, true,

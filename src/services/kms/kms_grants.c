@@ -317,6 +317,8 @@ static bool s_op_for_key(const char *op, const json_t *key_doc)
 		       strcmp(op, "GetPublicKey") == 0;
 	if (strcmp(usage, "GENERATE_VERIFY_MAC") == 0)
 		return strcmp(op, "GenerateMac") == 0 || strcmp(op, "VerifyMac") == 0;
+	if (strcmp(usage, "KEY_AGREEMENT") == 0)
+		return strcmp(op, "DeriveSharedSecret") == 0 || strcmp(op, "GetPublicKey") == 0;
 	return false;
 }
 

@@ -200,7 +200,8 @@ char *bw_kms_default_policy(const char *account)
 
 /* The algorithms KMS lists for a spec and usage; NULL members are absent. */
 struct s_algs {
-	const char *member; /* EncryptionAlgorithms, SigningAlgorithms, MacAlgorithms */
+	const char *member; /* EncryptionAlgorithms, SigningAlgorithms, MacAlgorithms,
+	                       KeyAgreementAlgorithms */
 	const char *list[7];
 };
 
@@ -225,6 +226,9 @@ static struct s_algs s_algorithms(const char *spec, const char *usage)
 		                       {"RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512",
 		                        "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384",
 		                        "RSASSA_PKCS1_V1_5_SHA_512"}};
+	/* KMS lists KeyAgreementAlgorithms, and no other, for these keys */
+	if (strncmp(spec, "ECC_", 4) == 0 && strcmp(usage, "KEY_AGREEMENT") == 0)
+		return (struct s_algs){"KeyAgreementAlgorithms", {"ECDH"}};
 	if (strcmp(spec, "ECC_NIST_P384") == 0)
 		return (struct s_algs){"SigningAlgorithms", {"ECDSA_SHA_384"}};
 	if (strcmp(spec, "ECC_NIST_P521") == 0)
@@ -240,7 +244,10 @@ static const char *const *s_usages(const char *spec)
 	static const char *const sym[] = {"ENCRYPT_DECRYPT", NULL};
 	static const char *const hmac[] = {"GENERATE_VERIFY_MAC", NULL};
 	static const char *const rsa[] = {"ENCRYPT_DECRYPT", "SIGN_VERIFY", NULL};
-	static const char *const ecc[] = {"SIGN_VERIFY", NULL};
+	/* KEY_AGREEMENT: "NIST-standard elliptic curve" keys only (and SM2,
+	 * China Regions only, which we do not serve): not ECC_SECG_P256K1 */
+	static const char *const ecc_nist[] = {"SIGN_VERIFY", "KEY_AGREEMENT", NULL};
+	static const char *const ecc_secg[] = {"SIGN_VERIFY", NULL};
 	if (strcmp(spec, "SYMMETRIC_DEFAULT") == 0)
 		return sym;
 	if (!strcmp(spec, "HMAC_224") || !strcmp(spec, "HMAC_256") || !strcmp(spec, "HMAC_384") ||
@@ -249,8 +256,10 @@ static const char *const *s_usages(const char *spec)
 	if (!strcmp(spec, "RSA_2048") || !strcmp(spec, "RSA_3072") || !strcmp(spec, "RSA_4096"))
 		return rsa;
 	if (!strcmp(spec, "ECC_NIST_P256") || !strcmp(spec, "ECC_NIST_P384") ||
-	    !strcmp(spec, "ECC_NIST_P521") || !strcmp(spec, "ECC_SECG_P256K1"))
-		return ecc;
+	    !strcmp(spec, "ECC_NIST_P521"))
+		return ecc_nist;
+	if (!strcmp(spec, "ECC_SECG_P256K1"))
+		return ecc_secg;
 	return NULL;
 }
 

@@ -1,7 +1,8 @@
 /*
  * kms_public_key.c: GetPublicKey — the DER SubjectPublicKeyInfo of an
  * asymmetric key, with what a caller needs to use it outside KMS (spec,
- * usage, algorithms). Symmetric and HMAC keys have none.
+ * usage, algorithms: Encryption, Signing or KeyAgreementAlgorithms, as
+ * the key's usage has). Symmetric and HMAC keys have none.
  */
 #include <string.h>
 
@@ -38,7 +39,7 @@ int bw_kms_get_public_key(struct bw_call *call, const json_t *in, json_t *out)
 	if (bw_kms_arn_out_or_fail(call, out, "KeyId", bw_kms_doc_str(key_doc, "KeyId")) != 0)
 		goto done;
 	static const char *const copy[] = {"KeySpec", "KeyUsage", "EncryptionAlgorithms",
-	                                   "SigningAlgorithms"};
+	                                   "SigningAlgorithms", "KeyAgreementAlgorithms"};
 	if (json_object_set_new(out, "PublicKey", json_string(pub)) != 0 ||
 	    json_object_set_new(out, "CustomerMasterKeySpec", json_string(family)) != 0)
 		goto oom;
