@@ -558,8 +558,9 @@ int bw_authenticate(struct bw_call *call, struct bw_gencache *cache)
 		goto done;
 	}
 	if (!s_scope_matches(call, &res)) {
+		const struct bw_service_model *m = call->model;
 		s_fail_auth(call, 403, BW_ERR_SCOPE_WRONG_SERVICE,
-		            call->model->signing_name ? call->model->signing_name : call->model->name);
+		            m->signing_name ? m->signing_name : m->name);
 		goto done;
 	}
 	if (s_payload_covered(call, &params, &res) != 0)

@@ -282,8 +282,8 @@ static int s_route_rest(struct bw_call *call, struct bw_buf *path_buf)
 		if (!only)
 			return bw_fail(call, BW_ERR_NO_SERVICE_FOR_PATH, req->method, req->path);
 		if (only->protocol == BW_PROTO_REST_XML)
-			return bw_fail_status(call, 404, BW_ERR_S3_NO_OPERATION_FOR_PATH, only->name,
-			                      req->method, req->path);
+			return bw_fail_status(call, 404, BW_ERR_S3_NO_OPERATION_FOR_PATH,
+			                      only->name, req->method, req->path);
 		return bw_fail_status(call, 404, BW_ERR_NO_OPERATION_FOR_PATH, only->name,
 		                      req->method, req->path);
 	}

@@ -182,7 +182,8 @@ static int s_delete_txn(struct bw_call *call, const json_t *in, json_t *out)
 	bool has_role = bw_iamp_str(doc, "RoleKey") != NULL;
 	json_decref(doc);
 	if (has_role)
-		return bw_fail(call, IAM_DELETE_CONFLICT, "must remove roles from instance profile first");
+		return bw_fail(call, IAM_DELETE_CONFLICT,
+		               "must remove roles from instance profile first");
 	return bw_doc_delete(call->store, S_KIND, call->account_id, key) == BW_STORE_OK
 	           ? 0
 	           : bw_iamp_store_fail(call);

@@ -22,7 +22,7 @@
 
 int bw_iamp_oom(struct bw_call *call)
 {
-	return bw_fail(call, IAM_OUT_OF_MEMORY);
+	return bw_fail(call, IAM_SERVICE_FAILURE);
 }
 
 int bw_iamp_store_fail(struct bw_call *call)

@@ -132,7 +132,7 @@ int bw_iam_list_user_tags(struct bw_call *call, const json_t *in, json_t *out)
 		unsigned long v = strtoul(bw_buf_cstr(&page.after), &end, 10);
 		if (!end || *end || v > S_TAGS_MAX) {
 			bw_iam_page_free(&page);
-			return bw_fail(call, IAM_MARKER_MALFORMED);
+			return bw_fail(call, IAM_MARKER_INVALID);
 		}
 		start = (size_t)v;
 	}

@@ -238,7 +238,7 @@ int bw_iam_page_or_fail(struct bw_call *call, const json_t *in, struct bw_iam_pa
 		return 0;
 	if (bw_paging_decode(marker, &page->after) != 0) {
 		bw_buf_free(&page->after);
-		return bw_fail(call, IAM_MARKER_MALFORMED);
+		return bw_fail(call, IAM_MARKER_INVALID);
 	}
 	return 0;
 }
@@ -266,7 +266,7 @@ int bw_iam_list_or_fail(struct bw_call *call, const char *kind, const char *pref
 	char last[BW_IAM_KEY_MAX] = "";
 	bool truncated = false;
 	if (page->after.len >= sizeof after)
-		return bw_fail(call, IAM_MARKER_MALFORMED);
+		return bw_fail(call, IAM_MARKER_INVALID);
 	if (page->after.len)
 		memcpy(after, page->after.data, page->after.len + 1);
 	*items = json_array();
