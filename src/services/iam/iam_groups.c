@@ -42,8 +42,7 @@ int bw_iam_create_group(struct bw_call *call, const json_t *in, json_t *out)
 	if (bw_doc_count(call->store, BW_IAM_GROUP, call->account_id, NULL, &n) != BW_STORE_OK)
 		goto internal;
 	if (n >= BW_IAM_QUOTA_GROUPS) {
-		bw_fail(call, IAM_QUOTA_EXCEEDED, "GroupsPerAccount",
-		        BW_IAM_QUOTA_GROUPS);
+		bw_fail(call, IAM_QUOTA_EXCEEDED, "GroupsPerAccount", BW_IAM_QUOTA_GROUPS);
 		goto error;
 	}
 	if (bw_iam_register_id(call, "AGPA", "group", name, id) != 0)
@@ -344,8 +343,7 @@ int bw_iam_add_user_to_group(struct bw_call *call, const json_t *in, json_t *out
 	    BW_STORE_OK)
 		goto internal;
 	if (n >= BW_IAM_QUOTA_GROUPS_PER_USER) {
-		bw_fail(call, IAM_QUOTA_EXCEEDED, "GroupsPerUser",
-		        BW_IAM_QUOTA_GROUPS_PER_USER);
+		bw_fail(call, IAM_QUOTA_EXCEEDED, "GroupsPerUser", BW_IAM_QUOTA_GROUPS_PER_USER);
 		goto error;
 	}
 	doc = json_pack("{s:s, s:s}", "GroupName", gname, "UserName", uname);
