@@ -16,6 +16,7 @@
  */
 #include "gateway/authn.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,7 @@
 #include "core/encoding.h"
 #include "core/gencache.h"
 #include "core/log.h"
+#include "gateway/errors.h"
 #include "services/iam/iam_store.h"
 #include "services/iam/iam_util.h"
 #include "services/sts/sts_credentials.h"
@@ -348,9 +350,15 @@ static enum s_bind s_principal_of(struct bw_call *call, struct bw_gencache *cach
  * "UnrecognizedClientException" for "InvalidClientTokenId", and an
  * "Exception" suffix on the others; the awsJson ones answer 400.
  */
-static void s_fail_auth(struct bw_call *call, const char *code, unsigned status,
-                        const char *message)
+__attribute__((format(printf, 4, 5)))
+static void s_fail_auth(struct bw_call *call, unsigned status, const char *code,
+                        const char *fmt, ...)
 {
+	char message[sizeof call->err.message];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
 	enum bw_protocol proto = call->model->protocol;
 	if (proto != BW_PROTO_JSON && proto != BW_PROTO_REST_JSON) {
 		bw_fail_status(call, (uint16_t)status, code, "%s", message);
@@ -423,15 +431,12 @@ static void s_fail_invalid(struct bw_call *call, bool token)
 {
 	if (s_is_s3(call)) {
 		if (token)
-			bw_fail_status(call, 400, "InvalidToken",
-			               "The provided token is malformed or otherwise invalid.");
+			bw_fail_status(call, 400, BW_ERR_S3_INVALID_TOKEN);
 		else
-			bw_fail_status(call, 403, "InvalidAccessKeyId",
-			               "The AWS Access Key Id you provided does not exist in our records.");
+			bw_fail_status(call, 403, BW_ERR_S3_INVALID_ACCESS_KEY_ID);
 		return;
 	}
-	s_fail_auth(call, "InvalidClientTokenId", 403,
-	            "The security token included in the request is invalid.");
+	s_fail_auth(call, 403, BW_ERR_INVALID_CLIENT_TOKEN_ID);
 }
 
 /* route.c chose the service from the scope on its own reading of the
@@ -467,10 +472,7 @@ static int s_payload_covered(struct bw_call *call, const struct bw_sigv4_params 
 	if (s_is_sha256_hex(res->payload_hash))
 		return 0;
 	if (!s_is_s3(call)) {
-		s_fail_auth(call, "SignatureDoesNotMatch", 403,
-		            "The request signature we calculated does not match the signature you "
-		            "provided. Check your AWS Secret Access Key and signing method. Consult the "
-		            "service documentation for details.");
+		s_fail_auth(call, 403, BW_ERR_SIGNATURE_MISMATCH);
 		return -1;
 	}
 	if (strcmp(res->payload_hash, BW_SIGV4_UNSIGNED_PAYLOAD) == 0)
@@ -481,7 +483,7 @@ static int s_payload_covered(struct bw_call *call, const struct bw_sigv4_params 
 	bw_buf_free(&body);
 	if (r == BW_SIGV4_OK)
 		return 0;
-	s_fail_auth(call, res->code, res->http_status, res->message);
+	s_fail_auth(call, res->http_status, res->code, "%s", res->message);
 	return -1;
 }
 
@@ -508,8 +510,7 @@ static int s_session_token_limits(struct bw_call *call)
 	if (p->type == BW_PT_FEDERATED_USER) {
 		if (strcmp(service, "iam") == 0 ||
 		    (strcmp(service, "sts") == 0 && strcmp(op, "GetCallerIdentity") != 0))
-			return bw_fail(call, "AccessDenied", "Cannot call %s with session credentials",
-			               op);
+			return bw_fail(call, BW_ERR_SESSION_CREDENTIALS_REFUSED, op);
 		return 0;
 	}
 	if (!p->from_session_token)
@@ -520,7 +521,7 @@ static int s_session_token_limits(struct bw_call *call)
 	}
 	if (strcmp(service, "sts") == 0 && strcmp(op, "AssumeRole") != 0 &&
 	    strcmp(op, "GetCallerIdentity") != 0)
-		return bw_fail(call, "AccessDenied", "Cannot call %s with session credentials", op);
+		return bw_fail(call, BW_ERR_SESSION_CREDENTIALS_REFUSED, op);
 	return 0;
 }
 
@@ -529,8 +530,7 @@ int bw_authenticate(struct bw_call *call, struct bw_gencache *cache)
 	/* a scope naming no region's name (bytes that are not even text):
 	 * refused before its signature is read, named in the protocol's way */
 	if (call->bad_scope_region) {
-		s_fail_auth(call, "SignatureDoesNotMatch", 403,
-		            "Credential should be scoped to a valid region.");
+		s_fail_auth(call, 403, BW_ERR_SCOPE_BAD_REGION);
 		return -1;
 	}
 	struct s_lookup lk = {.call = call, .cache = cache};
@@ -546,8 +546,7 @@ int bw_authenticate(struct bw_call *call, struct bw_gencache *cache)
 	enum bw_sigv4_reason reason = bw_sigv4_verify(call->req, &params, &res);
 	int rc = -1;
 	if (reason == BW_SIGV4_UNKNOWN_KEY && lk.state == S_KEY_EXPIRED) {
-		s_fail_auth(call, "ExpiredToken", s3 ? 400 : 403,
-		            "The security token included in the request is expired");
+		s_fail_auth(call, s3 ? 400 : 403, BW_ERR_EXPIRED_TOKEN);
 		goto done;
 	}
 	if (reason == BW_SIGV4_UNKNOWN_KEY && lk.state == S_KEY_BAD_TOKEN) {
@@ -555,22 +554,20 @@ int bw_authenticate(struct bw_call *call, struct bw_gencache *cache)
 		goto done;
 	}
 	if (reason != BW_SIGV4_OK) {
-		s_fail_auth(call, res.code, res.http_status, res.message);
+		s_fail_auth(call, res.http_status, res.code, "%s", res.message);
 		goto done;
 	}
 	if (!s_scope_matches(call, &res)) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "Credential should be scoped to correct service: '%s'. ",
-		         call->model->signing_name ? call->model->signing_name : call->model->name);
-		s_fail_auth(call, "SignatureDoesNotMatch", 403, msg);
+		const struct bw_service_model *m = call->model;
+		s_fail_auth(call, 403, BW_ERR_SCOPE_WRONG_SERVICE,
+		            m->signing_name ? m->signing_name : m->name);
 		goto done;
 	}
 	if (s_payload_covered(call, &params, &res) != 0)
 		goto done;
 	enum s_bind b = s_principal_of(call, cache, lk.doc);
 	if (b == S_FAILED) {
-		bw_fail_status(call, 500, "InternalFailure",
-		               "The credentials could not be read. Please try again.");
+		bw_fail(call, BW_ERR_CREDENTIALS_UNREADABLE);
 		goto done;
 	}
 	if (b == S_GONE) {

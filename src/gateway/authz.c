@@ -20,6 +20,7 @@
 #include "core/gencache.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "gateway/errors.h"
 #include "services/iam/iam_policy_set.h"
 #include "gateway/resource.h"
 #include "services/service.h"
@@ -323,7 +324,7 @@ int bw_authz_deny(struct bw_call *call, const struct bw_request_ctx *ctx,
 		if (bw_buf_appendf(&msg, "User: %s is not authorized to perform: %s",
 		                   call->principal.arn, ctx->action) != 0) {
 			bw_buf_free(&msg);
-			return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+			return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 		}
 	}
 	/* Each protocol names the error its own way. */
@@ -376,10 +377,10 @@ int bw_authz_ctx_init(struct bw_call *call, const json_t *in, const char *action
 	memset(out, 0, sizeof *out);
 	out->hold = json_array();
 	if (!out->hold)
-		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 	json_t *r = json_string(resource ? resource : "*");
 	if (!r || json_array_append_new(out->hold, r) != 0)
-		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 	out->resource = json_string_value(r);
 	out->ctx = (struct bw_request_ctx){
 		.action = action,
@@ -403,8 +404,7 @@ int bw_authz_ctx_init(struct bw_call *call, const json_t *in, const char *action
 	s_context_keys(call, in, out);
 	if (out->oom) {
 		bw_authz_ctx_clean_up(out);
-		return bw_fail_status(call, 500, "InternalFailure",
-		                      "The request context could not be built");
+		return bw_fail(call, BW_ERR_CONTEXT_NOT_BUILT);
 	}
 	s_finish(out);
 	return 0;
@@ -424,13 +424,11 @@ int bw_authz_policies_load(struct bw_call *call, struct bw_authz_policies *out)
 	memset(out, 0, sizeof *out);
 	json_t *identity_docs = NULL, *boundary_doc = NULL;
 	if (s_policy_docs(call, &identity_docs, &boundary_doc) != 0)
-		return bw_fail_status(call, 500, "InternalFailure",
-		                      "The caller's policies could not be read");
+		return bw_fail(call, BW_ERR_POLICIES_UNREADABLE);
 	int rc = 0;
 	if (s_compile_all(call, identity_docs, BW_POLICY_IDENTITY, &out->identity,
 	                  &out->n_identity) != 0)
-		rc = bw_fail_status(call, 500, "InternalFailure",
-		                    "The caller's policies could not be evaluated");
+		rc = bw_fail(call, BW_ERR_POLICIES_NOT_EVALUATED);
 	if (boundary_doc) {
 		const char *text = json_is_string(boundary_doc)
 			? json_string_value(boundary_doc)
@@ -446,7 +444,7 @@ int bw_authz_policies_load(struct bw_call *call, struct bw_authz_policies *out)
 		if (s_compile_all(call, call->principal.session_policies, BW_POLICY_SESSION,
 		                  &out->session, &out->n_session) != 0 ||
 		    out->n_session == 0)
-			rc = bw_fail_status(call, 403, "AccessDenied", "The session's policies are unusable");
+			rc = bw_fail(call, BW_ERR_SESSION_POLICIES_UNUSABLE);
 	}
 	json_decref(identity_docs);
 	json_decref(boundary_doc);
@@ -485,15 +483,14 @@ int bw_authz_service_keys(struct bw_call *call, const json_t *in, const char *ac
 {
 	*extra = json_object();
 	if (!*extra)
-		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 	const struct bw_op_impl *impl = call->impl;
 	if ((impl && impl->context && impl->context(call, in, *extra) != 0) ||
 	    (res && res->tags && bw_authz_resource_tag_keys(*extra, action, res->tags) != 0)) {
 		json_decref(*extra);
 		*extra = NULL;
 		return call->failed ? -1
-		                    : bw_fail_status(call, 500, "InternalFailure",
-		                                     "The request context could not be built");
+		                    : bw_fail(call, BW_ERR_CONTEXT_NOT_BUILT);
 	}
 	return 0;
 }

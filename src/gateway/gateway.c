@@ -11,6 +11,7 @@
  * holding one record per loop. The recorder thread's callback sends the
  * response, or InternalFailure in its place when the record failed.
  */
+#include "gateway/errors.h"
 #include "gateway/gateway.h"
 
 #include <stdio.h>
@@ -78,10 +79,9 @@ static const struct bw_service_model *s_model_of_protocol(enum bw_protocol p)
 
 static int s_not_implemented(struct bw_call *call)
 {
-	return bw_fail_status(call, 501, "NotImplemented",
-	                      "%s.%s is not implemented by bulwark yet",
-	                      call->model->service_id ? call->model->service_id : call->model->name,
-	                      call->op->name);
+	return bw_fail(call, BW_ERR_NOT_IMPLEMENTED,
+	               call->model->service_id ? call->model->service_id : call->model->name,
+	               call->op->name);
 }
 
 /* Authenticate, decode, authorize, handle: DESIGN.md's steps 3 to 5. *in
@@ -108,7 +108,7 @@ static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **in_o
 		goto done;
 	*out = json_object();
 	if (!*out) {
-		bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 		goto done;
 	}
 	/* what a state-changing call writes commits with its record, or not
@@ -117,7 +117,7 @@ static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **in_o
 		bw_store_call_begin(call->store);
 	rc = call->impl->handler(call, in, *out);
 	if (rc != 0 && !call->failed)
-		bw_fail_status(call, 500, "InternalFailure", "The handler failed without a reason");
+		bw_fail(call, BW_ERR_HANDLER_NO_REASON);
 done:
 	return rc != 0 ? -1 : 0;
 }
@@ -151,8 +151,7 @@ static void s_unrecorded(struct bw_call *call, struct bw_http_response *resp)
 	        "InternalFailure", call->request_id);
 	bw_resp_free(resp);
 	*resp = (struct bw_http_response){0};
-	bw_fail_status(call, 500, "InternalFailure",
-	               "The request could not be recorded in the trail");
+	bw_fail(call, BW_ERR_NOT_RECORDED);
 	bw_codec_for(call->model->protocol)->encode_error(call, resp);
 }
 
@@ -222,8 +221,7 @@ static int s_commit_with_record(struct bw_call *call, const json_t *in, const js
 		free(entry);
 		bw_record_clean_up(rec);
 		bw_store_call_rollback(call->store);
-		bw_fail_status(call, 500, "InternalFailure",
-		               "The change could not be committed with its record; nothing changed");
+		bw_fail(call, BW_ERR_NOT_COMMITTED_WITH_RECORD);
 		return -1;
 	}
 	free(entry);
@@ -350,7 +348,7 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 	const struct bw_codec *codec = bw_codec_for(call.model->protocol);
 	resp->status = 200;
 	if (rc == 0 && codec->encode(&call, out, resp) != 0 && !call.failed)
-		bw_fail_status(&call, 500, "InternalFailure", "The response could not be encoded");
+		bw_fail(&call, BW_ERR_NOT_ENCODED);
 	struct bw_record rec = {0};
 	int64_t outbox_id = 0;
 	if (gw->recorder && recordable)
@@ -358,7 +356,7 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 	else if (call.failed)
 		bw_store_call_rollback(call.store);
 	else if (bw_store_call_commit(call.store) != 0) /* unrecorded: the change alone */
-		bw_fail_status(&call, 500, "InternalFailure", "The change could not be committed");
+		bw_fail(&call, BW_ERR_NOT_COMMITTED);
 	if (rc != 0 || call.failed) {
 		bw_resp_free(resp);
 		*resp = (struct bw_http_response){0};

@@ -7,6 +7,7 @@
  * bypassed: authorization saw the name as typed ("VICTIM") while the
  * handler's case-insensitive lookup found the stored user ("victim").
  */
+#include "gateway/errors.h"
 #include "gateway/resource.h"
 
 #include "services/service.h"
@@ -93,8 +94,7 @@ int bw_resource_resolve(struct bw_call *call, const json_t *in)
 		bw_resource_clean_up(r);
 		/* fail closed: never authorize against a guessed resource */
 		if (!call->failed)
-			bw_fail_status(call, 500, "InternalFailure",
-			               "The resource of the request could not be resolved");
+			bw_fail(call, BW_ERR_RESOURCE_UNRESOLVED);
 		return -1;
 	}
 	call->resource_resolved = true;

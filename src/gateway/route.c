@@ -1,4 +1,5 @@
 /* route.c: finding the service and operation of a request. */
+#include "gateway/errors.h"
 #include "gateway/route.h"
 
 #include <stdio.h>
@@ -132,14 +133,12 @@ static int s_route_target(struct bw_call *call, const char *target)
 				m = bw_models[i];
 	}
 	if (!m) {
-		bw_fail_status(call, 400, "UnknownOperationException",
-		               "No service serves the target '%.200s'", target);
+		bw_fail(call, BW_ERR_NO_SERVICE_FOR_TARGET, target);
 		return -1;
 	}
 	call->model = m;
 	if (!dot || !s_target_prefix_is(m, target, plen) || !(call->op = bw_model_op(m, dot + 1))) {
-		bw_fail_status(call, 400, "UnknownOperationException",
-		               "Unknown operation '%.200s' for service %s", target, m->name);
+		bw_fail(call, BW_ERR_UNKNOWN_TARGET_OPERATION, target, m->name);
 		return -1;
 	}
 	return 0;
@@ -177,16 +176,13 @@ static int s_route_action(struct bw_call *call, const char *action)
 				m = bw_models[i];
 	}
 	if (!m) {
-		bw_fail_status(call, 400, "InvalidAction",
-		               "Could not find operation %.200s for any query service", action);
+		bw_fail(call, BW_ERR_NO_QUERY_SERVICE_FOR_ACTION, action);
 		return -1;
 	}
 	call->model = m;
 	call->op = bw_model_op(m, action);
 	if (!call->op) {
-		bw_fail_status(call, 400, "InvalidAction",
-		               "Could not find operation %.200s for version %s", action,
-		               m->api_version);
+		bw_fail(call, BW_ERR_UNKNOWN_ACTION_VERSION, action, m->api_version);
 		return -1;
 	}
 	return 0;
@@ -268,7 +264,7 @@ static int s_route_rest(struct bw_call *call, struct bw_buf *path_buf)
 		int rc = m->protocol == BW_PROTO_REST_XML ? s_s3_path(req, path_buf)
 		                                          : bw_buf_append_str(path_buf, req->path);
 		if (rc != 0)
-			return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+			return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 		int score = -1;
 		const struct bw_operation *op =
 			bw_rest_match(m, req->method, bw_buf_cstr(path_buf), req->query, NULL, &score);
@@ -284,25 +280,24 @@ static int s_route_rest(struct bw_call *call, struct bw_buf *path_buf)
 	}
 	if (!best) {
 		if (!only)
-			return bw_fail_status(call, 400, "UnknownOperationException",
-			                      "No service serves %s %.200s", req->method, req->path);
-		return bw_fail_status(call, 404, only->protocol == BW_PROTO_REST_XML
-		                                     ? "MethodNotAllowed"
-		                                     : "UnknownOperationException",
-		                      "No %s operation serves %s %.200s", only->name, req->method,
-		                      req->path);
+			return bw_fail(call, BW_ERR_NO_SERVICE_FOR_PATH, req->method, req->path);
+		if (only->protocol == BW_PROTO_REST_XML)
+			return bw_fail_status(call, 404, BW_ERR_S3_NO_OPERATION_FOR_PATH,
+			                      only->name, req->method, req->path);
+		return bw_fail_status(call, 404, BW_ERR_NO_OPERATION_FOR_PATH, only->name,
+		                      req->method, req->path);
 	}
 	bw_buf_reset(path_buf);
 	if ((best->protocol == BW_PROTO_REST_XML ? s_s3_path(req, path_buf)
 	                                         : bw_buf_append_str(path_buf, req->path)) != 0)
-		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 	call->model = best;
 	call->op = s_s3_copy_variant(best, best_op, req);
 	call->path = bw_buf_cstr(path_buf);
 	call->uri_labels = json_object();
 	if (!call->uri_labels ||
 	    !bw_rest_match(best, req->method, call->path, req->query, call->uri_labels, NULL))
-		return bw_fail_status(call, 500, "InternalFailure", "route changed under us");
+		return bw_fail(call, BW_ERR_ROUTE_CHANGED);
 	return 0;
 }
 
@@ -323,10 +318,7 @@ int bw_route(struct bw_call *call, struct bw_buf *path_buf)
 		else
 			call->bad_scope_region = true;
 		if (!call->model)
-			return bw_fail_status(call, 400, "UnrecognizedClientException",
-			                      "The service '%s' named by the credential scope is not "
-			                      "served here",
-			                      scope.service);
+			return bw_fail(call, BW_ERR_SCOPE_SERVICE_NOT_SERVED, scope.service);
 	}
 	const char *target = bw_req_header(req, "x-amz-target");
 	char action[128];
@@ -334,13 +326,11 @@ int bw_route(struct bw_call *call, struct bw_buf *path_buf)
 		switch ((enum bw_protocol)call->model->protocol) {
 		case BW_PROTO_JSON:
 			if (!target)
-				return bw_fail_status(call, 400, "UnknownOperationException",
-				                      "Missing X-Amz-Target header");
+				return bw_fail(call, BW_ERR_MISSING_TARGET);
 			return s_route_target(call, target);
 		case BW_PROTO_QUERY:
 			if (!s_query_action(req, action, sizeof action))
-				return bw_fail_status(call, 400, "MissingAction",
-				                      "Missing or invalid Action parameter");
+				return bw_fail(call, BW_ERR_MISSING_ACTION);
 			return s_route_action(call, action);
 		case BW_PROTO_REST_JSON:
 		case BW_PROTO_REST_XML:

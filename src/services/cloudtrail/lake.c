@@ -24,6 +24,7 @@
 #include "core/encoding.h"
 #include "gateway/resource.h"
 #include "core/ids.h"
+#include "services/cloudtrail/cloudtrail_errors.h"
 #include "services/cloudtrail/lake.h"
 #include "store/doc.h"
 #include "store/query.h"
@@ -39,12 +40,12 @@
 
 static int s_oom(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+	return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 }
 
 static int s_store_fail(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "InternalFailure", "The store failed.");
+	return bw_fail(call, BW_ERR_STORE_FAILED);
 }
 
 static bool s_is_uuid(const char *s)
@@ -105,13 +106,10 @@ static int s_load_or_fail(struct bw_call *call, const char *given, json_t **doc)
 {
 	const char *id = s_given_id(call, given);
 	if (!id)
-		return bw_fail(call, "EventDataStoreARNInvalidException",
-		               "The specified event data store ARN is not valid or does not map to an "
-		               "event data store in your account.");
+		return bw_fail(call, CT_EDS_ARN_INVALID);
 	int rc = s_load(call, id, doc);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "EventDataStoreNotFoundException",
-		               "The specified event data store %s was not found.", given);
+		return bw_fail(call, CT_EDS_NOT_FOUND, given);
 	return rc == BW_STORE_OK ? 0 : s_store_fail(call);
 }
 
@@ -201,9 +199,7 @@ static int s_check_name_or_fail(struct bw_call *call, const char *name)
 		     c == '.' || c == '_' || c == '-';
 	}
 	if (!ok)
-		return bw_fail(call, "InvalidParameterException",
-		               "Event data store names are 3 to 128 characters: letters, digits, "
-		               "'.', '_' and '-'.");
+		return bw_fail(call, CT_EDS_NAME_INVALID);
 	return 0;
 }
 
@@ -211,19 +207,13 @@ static int s_check_name_or_fail(struct bw_call *call, const char *name)
 static int s_unsupported_or_fail(struct bw_call *call, const json_t *in)
 {
 	if (json_object_get(in, "AdvancedEventSelectors"))
-		return bw_fail(call, "InvalidEventSelectorsException",
-		               "Advanced event selectors are not supported: an event data store holds "
-		               "every management event bulwark records.");
+		return bw_fail(call, CT_EDS_ADVANCED_SELECTORS_UNSUPPORTED);
 	if (json_object_get(in, "KmsKeyId"))
-		return bw_fail(call, "UnsupportedOperationException",
-		               "Encrypting an event data store with a KMS key is not supported.");
+		return bw_fail(call, CT_EDS_KMS_UNSUPPORTED);
 	if (json_is_true(json_object_get(in, "OrganizationEnabled")))
-		return bw_fail(call, "OrganizationsNotInUseException",
-		               "This account is not part of an organization.");
+		return bw_fail(call, CT_ORGANIZATIONS_NOT_IN_USE);
 	if (json_is_false(json_object_get(in, "StartIngestion")))
-		return bw_fail(call, "UnsupportedOperationException",
-		               "An event data store always ingests; StartIngestion=false is not "
-		               "supported.");
+		return bw_fail(call, CT_EDS_NO_INGESTION_UNSUPPORTED);
 	return 0;
 }
 
@@ -235,8 +225,7 @@ int bw_lake_create_event_data_store(struct bw_call *call, const json_t *in, json
 	const json_t *ret = json_object_get(in, "RetentionPeriod");
 	json_int_t days = ret ? json_integer_value(ret) : 2557;
 	if (ret && (!json_is_integer(ret) || days < 7 || days > 3653))
-		return bw_fail(call, "InvalidParameterException",
-		               "RetentionPeriod must be between 7 and 3653 days.");
+		return bw_fail(call, CT_EDS_RETENTION_INVALID);
 	const char *billing = json_string_value(json_object_get(in, "BillingMode"));
 	json_t *stores = NULL, *doc = NULL;
 	if (s_list_stores(call, &stores) != 0)
@@ -246,15 +235,13 @@ int bw_lake_create_event_data_store(struct bw_call *call, const json_t *in, json
 	json_array_foreach(stores, i, it) {
 		if (strcmp(json_string_value(json_object_get(it, "Name")), name) == 0) {
 			json_decref(stores);
-			return bw_fail(call, "EventDataStoreAlreadyExistsException",
-			               "An event data store named %s already exists.", name);
+			return bw_fail(call, CT_EDS_ALREADY_EXISTS, name);
 		}
 	}
 	size_t count = json_array_size(stores);
 	json_decref(stores);
 	if (count >= S_MAX_STORES)
-		return bw_fail(call, "EventDataStoreMaxLimitExceededException",
-		               "Your account has the maximum of %d event data stores.", S_MAX_STORES);
+		return bw_fail(call, CT_TOO_MANY_EDS, S_MAX_STORES);
 	char id[BW_REQUEST_ID_LEN + 1], arn[256];
 	bw_request_id(id);
 	if (s_arn(call, id, arn, sizeof arn) != 0)
@@ -342,8 +329,7 @@ static int s_max_or_fail(struct bw_call *call, const json_t *in, const char *mem
 		return 0;
 	json_int_t m = json_integer_value(v);
 	if (!json_is_integer(v) || m < 1 || (size_t)m > hi)
-		return bw_fail(call, "InvalidMaxResultsException", "%s must be between 1 and %zu.",
-		               member, hi);
+		return bw_fail(call, CT_MAX_RESULTS_INVALID, member, hi);
 	*max = (size_t)m;
 	return 0;
 }
@@ -354,7 +340,7 @@ int bw_lake_list_event_data_stores(struct bw_call *call, const json_t *in, json_
 	if (s_max_or_fail(call, in, "MaxResults", 1000, &max) != 0)
 		return -1;
 	if (s_token_in(json_string_value(json_object_get(in, "NextToken")), "eds", &from) != 0)
-		return bw_fail(call, "InvalidNextTokenException", "The NextToken is not valid.");
+		return bw_fail(call, CT_NEXT_TOKEN_INVALID);
 	json_t *stores = NULL, *list = json_array();
 	if (!list || json_object_set_new(out, "EventDataStores", list) != 0)
 		return s_oom(call);
@@ -382,12 +368,9 @@ int bw_lake_delete_event_data_store(struct bw_call *call, const json_t *in, json
 		return -1;
 	int rc = 0;
 	if (!s_active(doc))
-		rc = bw_fail(call, "InactiveEventDataStoreException",
-		             "The event data store is already pending deletion.");
+		rc = bw_fail(call, CT_EDS_ALREADY_PENDING_DELETION);
 	else if (json_is_true(json_object_get(doc, "TerminationProtectionEnabled")))
-		rc = bw_fail(call, "EventDataStoreTerminationProtectedException",
-		             "The event data store cannot be deleted because termination protection "
-		             "is enabled.");
+		rc = bw_fail(call, CT_EDS_TERMINATION_PROTECTED);
 	else if (json_object_set_new(doc, "Status", json_string("PENDING_DELETION")) != 0 ||
 	         json_object_set_new(doc, "DeletedAt", json_real(call->now_s)) != 0 ||
 	         json_object_set_new(doc, "UpdatedTimestamp", json_real(call->now_s)) != 0)
@@ -405,8 +388,7 @@ static int s_owner_or_fail(struct bw_call *call, const json_t *in)
 {
 	const char *owner = json_string_value(json_object_get(in, "EventDataStoreOwnerAccountId"));
 	if (owner && strcmp(owner, call->account_id) != 0)
-		return bw_fail(call, "EventDataStoreNotFoundException",
-		               "Event data stores of another account cannot be queried.");
+		return bw_fail(call, CT_EDS_OTHER_ACCOUNT);
 	return 0;
 }
 
@@ -416,23 +398,17 @@ int bw_lake_start_query(struct bw_call *call, const json_t *in, json_t *out)
 	if (s_owner_or_fail(call, in) != 0)
 		return -1;
 	if (json_object_get(in, "DeliveryS3Uri"))
-		return bw_fail(call, "UnsupportedOperationException",
-		               "Delivering query results to S3 is not supported.");
+		return bw_fail(call, CT_QUERY_S3_DELIVERY_UNSUPPORTED);
 	if (!sql || !sql[0])
-		return bw_fail(call, "InvalidParameterException",
-		               "StartQuery needs a QueryStatement (query aliases and prompts are not "
-		               "supported).");
+		return bw_fail(call, CT_QUERY_STATEMENT_MISSING);
 	json_t *eds = NULL, *doc = NULL;
 	if (s_store_of_sql(call, sql, &eds) != 0)
 		return s_store_fail(call);
 	if (!eds)
-		return bw_fail(call, "InvalidQueryStatementException",
-		               "The query must name an event data store of this account (its ID) in "
-		               "FROM.");
+		return bw_fail(call, CT_QUERY_NO_EDS);
 	int rc = -1;
 	if (!s_active(eds)) {
-		rc = bw_fail(call, "InactiveEventDataStoreException",
-		             "The event data store is pending deletion.");
+		rc = bw_fail(call, CT_EDS_PENDING_DELETION);
 		goto done;
 	}
 	struct bw_query_spec spec = {
@@ -452,7 +428,7 @@ int bw_lake_start_query(struct bw_call *call, const json_t *in, json_t *out)
 	int q = bw_query_run(call->store, &spec, &res, why, sizeof why);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (q == BW_QUERY_INVALID) {
-		rc = bw_fail(call, "InvalidQueryStatementException", "%s", why);
+		rc = bw_fail(call, CT_QUERY_STATEMENT_INVALID, why);
 		goto done;
 	}
 	long long ms = (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
@@ -487,12 +463,13 @@ static int s_query_or_fail(struct bw_call *call, const json_t *in, json_t **doc)
 	const char *qid = json_string_value(json_object_get(in, "QueryId"));
 	if (s_owner_or_fail(call, in) != 0)
 		return -1;
+	if (!qid)
+		return bw_fail(call, CT_QUERY_ID_MISSING);
 	if (!s_is_uuid(qid))
-		return bw_fail(call, qid ? "QueryIdNotFoundException" : "InvalidParameterException",
-		               qid ? "The query ID does not exist." : "A QueryId is required.");
+		return bw_fail(call, CT_QUERY_ID_NOT_FOUND);
 	int rc = bw_doc_get(call->store, S_KIND_QUERY, call->account_id, qid, doc);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "QueryIdNotFoundException", "The query ID %s does not exist.", qid);
+		return bw_fail(call, CT_QUERY_ID_UNKNOWN, qid);
 	if (rc != BW_STORE_OK)
 		return s_store_fail(call);
 	/* a given EventDataStore must be the one the query ran on */
@@ -501,8 +478,7 @@ static int s_query_or_fail(struct bw_call *call, const json_t *in, json_t **doc)
 	if (given && (!id || strcasecmp(id, json_string_value(json_object_get(*doc, "Eds"))) != 0)) {
 		json_decref(*doc);
 		*doc = NULL;
-		return bw_fail(call, "QueryIdNotFoundException",
-		               "The query ID does not exist in that event data store.");
+		return bw_fail(call, CT_QUERY_NOT_IN_EDS);
 	}
 	return 0;
 }
@@ -519,7 +495,7 @@ int bw_lake_get_query_results(struct bw_call *call, const json_t *in, json_t *ou
 	if (s_max_or_fail(call, in, "MaxQueryResults", 1000, &max) != 0)
 		return -1;
 	if (s_token_in(json_string_value(json_object_get(in, "NextToken")), "rows", &from) != 0)
-		return bw_fail(call, "InvalidNextTokenException", "The NextToken is not valid.");
+		return bw_fail(call, CT_NEXT_TOKEN_INVALID);
 	json_t *doc = NULL;
 	if (s_query_or_fail(call, in, &doc) != 0)
 		return -1;
@@ -534,7 +510,7 @@ int bw_lake_get_query_results(struct bw_call *call, const json_t *in, json_t *ou
 		goto done;
 	}
 	if (from > total) {
-		rc = bw_fail(call, "InvalidNextTokenException", "The NextToken is not valid.");
+		rc = bw_fail(call, CT_NEXT_TOKEN_INVALID);
 		goto done;
 	}
 	for (size_t i = from; i < total && i < from + max; i++)
@@ -556,8 +532,7 @@ done:
 int bw_lake_describe_query(struct bw_call *call, const json_t *in, json_t *out)
 {
 	if (json_object_get(in, "QueryAlias") || json_object_get(in, "RefreshId"))
-		return bw_fail(call, "UnsupportedOperationException",
-		               "Query aliases and dashboard refreshes are not supported.");
+		return bw_fail(call, CT_QUERY_ALIASES_UNSUPPORTED);
 	json_t *doc = NULL;
 	if (s_query_or_fail(call, in, &doc) != 0)
 		return -1;
@@ -586,9 +561,9 @@ int bw_lake_cancel_query(struct bw_call *call, const json_t *in, json_t *out)
 		return -1;
 	/* every query has run to its end by the time its id is known */
 	const char *status = json_string_value(json_object_get(doc, "QueryStatus"));
-	int rc = bw_fail(call, "InactiveQueryException",
-	                 "The query %s is %s and cannot be cancelled.",
-	                 json_string_value(json_object_get(doc, "QueryId")), status ? status : "done");
+	int rc = bw_fail(call, CT_QUERY_INACTIVE,
+	                 json_string_value(json_object_get(doc, "QueryId")),
+	                 status ? status : "done");
 	json_decref(doc);
 	return rc;
 }
@@ -602,17 +577,17 @@ int bw_lake_list_queries(struct bw_call *call, const json_t *in, json_t *out)
 	if (s_max_or_fail(call, in, "MaxResults", 1000, &max) != 0)
 		return -1;
 	if (s_token_in(json_string_value(json_object_get(in, "NextToken")), "queries", &from) != 0)
-		return bw_fail(call, "InvalidNextTokenException", "The NextToken is not valid.");
+		return bw_fail(call, CT_NEXT_TOKEN_INVALID);
 	const char *status = json_string_value(json_object_get(in, "QueryStatus"));
 	bool known = !status;
 	for (size_t i = 0; status && i < sizeof s_statuses / sizeof s_statuses[0]; i++)
 		known = known || strcmp(status, s_statuses[i]) == 0;
 	if (!known)
-		return bw_fail(call, "InvalidQueryStatusException", "The query status is not valid.");
+		return bw_fail(call, CT_QUERY_STATUS_INVALID);
 	const json_t *st = json_object_get(in, "StartTime"), *et = json_object_get(in, "EndTime");
 	double start = st ? json_number_value(st) : 0, end = et ? json_number_value(et) : 1e18;
 	if (start > end)
-		return bw_fail(call, "InvalidDateRangeException", "StartTime is after EndTime.");
+		return bw_fail(call, CT_DATE_RANGE_INVALID);
 	json_t *eds = NULL;
 	if (s_load_or_fail(call, json_string_value(json_object_get(in, "EventDataStore")), &eds))
 		return -1;

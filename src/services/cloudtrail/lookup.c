@@ -15,6 +15,7 @@
 #include "core/encoding.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "services/cloudtrail/cloudtrail_errors.h"
 #include "services/cloudtrail/lookup.h"
 #include "services/service.h"
 #include "store/events.h"
@@ -108,27 +109,23 @@ static int s_attribute_or_fail(struct bw_call *call, const json_t *in, struct bw
 	if (n == 0)
 		return 0;
 	if (n > 1)
-		return bw_fail(call, "InvalidLookupAttributesException",
-		               "You cannot specify more than one lookup attribute.");
+		return bw_fail(call, CT_LOOKUP_ATTRIBUTES_TOO_MANY);
 	const json_t *a = json_array_get(attrs, 0);
 	const char *key = json_string_value(json_object_get(a, "AttributeKey"));
 	const char *value = json_string_value(json_object_get(a, "AttributeValue"));
 	if (!key || !value)
-		return bw_fail(call, "InvalidLookupAttributesException",
-		               "A lookup attribute needs an AttributeKey and an AttributeValue.");
+		return bw_fail(call, CT_LOOKUP_ATTRIBUTE_INCOMPLETE);
 	for (size_t i = 0; i < sizeof s_attrs / sizeof s_attrs[0]; i++) {
 		if (strcmp(key, s_attrs[i].key) != 0)
 			continue;
 		if (s_attrs[i].attr == BW_EVENT_ATTR_READ_ONLY && strcmp(value, "true") != 0 &&
 		    strcmp(value, "false") != 0)
-			return bw_fail(call, "InvalidLookupAttributesException",
-			               "The value of the ReadOnly lookup attribute must be true or false.");
+			return bw_fail(call, CT_LOOKUP_READ_ONLY_VALUE);
 		q->attr = s_attrs[i].attr;
 		q->value = value;
 		return 0;
 	}
-	return bw_fail(call, "InvalidLookupAttributesException",
-	               "The lookup attribute key %s is not valid.", key);
+	return bw_fail(call, CT_LOOKUP_ATTRIBUTE_KEY_INVALID, key);
 }
 
 static int s_time_ms(const json_t *v, int64_t *out)
@@ -149,11 +146,9 @@ static int s_query_or_fail(struct bw_call *call, const json_t *in, struct bw_eve
 		return -1;
 	const json_t *start = json_object_get(in, "StartTime"), *end = json_object_get(in, "EndTime");
 	if (s_time_ms(start, &q->start_ms) != 0 || s_time_ms(end, &q->end_ms) != 0)
-		return bw_fail(call, "InvalidTimeRangeException",
-		               "The time range is not valid.");
+		return bw_fail(call, CT_TIME_RANGE_INVALID);
 	if (start && end && q->start_ms > q->end_ms)
-		return bw_fail(call, "InvalidTimeRangeException",
-		               "Start time must be before the end time.");
+		return bw_fail(call, CT_LOOKUP_START_AFTER_END);
 	/* an explicit StartTime of the epoch is still a bound */
 	if (start && q->start_ms == 0)
 		q->start_ms = 1;
@@ -163,14 +158,12 @@ static int s_query_or_fail(struct bw_call *call, const json_t *in, struct bw_eve
 	if (max) {
 		json_int_t m = json_integer_value(max);
 		if (!json_is_integer(max) || m < 1 || m > S_MAX_RESULTS)
-			return bw_fail(call, "InvalidMaxResultsException",
-			               "MaxResults must be between 1 and %d.", S_MAX_RESULTS);
+			return bw_fail(call, CT_LOOKUP_MAX_RESULTS, S_MAX_RESULTS);
 		q->limit = (size_t)m;
 	}
 	const char *token = json_string_value(json_object_get(in, "NextToken"));
 	if (token && s_token_decode(token, q) != 0)
-		return bw_fail(call, "InvalidNextTokenException",
-		               "The NextToken is not valid for these parameters.");
+		return bw_fail(call, CT_LOOKUP_NEXT_TOKEN_INVALID);
 	return 0;
 }
 
@@ -242,14 +235,14 @@ static int s_lookup_events(struct bw_call *call, const json_t *in, json_t *out)
 		return -1;
 	json_t *events = json_array();
 	if (!events || json_object_set_new(out, "Events", events) != 0)
-		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 	const char *category = json_string_value(json_object_get(in, "EventCategory"));
 	if (category && strcmp(category, "insight") == 0)
 		return 0; /* no Insights events here: an empty list, as for a trail without them */
 	json_t *found = NULL;
 	bool more = false;
 	if (bw_events_lookup(call->store, &q, &found, &more) != 0)
-		return bw_fail_status(call, 500, "InternalFailure", "The event log could not be read");
+		return bw_fail(call, CT_EVENT_LOG_UNREADABLE);
 	size_t i;
 	const json_t *item;
 	uint64_t last = 0;
@@ -258,7 +251,7 @@ static int s_lookup_events(struct bw_call *call, const json_t *in, json_t *out)
 	json_array_foreach(found, i, item) {
 		json_t *ev = s_event(json_object_get(item, "record"));
 		if (!ev || json_array_append_new(events, ev) != 0) {
-			rc = bw_fail_status(call, 500, "InternalFailure", "out of memory");
+			rc = bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 			break;
 		}
 		last = (uint64_t)json_integer_value(json_object_get(item, "seq"));
@@ -270,7 +263,7 @@ static int s_lookup_events(struct bw_call *call, const json_t *in, json_t *out)
 	struct bw_buf token = {0};
 	if (s_token_encode(&q, last_time_ms, last, &token) != 0 ||
 	    json_object_set_new(out, "NextToken", json_string(bw_buf_cstr(&token))) != 0)
-		rc = bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		rc = bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 	bw_buf_free(&token);
 	return rc;
 }

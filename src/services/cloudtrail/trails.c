@@ -11,6 +11,7 @@
  * directory <data-dir>/trail-delivery/<S3BucketName>/<S3KeyPrefix>/ until
  * bulwark's S3 exists, so the bucket is checked as a name only.
  */
+#include "services/cloudtrail/cloudtrail_errors.h"
 #include "services/cloudtrail/trails.h"
 
 #include <ctype.h>
@@ -31,12 +32,12 @@
 
 static int s_oom(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+	return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 }
 
 static int s_store_fail(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "InternalFailure", "The store failed.");
+	return bw_fail(call, BW_ERR_STORE_FAILED);
 }
 
 /* AWS's trail name rules ("Naming requirements", CreateTrail). */
@@ -44,41 +45,26 @@ static int s_check_name(struct bw_call *call, const char *name)
 {
 	size_t n = strlen(name);
 	if (n < 3)
-		return bw_fail(
-		    call, "InvalidTrailNameException",
-		    "Trail name too short. Minimum allowed length: 3 characters. Specified "
-		    "name length: %zu characters.",
-		    n);
+		return bw_fail(call, CT_TRAIL_NAME_TOO_SHORT, n);
 	if (n > S_NAME_MAX)
-		return bw_fail(
-		    call, "InvalidTrailNameException",
-		    "Trail name too long. Maximum allowed length: 128 characters. Specified "
-		    "name length: %zu characters.",
-		    n);
+		return bw_fail(call, CT_TRAIL_NAME_TOO_LONG, n);
 	bool digits_and_dots = true;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 		bool special = c == '.' || c == '_' || c == '-';
 		if (!isalnum(c) && !special)
-			return bw_fail(
-			    call, "InvalidTrailNameException",
-			    "Trail name or ARN can only contain uppercase letters, lowercase "
-			    "letters, numbers, periods (.), hyphens (-), and underscores (_).");
+			return bw_fail(call, CT_TRAIL_NAME_CHARACTERS);
 		if (special && i > 0 && strchr("._-", name[i - 1]))
-			return bw_fail(call, "InvalidTrailNameException",
-			               "Trail name cannot contain consecutive special characters.");
+			return bw_fail(call, CT_TRAIL_NAME_CONSECUTIVE_SPECIALS);
 		if (!isdigit(c) && c != '.')
 			digits_and_dots = false;
 	}
 	if (!isalnum((unsigned char)name[0]))
-		return bw_fail(call, "InvalidTrailNameException",
-		               "Trail name must starts with a letter or number.");
+		return bw_fail(call, CT_TRAIL_NAME_FIRST_CHARACTER);
 	if (!isalnum((unsigned char)name[n - 1]))
-		return bw_fail(call, "InvalidTrailNameException",
-		               "Trail name must ends with a letter or number.");
+		return bw_fail(call, CT_TRAIL_NAME_LAST_CHARACTER);
 	if (digits_and_dots)
-		return bw_fail(call, "InvalidTrailNameException",
-		               "Trail name cannot be formatted as an IP address.");
+		return bw_fail(call, CT_TRAIL_NAME_IP_ADDRESS);
 	return 0;
 }
 
@@ -93,7 +79,7 @@ static int s_arn(const struct bw_call *call, const char *name, char *out, size_t
 static int s_name_or_fail(struct bw_call *call, const char *given, char *name)
 {
 	if (!given || !given[0])
-		return bw_fail(call, "InvalidTrailNameException", "Trail name cannot be empty.");
+		return bw_fail(call, CT_TRAIL_NAME_EMPTY);
 	const char *n = given;
 	if (strncmp(given, "arn:", 4) == 0) {
 		char region[72], account[16];
@@ -117,9 +103,7 @@ static int s_name_or_fail(struct bw_call *call, const char *given, char *name)
 		if (s_check_name(call, slash) != 0)
 			return -1;
 		if (strcmp(account, call->account_id) != 0 || strcmp(region, call->region) != 0)
-			return bw_fail(call, "TrailNotFoundException",
-			               "Unknown trail: %s for the user: %s", given,
-			               call->account_id);
+			return bw_fail(call, CT_TRAIL_NOT_FOUND, given, call->account_id);
 		n = slash;
 	} else if (s_check_name(call, given) != 0) {
 		return -1;
@@ -127,10 +111,7 @@ static int s_name_or_fail(struct bw_call *call, const char *given, char *name)
 	memcpy(name, n, strlen(n) + 1);
 	return 0;
 bad_arn:
-	return bw_fail(call, "CloudTrailARNInvalidException",
-	               "ARN %.300s is not valid. Valid ARN format: "
-	               "arn:aws:cloudtrail:<region>:<account>:trail/<name>.",
-	               given);
+	return bw_fail(call, CT_TRAIL_ARN_INVALID, given);
 }
 
 static int s_load_or_fail(struct bw_call *call, const char *given, char *name, json_t **doc)
@@ -145,8 +126,7 @@ static int s_load_or_fail(struct bw_call *call, const char *given, char *name, j
 		return s_store_fail(call);
 	char arn[512];
 	(void)s_arn(call, name, arn, sizeof arn);
-	return bw_fail(call, "TrailNotFoundException", "Unknown trail: %s for the user: %s", arn,
-	               call->account_id);
+	return bw_fail(call, CT_TRAIL_NOT_FOUND, arn, call->account_id);
 }
 
 /* The Trail shape of a stored trail (settings only). */
@@ -220,20 +200,16 @@ static int s_kms_key_or_fail(struct bw_call *call, const char *given, json_t *do
 	json_t *key = NULL;
 	if (bw_kms_resolve_key_or_fail(call, given, &key) != 0) {
 		call->failed = false;
-		return bw_fail(call, "KmsKeyNotFoundException", "KMS key not found: %.300s", given);
+		return bw_fail(call, CT_KMS_KEY_NOT_FOUND, given);
 	}
 	const char *state = bw_kms_doc_str(key, "KeyState");
 	const char *usage = bw_kms_doc_str(key, "KeyUsage");
 	const char *spec = bw_kms_doc_str(key, "KeySpec");
 	int rc = 0;
 	if (strcmp(state, "Enabled") != 0)
-		rc = bw_fail(call, "KmsKeyDisabledException", "KMS key is disabled: %.300s", given);
+		rc = bw_fail(call, CT_KMS_KEY_DISABLED, given);
 	else if (strcmp(usage, "ENCRYPT_DECRYPT") != 0 || strcmp(spec, "SYMMETRIC_DEFAULT") != 0)
-		rc = bw_fail(
-		    call, "InvalidKmsKeyIdException",
-		    "Insufficient permissions to access S3 bucket or KMS key %.300s: the key "
-		    "must be a symmetric encryption key.",
-		    given);
+		rc = bw_fail(call, CT_KMS_KEY_NOT_SYMMETRIC, given);
 	else if (json_object_set(doc, "KmsKeyId", json_object_get(key, "Arn")) != 0)
 		rc = s_oom(call);
 	json_decref(key);
@@ -253,24 +229,18 @@ static int s_apply_settings(struct bw_call *call, const json_t *in, json_t *doc)
 	if (json_object_get(in, "SnsTopicName") ||
 	    json_object_get(in, "CloudWatchLogsLogGroupArn") ||
 	    json_object_get(in, "CloudWatchLogsRoleArn"))
-		return bw_fail(
-		    call, "UnsupportedOperationException",
-		    "SNS notifications and CloudWatch Logs delivery are not supported by "
-		    "bulwark.");
+		return bw_fail(call, CT_TRAIL_DELIVERY_UNSUPPORTED);
 	if (s_flag(in, "IsOrganizationTrail", false))
-		return bw_fail(call, "OrganizationsNotInUseException",
-		               "This account is not part of an organization.");
+		return bw_fail(call, CT_ORGANIZATIONS_NOT_IN_USE);
 	if ((s = json_string_value(json_object_get(in, "S3BucketName")))) {
 		if (!s_bucket_ok(s))
-			return bw_fail(call, "InvalidS3BucketNameException",
-			               "Bucket name %.100s is not valid.", s);
+			return bw_fail(call, CT_S3_BUCKET_NAME_INVALID, s);
 		if (json_object_set_new(doc, "S3BucketName", json_string(s)) != 0)
 			return s_oom(call);
 	}
 	if ((s = json_string_value(json_object_get(in, "S3KeyPrefix")))) {
 		if (!s_prefix_ok(s))
-			return bw_fail(call, "InvalidS3PrefixException",
-			               "Prefix %.250s is not valid.", s);
+			return bw_fail(call, CT_S3_PREFIX_INVALID, s);
 		int rc = s[0] ? json_object_set_new(doc, "S3KeyPrefix", json_string(s))
 		              : json_object_del(doc, "S3KeyPrefix") * 0;
 		if (rc != 0)
@@ -287,8 +257,7 @@ static int s_apply_settings(struct bw_call *call, const json_t *in, json_t *doc)
 	}
 	if (json_is_true(json_object_get(doc, "IsMultiRegionTrail")) &&
 	    !json_is_true(json_object_get(doc, "IncludeGlobalServiceEvents")))
-		return bw_fail(call, "InvalidParameterCombinationException",
-		               "Multi-Region trail must include global service events.");
+		return bw_fail(call, CT_MULTI_REGION_NEEDS_GLOBAL_EVENTS);
 	if ((s = json_string_value(json_object_get(in, "KmsKeyId")))) {
 		if (!s[0]) /* UpdateTrail with "" turns encryption off */
 			(void)json_object_del(doc, "KmsKeyId");
@@ -308,9 +277,7 @@ static int s_check_tags_or_fail(struct bw_call *call, const json_t *tags)
 		const char *v = json_string_value(json_object_get(t, "Value"));
 		if (!k || !k[0] || strlen(k) > 128 || (v && strlen(v) > 256) ||
 		    strncmp(k, "aws:", 4) == 0)
-			return bw_fail(
-			    call, "InvalidTagParameterException",
-			    "This operation failed because the tag key or value is not valid.");
+			return bw_fail(call, CT_TAG_INVALID);
 	}
 	return 0;
 }
@@ -345,10 +312,7 @@ static int s_merge_tags_or_fail(struct bw_call *call, json_t *doc, const json_t 
 			return s_oom(call);
 	}
 	if (json_array_size(have) > S_MAX_TAGS)
-		return bw_fail(call, "TagsLimitExceededException",
-		               "The number of tags per trail has exceeded the permitted amount. "
-		               "Currently, the limit is %d.",
-		               S_MAX_TAGS);
+		return bw_fail(call, CT_TOO_MANY_TAGS, S_MAX_TAGS);
 	return 0;
 }
 
@@ -381,7 +345,7 @@ int bw_ct_create_trail(struct bw_call *call, const json_t *in, json_t *out)
 	char name[S_NAME_MAX + 1], arn[512], id[33];
 	const char *given = json_string_value(json_object_get(in, "Name"));
 	if (!given || !given[0])
-		return bw_fail(call, "TrailNotProvidedException", "Trail name is not provided.");
+		return bw_fail(call, CT_TRAIL_NOT_PROVIDED);
 	/* CreateTrail takes a name, never an ARN. */
 	if (s_check_name(call, given) != 0)
 		return -1;
@@ -394,13 +358,11 @@ int bw_ct_create_trail(struct bw_call *call, const json_t *in, json_t *out)
 		return s_oom(call);
 	if (bw_doc_get(call->store, BW_CT_TRAIL, call->account_id, name, &doc) == BW_STORE_OK) {
 		json_decref(doc);
-		return bw_fail(call, "TrailAlreadyExistsException",
-		               "Trail %s already exists for customer: %s", name, call->account_id);
+		return bw_fail(call, CT_TRAIL_ALREADY_EXISTS, name, call->account_id);
 	}
 	if (count >= S_MAX_TRAILS)
-		return bw_fail(call, "MaximumNumberOfTrailsExceededException",
-		               "User: %s already has %d trails in %s.", call->account_id,
-		               S_MAX_TRAILS, call->region);
+		return bw_fail(call, CT_TOO_MANY_TRAILS, call->account_id, S_MAX_TRAILS,
+		               call->region);
 	doc = json_pack("{s:s, s:b, s:b, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:[]}", "Name",
 	                name, "IncludeGlobalServiceEvents", 1, "IsMultiRegionTrail", 0,
 	                "HomeRegion", call->region, "TrailARN", arn, "LogFileValidationEnabled", 0,
@@ -412,7 +374,7 @@ int bw_ct_create_trail(struct bw_call *call, const json_t *in, json_t *out)
 	if (s_apply_settings(call, in, doc) != 0)
 		goto done;
 	if (!json_object_get(in, "S3BucketName")) {
-		rc = bw_fail(call, "InvalidS3BucketNameException", "S3 bucket name is required.");
+		rc = bw_fail(call, CT_S3_BUCKET_NAME_MISSING);
 		goto done;
 	}
 	const json_t *tags = json_object_get(in, "TagsList");
@@ -420,8 +382,7 @@ int bw_ct_create_trail(struct bw_call *call, const json_t *in, json_t *out)
 		goto done;
 	int c = bw_doc_create(call->store, BW_CT_TRAIL, call->account_id, name, doc);
 	if (c == BW_STORE_EXISTS) {
-		rc = bw_fail(call, "TrailAlreadyExistsException",
-		             "Trail %s already exists for customer: %s", name, call->account_id);
+		rc = bw_fail(call, CT_TRAIL_ALREADY_EXISTS, name, call->account_id);
 		goto done;
 	}
 	if (c != BW_STORE_OK) {
@@ -712,7 +673,7 @@ int bw_ct_put_event_selectors(struct bw_call *call, const json_t *in, json_t *ou
 	const json_t *adv = json_object_get(in, "AdvancedEventSelectors");
 	int rc = 0;
 	if (bw_trail_selectors_check(basic, adv, why, sizeof why) != 0) {
-		rc = bw_fail(call, "InvalidEventSelectorsException", "%s", why);
+		rc = bw_fail(call, CT_EVENT_SELECTORS_INVALID, why);
 		goto done;
 	}
 	json_t *filled = basic ? s_default_selectors(basic) : json_deep_copy(adv);
@@ -760,15 +721,11 @@ static int s_tag_target_or_fail(struct bw_call *call, const char *given, char *n
 {
 	*doc = NULL;
 	if (!given || strncmp(given, "arn:", 4) != 0)
-		return bw_fail(call, "CloudTrailARNInvalidException",
-		               "ARN %.300s is not valid. Valid ARN format: "
-		               "arn:aws:cloudtrail:<region>:<account>:trail/<name>.",
-		               given ? given : "");
+		return bw_fail(call, CT_TRAIL_ARN_INVALID, given ? given : "");
 	if (s_load_or_fail(call, given, name, doc) == 0)
 		return 0;
 	if (strcmp(call->err.code, "TrailNotFoundException") == 0)
-		return bw_fail(call, "ResourceNotFoundException", "Resource %.300s not found.",
-		               given);
+		return bw_fail(call, CT_RESOURCE_NOT_FOUND, given);
 	return -1;
 }
 
@@ -829,8 +786,7 @@ int bw_ct_list_tags(struct bw_call *call, const json_t *in, json_t *out)
 		return s_oom(call);
 	const json_t *ids = json_object_get(in, "ResourceIdList");
 	if (json_array_size(ids) > 20)
-		return bw_fail(call, "InvalidParameterException",
-		               "ResourceIdList can hold at most 20 resources.");
+		return bw_fail(call, CT_TOO_MANY_RESOURCE_IDS);
 	size_t i;
 	json_t *id;
 	json_array_foreach(ids, i, id)
@@ -855,10 +811,9 @@ int bw_ct_list_public_keys(struct bw_call *call, const json_t *in, json_t *out)
 	double start = st ? json_number_value(st) : call->now_s;
 	double end = et ? json_number_value(et) : call->now_s;
 	if (start > end)
-		return bw_fail(call, "InvalidTimeRangeException",
-		               "The start time must be before the end time.");
+		return bw_fail(call, CT_PUBLIC_KEYS_START_AFTER_END);
 	if (json_string_value(json_object_get(in, "NextToken")))
-		return bw_fail(call, "InvalidTokenException", "Reference token is not valid.");
+		return bw_fail(call, CT_PUBLIC_KEYS_TOKEN_INVALID);
 	json_t *list = NULL;
 	if (bw_trail_keys_list(call->store, call->account_id, start, end, &list) != 0)
 		return s_store_fail(call);

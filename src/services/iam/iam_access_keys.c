@@ -12,6 +12,7 @@
 
 #include "core/encoding.h"
 #include "crypto/seal.h"
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
@@ -44,8 +45,7 @@ static int s_owner_or_fail(struct bw_call *call, const json_t *in, char ukey[BW_
 
 static int s_not_found(struct bw_call *call, const char *akid)
 {
-	return bw_fail(call, "NoSuchEntityException", "The Access Key with id %.128s cannot be found.",
-	               akid);
+	return bw_fail(call, IAM_NO_SUCH_ACCESS_KEY, akid);
 }
 
 /* The key's document, provided it belongs to the owner (ukey). */
@@ -56,7 +56,7 @@ static int s_key_doc_or_fail(struct bw_call *call, const char *akid, const char 
 	json_t *row = NULL;
 	*doc = NULL;
 	if (!akid)
-		return bw_fail(call, "ValidationError", "AccessKeyId is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "AccessKeyId");
 	snprintf(index, sizeof index, "%s/%s", ukey, akid);
 	int rc = bw_doc_get(call->store, BW_IAM_USER_ACCESS_KEY, call->account_id, index, &row);
 	json_decref(row);
@@ -105,7 +105,7 @@ int bw_iam_create_access_key(struct bw_call *call, const json_t *in, json_t *out
 	    BW_STORE_OK)
 		goto internal;
 	if (n >= BW_IAM_QUOTA_ACCESS_KEYS_PER_USER) {
-		bw_fail(call, "LimitExceededException", "Cannot exceed quota for AccessKeysPerUser: %d",
+		bw_fail(call, IAM_QUOTA_EXCEEDED, "AccessKeysPerUser",
 		        BW_IAM_QUOTA_ACCESS_KEYS_PER_USER);
 		goto error;
 	}
@@ -218,10 +218,7 @@ int bw_iam_update_access_key(struct bw_call *call, const json_t *in, json_t *out
 	const char *status = bw_iam_str(in, "Status");
 	json_t *doc = NULL;
 	if (!status || (strcmp(status, "Active") != 0 && strcmp(status, "Inactive") != 0))
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%.32s' at 'status' failed to satisfy "
-		               "constraint: Member must satisfy enum value set: [Active, Inactive]",
-		               status ? status : "null");
+		return bw_fail(call, IAM_ACCESS_KEY_STATUS_INVALID, status ? status : "null");
 	if (bw_store_begin(call->store) != 0)
 		return bw_iam_internal(call);
 	if (s_owner_or_fail(call, in, ukey, uname, uid) != 0 ||
@@ -272,7 +269,7 @@ int bw_iam_get_access_key_last_used(struct bw_call *call, const json_t *in, json
 	const char *akid = bw_iam_str(in, "AccessKeyId");
 	json_t *doc = NULL, *used = NULL;
 	if (!akid)
-		return bw_fail(call, "ValidationError", "AccessKeyId is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "AccessKeyId");
 	int rc = bw_doc_get(call->store, BW_IAM_ACCESS_KEY, call->account_id, akid, &doc);
 	if (rc != BW_STORE_OK && rc != BW_STORE_NOT_FOUND)
 		return bw_iam_internal(call);

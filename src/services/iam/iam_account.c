@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
@@ -133,13 +134,9 @@ static int s_alias_or_fail(struct bw_call *call, const json_t *in, const char **
 {
 	*alias = bw_iam_str(in, "AccountAlias");
 	if (!*alias)
-		return bw_fail(call, "ValidationError", "AccountAlias is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "AccountAlias");
 	if (!s_alias_ok(*alias))
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%.64s' at 'accountAlias' failed to "
-		               "satisfy constraint: Member must satisfy regular expression pattern: "
-		               "^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
-		               *alias);
+		return bw_fail(call, IAM_ACCOUNT_ALIAS_NOT_PATTERN, *alias);
 	return 0;
 }
 
@@ -161,9 +158,7 @@ int bw_iam_create_account_alias(struct bw_call *call, const json_t *in, json_t *
 	if (current && strcmp(current, alias) == 0)
 		goto done; /* the alias it already has: nothing to change */
 	if (current) {
-		bw_fail(call, "EntityAlreadyExistsException",
-		        "The account alias %s already exists. An account can have only one alias.",
-		        current);
+		bw_fail(call, IAM_ACCOUNT_ALIAS_EXISTS, current);
 		goto error;
 	}
 	doc = json_pack("{s:s}", "AccountAlias", alias);
@@ -192,7 +187,6 @@ int bw_iam_delete_account_alias(struct bw_call *call, const json_t *in, json_t *
 		return -1;
 	int rc = bw_doc_delete(call->store, BW_IAM_ACCOUNT_ALIAS, call->account_id, alias);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "NoSuchEntityException", "The account alias %s cannot be found.",
-		               alias);
+		return bw_fail(call, IAM_NO_SUCH_ACCOUNT_ALIAS, alias);
 	return rc == BW_STORE_OK ? 0 : bw_iam_internal(call);
 }

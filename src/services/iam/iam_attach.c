@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
@@ -73,8 +74,9 @@ static int s_attach_txn(struct bw_call *call, enum bw_iamp_entity e, const json_
 	    bw_doc_count(call->store, BW_IAM_ATTACHED, call->account_id, prefix, &n) != 0)
 		goto store_fail;
 	if (n >= BW_IAMP_MAX_ATTACHED) {
-		bw_fail(call, "LimitExceededException", "Cannot exceed quota for PoliciesPer%s: %d",
-		        bw_iamp_entity_type(e), BW_IAMP_MAX_ATTACHED);
+		char quota[32];
+		snprintf(quota, sizeof quota, "PoliciesPer%s", bw_iamp_entity_type(e));
+		bw_fail(call, IAM_QUOTA_EXCEEDED, quota, BW_IAMP_MAX_ATTACHED);
 		goto fail;
 	}
 	ad = json_pack("{s:s,s:O}", "PolicyArn", arn, "PolicyName",
@@ -116,14 +118,14 @@ static int s_detach_txn(struct bw_call *call, enum bw_iamp_entity e, const json_
 		return -1;
 	json_decref(ent);
 	if (!arn)
-		return bw_fail(call, "InvalidInputException", "PolicyArn is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "PolicyArn");
 	if (bw_iam_key(name, ek, sizeof ek) != 0 || strlen(arn) > 2048)
 		return bw_iamp_store_fail(call);
 	snprintf(key, sizeof key, "%s/%s/%s", bw_iamp_entity_word(e), ek, arn);
 	snprintf(pekey, sizeof pekey, "%s/%s/%s", arn, bw_iamp_entity_word(e), ek);
 	int rc = bw_doc_delete(call->store, BW_IAM_ATTACHED, call->account_id, key);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "NoSuchEntityException", "Policy %s was not found.", arn);
+		return bw_fail(call, IAM_POLICY_NOT_FOUND, arn);
 	if (rc != BW_STORE_OK ||
 	    bw_doc_delete(call->store, BW_IAM_POLICY_ENTITY, call->account_id, pekey) < 0)
 		return bw_iamp_store_fail(call);
@@ -278,7 +280,7 @@ int bw_iamp_list_entities_for_policy(struct bw_call *call, const json_t *in, jso
 	if (pg.after) {
 		start = pg.after[0] == 'B' ? 1 : 0;
 		if (pg.after[0] != 'P' && pg.after[0] != 'B')
-			return bw_fail(call, "InvalidInputException", "Invalid Marker.");
+			return bw_fail(call, IAM_MARKER_INVALID);
 		after = pg.after + 1;
 	}
 	char prefix[2100];
@@ -341,7 +343,7 @@ int bw_iamp_set_boundary(struct bw_call *call, enum bw_iamp_entity e, json_t *do
 	if (!arn)
 		return 0;
 	if (strlen(arn) > 2048)
-		return bw_fail(call, "InvalidInputException", "ARN %s is not valid.", arn);
+		return bw_fail(call, IAM_ARN_INVALID, arn);
 	snprintf(bkey, sizeof bkey, "%s/%s/%s", arn, bw_iamp_entity_word(e), key);
 	json_t *rel = json_pack("{s:s,s:O}", "EntityType", bw_iamp_entity_type(e), "EntityName",
 	                        json_object_get(doc, s_name_member(e)));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
@@ -295,7 +296,7 @@ int bw_iamp_get_account_authorization_details(struct bw_call *call, const json_t
 	const char *after = NULL;
 	if (pg.after) {
 		if (pg.after[0] < '0' || pg.after[0] >= '0' + S_NSECTIONS)
-			return bw_fail(call, "InvalidInputException", "Invalid Marker.");
+			return bw_fail(call, IAM_MARKER_INVALID);
 		start = (size_t)(pg.after[0] - '0');
 		after = pg.after + 1;
 	}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
@@ -31,7 +32,7 @@ int bw_iam_create_group(struct bw_call *call, const json_t *in, json_t *out)
 	struct bw_buf arn = {0};
 	size_t n = 0;
 	if (!name)
-		return bw_fail(call, "ValidationError", "GroupName is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "GroupName");
 	if (bw_iam_check_name_or_fail(call, "groupName", name, 128) != 0 ||
 	    bw_iam_check_path_or_fail(call, "path", path) != 0 ||
 	    s_keys_or_fail(call, name, key, NULL, NULL) != 0)
@@ -41,8 +42,7 @@ int bw_iam_create_group(struct bw_call *call, const json_t *in, json_t *out)
 	if (bw_doc_count(call->store, BW_IAM_GROUP, call->account_id, NULL, &n) != BW_STORE_OK)
 		goto internal;
 	if (n >= BW_IAM_QUOTA_GROUPS) {
-		bw_fail(call, "LimitExceededException", "Cannot exceed quota for GroupsPerAccount: %d",
-		        BW_IAM_QUOTA_GROUPS);
+		bw_fail(call, IAM_QUOTA_EXCEEDED, "GroupsPerAccount", BW_IAM_QUOTA_GROUPS);
 		goto error;
 	}
 	if (bw_iam_register_id(call, "AGPA", "group", name, id) != 0)
@@ -55,8 +55,7 @@ int bw_iam_create_group(struct bw_call *call, const json_t *in, json_t *out)
 		goto internal;
 	int rc = bw_doc_create(call->store, BW_IAM_GROUP, call->account_id, key, doc);
 	if (rc == BW_STORE_EXISTS) {
-		bw_fail(call, "EntityAlreadyExistsException", "Group with name %s already exists.",
-		        name);
+		bw_fail(call, IAM_GROUP_EXISTS, name);
 		goto error;
 	}
 	if (rc != BW_STORE_OK)
@@ -102,7 +101,7 @@ int bw_iam_get_group(struct bw_call *call, const json_t *in, json_t *out)
 	struct bw_iam_page page;
 	json_t *group = NULL, *users = NULL;
 	if (!name)
-		return bw_fail(call, "ValidationError", "GroupName is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "GroupName");
 	if (s_keys_or_fail(call, name, key, NULL, NULL) != 0 ||
 	    bw_iam_page_or_fail(call, in, &page) != 0)
 		return -1;
@@ -173,7 +172,7 @@ int bw_iam_update_group(struct bw_call *call, const json_t *in, json_t *out)
 	json_t *doc = NULL, *other = NULL;
 	struct bw_buf arn = {0};
 	if (!name)
-		return bw_fail(call, "ValidationError", "GroupName is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "GroupName");
 	if ((new_name && bw_iam_check_name_or_fail(call, "newGroupName", new_name, 128) != 0) ||
 	    (new_path && bw_iam_check_path_or_fail(call, "newPath", new_path) != 0) ||
 	    s_keys_or_fail(call, name, old_key, NULL, NULL) != 0)
@@ -194,8 +193,7 @@ int bw_iam_update_group(struct bw_call *call, const json_t *in, json_t *out)
 		int rc = bw_doc_get(call->store, BW_IAM_GROUP, call->account_id, new_key, &other);
 		json_decref(other);
 		if (rc == BW_STORE_OK) {
-			bw_fail(call, "EntityAlreadyExistsException", "Group with name %s already exists.",
-			        nn);
+			bw_fail(call, IAM_GROUP_EXISTS, nn);
 			goto error;
 		}
 		if (rc != BW_STORE_NOT_FOUND)
@@ -232,7 +230,7 @@ int bw_iam_delete_group(struct bw_call *call, const json_t *in, json_t *out)
 	json_t *doc = NULL;
 	size_t n = 0;
 	if (!name)
-		return bw_fail(call, "ValidationError", "GroupName is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "GroupName");
 	if (s_keys_or_fail(call, name, key, NULL, NULL) != 0)
 		return -1;
 	static const struct {
@@ -255,8 +253,7 @@ int bw_iam_delete_group(struct bw_call *call, const json_t *in, json_t *out)
 		    BW_STORE_OK)
 			goto internal;
 		if (n > 0) {
-			bw_fail(call, "DeleteConflictException", "Cannot delete entity, %s.",
-			        s_blockers[i].what);
+			bw_fail(call, IAM_DELETE_CONFLICT, s_blockers[i].what);
 			goto error;
 		}
 	}
@@ -280,9 +277,7 @@ int bw_iam_list_groups(struct bw_call *call, const json_t *in, json_t *out)
 	struct bw_iam_page page;
 	json_t *items = NULL;
 	if (prefix && !bw_iam_path_prefix_ok(prefix))
-		return bw_fail(call, "ValidationError",
-		               "The specified value for pathPrefix is invalid. It must begin with / "
-		               "and contain only alphanumeric characters and/or / characters.");
+		return bw_fail(call, IAM_PATH_PREFIX_INVALID);
 	if (bw_iam_page_or_fail(call, in, &page) != 0)
 		return -1;
 	int rc = bw_iam_list_or_fail(call, BW_IAM_GROUP, NULL, &page,
@@ -304,7 +299,7 @@ static int s_member_sides_or_fail(struct bw_call *call, const json_t *in, char *
 	const char *user = bw_iam_str(in, "UserName");
 	json_t *gdoc = NULL, *udoc = NULL;
 	if (!group || !user)
-		return bw_fail(call, "ValidationError", "GroupName and UserName are required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "GroupName, UserName");
 	if (s_keys_or_fail(call, group, gkey, user, ukey) != 0 ||
 	    bw_iam_group_load_or_fail(call, group, &gdoc) != 0)
 		return -1;
@@ -348,8 +343,7 @@ int bw_iam_add_user_to_group(struct bw_call *call, const json_t *in, json_t *out
 	    BW_STORE_OK)
 		goto internal;
 	if (n >= BW_IAM_QUOTA_GROUPS_PER_USER) {
-		bw_fail(call, "LimitExceededException", "Cannot exceed quota for GroupsPerUser: %d",
-		        BW_IAM_QUOTA_GROUPS_PER_USER);
+		bw_fail(call, IAM_QUOTA_EXCEEDED, "GroupsPerUser", BW_IAM_QUOTA_GROUPS_PER_USER);
 		goto error;
 	}
 	doc = json_pack("{s:s, s:s}", "GroupName", gname, "UserName", uname);
@@ -381,7 +375,7 @@ int bw_iam_remove_user_from_group(struct bw_call *call, const json_t *in, json_t
 	snprintf(k2, sizeof k2, "%s/%s", ukey, gkey);
 	int rc = bw_doc_delete(call->store, BW_IAM_GROUP_MEMBER, call->account_id, k1);
 	if (rc == BW_STORE_NOT_FOUND) {
-		bw_fail(call, "NoSuchEntityException", "The user with name %s cannot be found.", uname);
+		bw_fail(call, IAM_NO_SUCH_ENTITY, "user", uname);
 		goto error;
 	}
 	if (rc != BW_STORE_OK ||
@@ -402,7 +396,7 @@ int bw_iam_list_groups_for_user(struct bw_call *call, const json_t *in, json_t *
 	struct bw_iam_page page;
 	json_t *user = NULL, *groups = NULL;
 	if (!name)
-		return bw_fail(call, "ValidationError", "UserName is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "UserName");
 	if (s_keys_or_fail(call, name, key, NULL, NULL) != 0 ||
 	    bw_iam_page_or_fail(call, in, &page) != 0)
 		return -1;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
@@ -19,8 +20,7 @@ static int s_load_or_fail(struct bw_call *call, const char *kind, const char *wh
 		return -1;
 	int rc = bw_doc_get(call->store, kind, call->account_id, key, doc);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "NoSuchEntityException", "The %s with name %s cannot be found.",
-		               what, name);
+		return bw_fail(call, IAM_NO_SUCH_ENTITY, what, name);
 	if (rc != BW_STORE_OK)
 		return bw_iam_internal(call);
 	return 0;
@@ -52,8 +52,7 @@ int bw_iam_caller_user_or_fail(struct bw_call *call, const json_t *in, const cha
 	case BW_PT_FEDERATED_USER:
 		break;
 	}
-	return bw_fail(call, "ValidationError",
-	               "Must specify userName when calling with non-User credentials");
+	return bw_fail(call, IAM_USER_NAME_NEEDED);
 }
 
 int bw_iam_list_all(struct bw_call *call, const char *kind, const char *prefix, json_t **rows)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
@@ -73,9 +74,8 @@ static int s_put_txn(struct bw_call *call, enum bw_iamp_entity e, const json_t *
 	}
 	json_decref(items);
 	if (total > s_max_chars(e)) {
-		bw_fail(call, "LimitExceededException",
-		        "Maximum policy size of %zu bytes exceeded for %s %s", s_max_chars(e),
-		        bw_iamp_entity_word(e), bw_iamp_str(ent, s_name_member(e)));
+		bw_fail(call, IAM_INLINE_POLICY_TOO_LARGE, s_max_chars(e), bw_iamp_entity_word(e),
+		        bw_iamp_str(ent, s_name_member(e)));
 		json_decref(ent);
 		return -1;
 	}
@@ -100,9 +100,7 @@ static int s_get(struct bw_call *call, enum bw_iamp_entity e, const json_t *in, 
 	int rc = bw_doc_get(call->store, BW_IAM_INLINE, call->account_id, key, &doc);
 	if (rc == BW_STORE_NOT_FOUND) {
 		json_decref(ent);
-		return bw_fail(call, "NoSuchEntityException",
-		               "The %s policy with name %s cannot be found.",
-		               bw_iamp_entity_word(e), pname);
+		return bw_fail(call, IAM_NO_SUCH_INLINE_POLICY, bw_iamp_entity_word(e), pname);
 	}
 	if (rc != BW_STORE_OK) {
 		json_decref(ent);
@@ -130,9 +128,7 @@ static int s_delete_txn(struct bw_call *call, enum bw_iamp_entity e, const json_
 	json_decref(ent);
 	int rc = bw_doc_delete(call->store, BW_IAM_INLINE, call->account_id, key);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "NoSuchEntityException",
-		               "The %s policy with name %s cannot be found.",
-		               bw_iamp_entity_word(e), pname);
+		return bw_fail(call, IAM_NO_SUCH_INLINE_POLICY, bw_iamp_entity_word(e), pname);
 	return rc == BW_STORE_OK ? 0 : bw_iamp_store_fail(call);
 }
 

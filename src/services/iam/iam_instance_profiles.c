@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
 #include "services/iam/iam_util.h"
@@ -24,7 +25,7 @@
 
 static int s_no_profile(struct bw_call *call, const char *name)
 {
-	return bw_fail(call, "NoSuchEntityException", "Instance Profile %s cannot be found.", name);
+	return bw_fail(call, IAM_NO_SUCH_INSTANCE_PROFILE, name);
 }
 
 /* The profile named in the request (NoSuchEntity when absent), and its key. */
@@ -33,8 +34,7 @@ static int s_get(struct bw_call *call, const json_t *in, json_t **doc, char key[
 	const char *name = bw_iamp_str(in, "InstanceProfileName");
 	*doc = NULL;
 	if (!name)
-		return bw_fail(call, "ValidationError",
-		               "The request must contain the parameter InstanceProfileName.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "InstanceProfileName");
 	if (bw_iamp_name_key(call, name, key) != 0)
 		return -1;
 	int rc = bw_doc_get(call->store, S_KIND, call->account_id, key, doc);
@@ -145,8 +145,7 @@ static int s_create_txn(struct bw_call *call, const json_t *in, json_t *out)
 	int rc = bw_doc_create(call->store, S_KIND, call->account_id, key, doc);
 	if (rc == BW_STORE_EXISTS) {
 		json_decref(doc);
-		return bw_fail(call, "EntityAlreadyExistsException",
-		               "Instance Profile %s already exists.", name);
+		return bw_fail(call, IAM_INSTANCE_PROFILE_EXISTS, name);
 	}
 	if (rc != BW_STORE_OK) {
 		json_decref(doc);
@@ -183,9 +182,8 @@ static int s_delete_txn(struct bw_call *call, const json_t *in, json_t *out)
 	bool has_role = bw_iamp_str(doc, "RoleKey") != NULL;
 	json_decref(doc);
 	if (has_role)
-		return bw_fail(
-		    call, "DeleteConflictException",
-		    "Cannot delete entity, must remove roles from instance profile first.");
+		return bw_fail(call, IAM_DELETE_CONFLICT,
+		               "must remove roles from instance profile first");
 	return bw_doc_delete(call->store, S_KIND, call->account_id, key) == BW_STORE_OK
 	           ? 0
 	           : bw_iamp_store_fail(call);
@@ -216,8 +214,7 @@ static int s_add_role_txn(struct bw_call *call, const json_t *in, json_t *out)
 	    bw_iamp_name_key(call, bw_iamp_str(role, "RoleName"), rkey) != 0)
 		goto done;
 	if (bw_iamp_str(doc, "RoleKey")) {
-		bw_fail(call, "LimitExceededException",
-		        "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1");
+		bw_fail(call, IAM_QUOTA_EXCEEDED, "InstanceSessionsPerInstanceProfile", 1);
 		goto done;
 	}
 	json_t *idx = json_pack("{s:s, s:s}", "InstanceProfileKey", key, "RoleId",
@@ -262,8 +259,7 @@ static int s_remove_role_txn(struct bw_call *call, const json_t *in, json_t *out
 		goto done;
 	const char *have = bw_iamp_str(doc, "RoleKey");
 	if (!have || strcmp(have, rkey) != 0) {
-		bw_fail(call, "NoSuchEntityException", "The role with name %s cannot be found.",
-		        role_name);
+		bw_fail(call, IAM_NO_SUCH_ENTITY, "role", role_name);
 		goto done;
 	}
 	if (s_index_key(call, rkey, key, ikey, sizeof ikey) != 0)
@@ -378,12 +374,7 @@ int bw_iamp_list_instance_profiles(struct bw_call *call, const json_t *in, json_
 	bool truncated;
 	const char *prefix = bw_iamp_str(in, "PathPrefix");
 	if (prefix && !bw_iam_path_prefix_ok(prefix))
-		return bw_fail(
-		    call, "ValidationError",
-		    "1 validation error detected: Value '%s' at 'pathPrefix' failed to "
-		    "satisfy constraint: Member must satisfy regular expression pattern: "
-		    "\\u002F[\\u0021-\\u007F]*",
-		    prefix);
+		return bw_fail(call, IAM_PATH_PREFIX_NOT_PATTERN, prefix);
 	if (bw_iamp_page_in(call, in, &pg) != 0 ||
 	    bw_iamp_collect(call, S_KIND, NULL, &pg, s_path_passes, (void *)prefix, &items,
 	                    &truncated) != 0)

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "core/encoding.h"
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
 #include "services/iam/iam_util.h"
@@ -21,13 +22,12 @@
 
 int bw_iamp_oom(struct bw_call *call)
 {
-	return bw_fail(call, "ServiceFailureException", "Out of memory.");
+	return bw_fail(call, IAM_SERVICE_FAILURE);
 }
 
 int bw_iamp_store_fail(struct bw_call *call)
 {
-	return bw_fail(call, "ServiceFailureException",
-	               "The request processing has failed because of an unknown error.");
+	return bw_fail(call, IAM_SERVICE_FAILURE);
 }
 
 const char *bw_iamp_str(const json_t *in, const char *member)
@@ -38,7 +38,7 @@ const char *bw_iamp_str(const json_t *in, const char *member)
 int bw_iamp_name_key(struct bw_call *call, const char *name, char *out)
 {
 	if (!name || bw_iam_key(name, out, BW_IAMP_KEY_MAX) != 0)
-		return bw_fail(call, "InvalidInputException", "The name is too long or missing.");
+		return bw_fail(call, IAM_NAME_MISSING_OR_TOO_LONG);
 	return 0;
 }
 
@@ -79,9 +79,7 @@ int bw_iamp_get_entity(struct bw_call *call, enum bw_iamp_entity e, const char *
 		return -1;
 	int rc = bw_doc_get(call->store, bw_iamp_entity_kind(e), call->account_id, key, doc);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "NoSuchEntityException",
-		               "The %s with name %s cannot be found.", bw_iamp_entity_word(e),
-		               name);
+		return bw_fail(call, IAM_NO_SUCH_ENTITY, bw_iamp_entity_word(e), name);
 	if (rc != BW_STORE_OK)
 		return bw_iamp_store_fail(call);
 	return 0;
@@ -101,18 +99,16 @@ int bw_iamp_check_doc(struct bw_call *call, const char *text, enum bw_policy_kin
 	char err[512];
 	struct bw_policy *pol = NULL;
 	if (!text)
-		return bw_fail(call, "MalformedPolicyDocumentException",
-		               "Syntax errors in policy.");
+		return bw_fail(call, IAM_POLICY_SYNTAX_ERRORS);
 	/* text that is not JSON at all gets IAM's own words for it, before
 	 * any grammar of policies is asked */
 	json_error_t jerr;
 	json_t *parsed = json_loads(text, JSON_DECODE_ANY, &jerr);
 	if (!parsed)
-		return bw_fail(call, "MalformedPolicyDocumentException",
-		               "This policy contains invalid Json");
+		return bw_fail(call, IAM_POLICY_INVALID_JSON);
 	json_decref(parsed);
 	if (bw_policy_parse(text, strlen(text), kind, NULL, &pol, err, sizeof err) != 0)
-		return bw_fail(call, "MalformedPolicyDocumentException", "%s",
+		return bw_fail(call, IAM_MALFORMED_POLICY,
 		               err[0] ? err : "Syntax errors in policy.");
 	bw_policy_unref(pol);
 	return 0;
@@ -140,10 +136,7 @@ int bw_iamp_page_in(struct bw_call *call, const json_t *in, struct bw_iamp_page 
 	if (mi) {
 		json_int_t v = json_integer_value(mi);
 		if (!json_is_integer(mi) || v < 1 || v > 1000)
-			return bw_fail(
-			    call, "ValidationError",
-			    "1 validation error detected: Value at 'maxItems' failed to "
-			    "satisfy constraint: Member must have value between 1 and 1000");
+			return bw_fail(call, IAM_MAX_ITEMS_NOT_NUMBER);
 		pg->max = (size_t)v;
 	}
 	return 0;
@@ -229,8 +222,7 @@ int bw_iamp_tags_merge(struct bw_call *call, json_t *doc, const json_t *tags)
 		const char *k = bw_iamp_str(t, "Key");
 		const char *v = bw_iamp_str(t, "Value");
 		if (!k || !v)
-			return bw_fail(call, "InvalidInputException",
-			               "A tag needs a Key and a Value.");
+			return bw_fail(call, IAM_TAG_INCOMPLETE);
 		bool found = false;
 		size_t j;
 		json_t *h;
@@ -247,8 +239,7 @@ int bw_iamp_tags_merge(struct bw_call *call, json_t *doc, const json_t *tags)
 		if (found)
 			continue;
 		if (json_array_size(have) >= BW_IAMP_MAX_TAGS)
-			return bw_fail(call, "LimitExceededException",
-			               "The number of tags has reached the maximum limit.");
+			return bw_fail(call, IAM_TOO_MANY_TAGS);
 		if (json_array_append_new(have, json_pack("{s:s,s:s}", "Key", k, "Value", v)) != 0)
 			return bw_iamp_oom(call);
 	}
@@ -337,41 +328,47 @@ static bool s_arn_form_ok(const char *text)
 	return f[1] > f[0] + 1 && f[2] > f[1] + 1 && p[1] != 0;
 }
 
+/* No policy of that ARN: attaching says so AWS's attaching way. */
+static int s_no_policy(struct bw_call *call, const char *arn, bool attach)
+{
+	return attach ? bw_fail(call, IAM_POLICY_NOT_ATTACHABLE, arn)
+	              : bw_fail(call, IAM_POLICY_NOT_FOUND, arn);
+}
+
 int bw_iamp_find_policy(struct bw_call *call, const char *arn, bool attach, json_t **policy,
                         bool *aws)
 {
-	const char *why = attach ? "does not exist or is not attachable" : "was not found";
 	char account[16], key[BW_IAMP_KEY_MAX];
 	const char *name;
 	*policy = NULL;
 	*aws = false;
 	if (!arn)
-		return bw_fail(call, "InvalidInputException", "PolicyArn is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "PolicyArn");
 	/* not an ARN at all is a malformed request (ValidationError, AWS's
 	 * "Invalid ARN"); an ARN that names no policy is InvalidInput */
 	if (!s_arn_form_ok(arn))
-		return bw_fail(call, "ValidationError", "Invalid ARN");
+		return bw_fail(call, IAM_ARN_MALFORMED);
 	if (s_split_arn(arn, account, sizeof account, &name) != 0)
-		return bw_fail(call, "InvalidInputException", "ARN %s is not valid.", arn);
+		return bw_fail(call, IAM_ARN_INVALID, arn);
 	if (strcmp(account, "aws") == 0) {
 		const struct bw_iam_aws_policy *p = bw_iamp_aws_find(arn);
 		if (!p)
-			return bw_fail(call, "NoSuchEntityException", "Policy %s %s.", arn, why);
+			return s_no_policy(call, arn, attach);
 		*aws = true;
 		return bw_iamp_aws_policy_doc(call, p, policy);
 	}
 	if (strcmp(account, call->account_id) != 0 || bw_iam_key(name, key, sizeof key) != 0)
-		return bw_fail(call, "NoSuchEntityException", "Policy %s %s.", arn, why);
+		return s_no_policy(call, arn, attach);
 	int rc = bw_doc_get(call->store, BW_IAM_POLICY, call->account_id, key, policy);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "NoSuchEntityException", "Policy %s %s.", arn, why);
+		return s_no_policy(call, arn, attach);
 	if (rc != BW_STORE_OK)
 		return bw_iamp_store_fail(call);
 	/* names are unique per account, but the path must match too */
 	if (strcmp(bw_iamp_str(*policy, "Arn"), arn) != 0) {
 		json_decref(*policy);
 		*policy = NULL;
-		return bw_fail(call, "NoSuchEntityException", "Policy %s %s.", arn, why);
+		return s_no_policy(call, arn, attach);
 	}
 	return 0;
 }
@@ -442,10 +439,7 @@ int bw_iamp_check_path(struct bw_call *call, const char *path)
 	for (size_t i = 0; ok && i < n; i++)
 		ok = path[i] >= 0x21 && path[i] <= 0x7e;
 	if (!ok)
-		return bw_fail(
-		    call, "ValidationError",
-		    "The specified value for path is invalid. It must begin and end with / "
-		    "and contain only alphanumeric characters and/or / characters.");
+		return bw_fail(call, IAM_PATH_INVALID, "path");
 	return 0;
 }
 
@@ -456,17 +450,13 @@ int bw_iamp_check_name(struct bw_call *call, const char *name, const char *what)
 	for (size_t i = 0; ok && i < n; i++)
 		ok = isalnum((unsigned char)name[i]) || strchr("_+=,.@-", name[i]) != NULL;
 	if (!ok)
-		return bw_fail(call, "ValidationError",
-		               "The specified value for %s is invalid. It must contain only "
-		               "alphanumeric characters and/or the following: +=,.@_-",
-		               what);
+		return bw_fail(call, IAM_NAME_CHARACTERS, what);
 	return 0;
 }
 
 int bw_iamp_aws_readonly(struct bw_call *call, const char *arn)
 {
-	return bw_fail(call, "AccessDenied",
-	               "Policy %s is an AWS managed policy and cannot be modified.", arn);
+	return bw_fail(call, IAM_AWS_MANAGED_UNMODIFIABLE, arn);
 }
 
 /* --- CreatePolicy -------------------------------------------------------- */
@@ -486,8 +476,7 @@ static int s_create_policy_txn(struct bw_call *call, const json_t *in, json_t *o
 	    bw_iamp_check_path(call, path) != 0 || bw_iamp_name_key(call, name, key) != 0)
 		return -1;
 	if (bw_iamp_doc_chars(text) > BW_IAMP_MANAGED_MAX_CHARS)
-		return bw_fail(call, "LimitExceededException",
-		               "Cannot exceed quota for PolicySize: %d", BW_IAMP_MANAGED_MAX_CHARS);
+		return bw_fail(call, IAM_QUOTA_EXCEEDED, "PolicySize", BW_IAMP_MANAGED_MAX_CHARS);
 	if (bw_iamp_check_doc(call, text, BW_POLICY_IDENTITY) != 0)
 		return -1;
 	if (bw_iam_new_id("ANPA", id, sizeof id) != 0)
@@ -504,9 +493,7 @@ static int s_create_policy_txn(struct bw_call *call, const json_t *in, json_t *o
 		goto fail;
 	int rc = bw_doc_create(call->store, BW_IAM_POLICY, call->account_id, key, pol);
 	if (rc == BW_STORE_EXISTS) {
-		bw_fail(call, "EntityAlreadyExistsException",
-		        "A policy called %s already exists. Duplicate names are not allowed.",
-		        name);
+		bw_fail(call, IAM_POLICY_EXISTS, name);
 		goto fail;
 	}
 	ver = json_pack("{s:s,s:s,s:b,s:f}", "VersionId", "v1", "Document", text,
@@ -579,20 +566,14 @@ static int s_delete_policy_txn(struct bw_call *call, const json_t *in, json_t *o
 	snprintf(id, sizeof id, "%s", bw_iamp_str(pol, "PolicyId"));
 	json_decref(pol);
 	if (attached > 0 || bounds > 0)
-		return bw_fail(call, "DeleteConflictException",
-		               "Cannot delete a policy attached to entities.");
+		return bw_fail(call, IAM_POLICY_ATTACHED);
 	if (bw_iamp_local_policy_key(call, arn, key) != 0)
 		return bw_iamp_store_fail(call);
 	snprintf(prefix, sizeof prefix, "%s/", key);
 	if (bw_doc_count(call->store, BW_IAM_POLICY_VERSION, call->account_id, prefix, &nver) != 0)
 		return bw_iamp_store_fail(call);
 	if (nver > 1)
-		return bw_fail(call, "DeleteConflictException",
-		               "This policy has more than one version. Before you delete a "
-		               "policy, you "
-		               "must delete the policy's versions. The default version is "
-		               "deleted with "
-		               "the policy.");
+		return bw_fail(call, IAM_POLICY_HAS_VERSIONS);
 	if (bw_doc_delete_prefix(call->store, BW_IAM_POLICY_VERSION, call->account_id, prefix) !=
 	        0 ||
 	    bw_doc_delete(call->store, BW_IAM_POLICY, call->account_id, key) != 0 ||
@@ -652,7 +633,7 @@ int bw_iamp_list_policies(struct bw_call *call, const json_t *in, json_t *out)
 			want_aws = false;
 			local_after = pg.after + 1;
 		} else
-			return bw_fail(call, "InvalidInputException", "Invalid Marker.");
+			return bw_fail(call, IAM_MARKER_INVALID);
 	}
 	json_t *list = json_array();
 	struct bw_buf marker = {0};

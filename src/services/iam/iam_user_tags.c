@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
@@ -32,7 +33,7 @@ static int s_edit_tags(struct bw_call *call, const char *name,
 	char key[BW_IAM_KEY_MAX];
 	json_t *doc = NULL;
 	if (!name)
-		return bw_fail(call, "ValidationError", "UserName is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "UserName");
 	if (bw_iam_key_or_fail(call, name, key, sizeof key) != 0)
 		return -1;
 	if (bw_store_begin(call->store) != 0)
@@ -78,8 +79,7 @@ static int s_add(struct bw_call *call, json_t *tags, const json_t *add)
 			return bw_iam_internal(call);
 	}
 	if (json_array_size(tags) > S_TAGS_MAX)
-		return bw_fail(call, "LimitExceededException",
-		               "The number of tags has reached the maximum limit.");
+		return bw_fail(call, IAM_TOO_MANY_TAGS);
 	return 0;
 }
 
@@ -101,7 +101,7 @@ int bw_iam_tag_user(struct bw_call *call, const json_t *in, json_t *out)
 	(void)out;
 	const json_t *tags = json_object_get(in, "Tags");
 	if (!json_is_array(tags))
-		return bw_fail(call, "ValidationError", "Tags is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "Tags");
 	if (bw_iam_check_tags_or_fail(call, tags) != 0)
 		return -1;
 	return s_edit_tags(call, bw_iam_str(in, "UserName"), s_add, tags);
@@ -112,7 +112,7 @@ int bw_iam_untag_user(struct bw_call *call, const json_t *in, json_t *out)
 	(void)out;
 	const json_t *keys = json_object_get(in, "TagKeys");
 	if (!json_is_array(keys))
-		return bw_fail(call, "ValidationError", "TagKeys is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "TagKeys");
 	return s_edit_tags(call, bw_iam_str(in, "UserName"), s_remove, keys);
 }
 
@@ -124,7 +124,7 @@ int bw_iam_list_user_tags(struct bw_call *call, const json_t *in, json_t *out)
 	json_t *doc = NULL, *items = NULL;
 	size_t start = 0;
 	if (!name)
-		return bw_fail(call, "ValidationError", "UserName is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "UserName");
 	if (bw_iam_page_or_fail(call, in, &page) != 0)
 		return -1;
 	if (page.after.len) {
@@ -132,7 +132,7 @@ int bw_iam_list_user_tags(struct bw_call *call, const json_t *in, json_t *out)
 		unsigned long v = strtoul(bw_buf_cstr(&page.after), &end, 10);
 		if (!end || *end || v > S_TAGS_MAX) {
 			bw_iam_page_free(&page);
-			return bw_fail(call, "ValidationError", "Invalid Marker.");
+			return bw_fail(call, IAM_MARKER_INVALID);
 		}
 		start = (size_t)v;
 	}

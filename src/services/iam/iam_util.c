@@ -2,6 +2,7 @@
  * iam_util.c: IAM's shared checks (names, paths, tags), Marker/MaxItems
  * paging over the document store, ARNs and URL-encoded documents.
  */
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_util.h"
 #include "services/paging.h"
 
@@ -78,24 +79,15 @@ int bw_iam_check_name_or_fail(struct bw_call *call, const char *member, const ch
 	if (bw_iam_name_ok(name, maxlen))
 		return 0;
 	if (strlen(name) > maxlen)
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%.128s' at '%s' failed to satisfy "
-		               "constraint: Member must have length less than or equal to %zu",
-		               name, member, maxlen);
-	return bw_fail(call, "ValidationError",
-	               "1 validation error detected: Value '%.128s' at '%s' failed to satisfy "
-	               "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-	               name, member);
+		return bw_fail(call, IAM_NAME_TOO_LONG, name, member, maxlen);
+	return bw_fail(call, IAM_NAME_NOT_PATTERN, name, member);
 }
 
 int bw_iam_check_path_or_fail(struct bw_call *call, const char *member, const char *path)
 {
 	if (bw_iam_path_ok(path))
 		return 0;
-	return bw_fail(call, "ValidationError",
-	               "The specified value for %s is invalid. It must begin and end with / and "
-	               "contain only alphanumeric characters and/or / characters.",
-	               member);
+	return bw_fail(call, IAM_PATH_INVALID, member);
 }
 
 const char *bw_iam_str(const json_t *in, const char *member)
@@ -107,7 +99,7 @@ int bw_iam_key_or_fail(struct bw_call *call, const char *name, char *out, size_t
 {
 	if (bw_iam_key(name, out, outlen) == 0)
 		return 0;
-	return bw_fail(call, "ValidationError", "The name '%.128s' is too long.", name);
+	return bw_fail(call, IAM_NAME_KEY_TOO_LONG, name);
 }
 
 int bw_iam_arn(const char *account, const char *type, const char *path, const char *name,
@@ -208,38 +200,23 @@ int bw_iam_check_tags_or_fail(struct bw_call *call, const json_t *tags)
 		return 0;
 	size_t n = json_array_size(tags);
 	if (n > S_TAGS_MAX)
-		return bw_fail(call, "LimitExceededException",
-		               "The number of tags has reached the maximum limit.");
+		return bw_fail(call, IAM_TOO_MANY_TAGS);
 	for (size_t i = 0; i < n; i++) {
 		const char *key = bw_iam_str(json_array_get(tags, i), "Key");
 		const char *value = bw_iam_str(json_array_get(tags, i), "Value");
 		if (!key || !value)
-			return bw_fail(call, "ValidationError",
-			               "1 validation error detected: Value null at 'tags.%zu.member.%s' "
-			               "failed to satisfy constraint: Member must not be null",
-			               i + 1, key ? "value" : "key");
+			return bw_fail(call, IAM_TAG_NULL, i + 1, key ? "value" : "key");
 		size_t kc = s_chars(key), vc = s_chars(value);
 		if (kc < 1 || kc > S_TAG_KEY_MAX || !s_tag_text_ok(key))
-			return bw_fail(call, "ValidationError",
-			               "1 validation error detected: Value '%.128s' at 'tags.%zu.member.key' "
-			               "failed to satisfy constraint: Member must satisfy regular "
-			               "expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-			               key, i + 1);
+			return bw_fail(call, IAM_TAG_KEY_NOT_PATTERN, key, i + 1);
 		if (vc > S_TAG_VALUE_MAX || !s_tag_text_ok(value))
-			return bw_fail(call, "ValidationError",
-			               "1 validation error detected: Value '%.256s' at "
-			               "'tags.%zu.member.value' failed to satisfy constraint: Member must "
-			               "satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
-			               value, i + 1);
+			return bw_fail(call, IAM_TAG_VALUE_NOT_PATTERN, value, i + 1);
 		if (strncasecmp(key, "aws:", 4) == 0)
-			return bw_fail(call, "InvalidInputException",
-			               "User-defined tag keys can't start with 'aws:'.");
+			return bw_fail(call, IAM_TAG_KEY_RESERVED);
 		for (size_t j = 0; j < i; j++) {
 			const char *other = bw_iam_str(json_array_get(tags, j), "Key");
 			if (other && strcasecmp(other, key) == 0)
-				return bw_fail(call, "InvalidInputException",
-				               "Duplicate tag keys found. Please note that Tag keys are case "
-				               "insensitive.");
+				return bw_fail(call, IAM_DUPLICATE_TAG_KEYS);
 		}
 	}
 	return 0;
@@ -253,10 +230,7 @@ int bw_iam_page_or_fail(struct bw_call *call, const json_t *in, struct bw_iam_pa
 	if (json_is_integer(mi)) {
 		json_int_t v = json_integer_value(mi);
 		if (v < 1 || v > 1000)
-			return bw_fail(call, "ValidationError",
-			               "1 validation error detected: Value '%lld' at 'maxItems' failed to "
-			               "satisfy constraint: Member must have value between 1 and 1000",
-			               (long long)v);
+			return bw_fail(call, IAM_MAX_ITEMS_INVALID, (long long)v);
 		page->max_items = (size_t)v;
 	}
 	const char *marker = bw_iam_str(in, "Marker");
@@ -264,7 +238,7 @@ int bw_iam_page_or_fail(struct bw_call *call, const json_t *in, struct bw_iam_pa
 		return 0;
 	if (bw_paging_decode(marker, &page->after) != 0) {
 		bw_buf_free(&page->after);
-		return bw_fail(call, "ValidationError", "Invalid Marker.");
+		return bw_fail(call, IAM_MARKER_INVALID);
 	}
 	return 0;
 }
@@ -281,9 +255,7 @@ int bw_iam_set_paging(json_t *out, bool truncated, const char *last_key)
 
 int bw_iam_internal(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "ServiceFailureException",
-	                      "The request processing has failed because of an unknown error, "
-	                      "exception or failure.");
+	return bw_fail(call, IAM_SERVICE_FAILURE);
 }
 
 int bw_iam_list_or_fail(struct bw_call *call, const char *kind, const char *prefix,
@@ -294,7 +266,7 @@ int bw_iam_list_or_fail(struct bw_call *call, const char *kind, const char *pref
 	char last[BW_IAM_KEY_MAX] = "";
 	bool truncated = false;
 	if (page->after.len >= sizeof after)
-		return bw_fail(call, "ValidationError", "Invalid Marker.");
+		return bw_fail(call, IAM_MARKER_INVALID);
 	if (page->after.len)
 		memcpy(after, page->after.data, page->after.len + 1);
 	*items = json_array();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
@@ -21,7 +22,7 @@ static int s_keys(struct bw_call *call, const char *arn, const char *vid, char *
 		return bw_iamp_store_fail(call);
 	snprintf(prefix, plen, "%s/", key);
 	if (vid && (size_t)snprintf(vkey, vlen, "%s/%s", key, vid) >= vlen)
-		return bw_fail(call, "InvalidInputException", "VersionId is not valid.");
+		return bw_fail(call, IAM_VERSION_ID_INVALID);
 	return 0;
 }
 
@@ -33,9 +34,7 @@ static int s_get_version(struct bw_call *call, const char *arn, const char *vid,
 		return -1;
 	int rc = bw_doc_get(call->store, BW_IAM_POLICY_VERSION, call->account_id, vkey, ver);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "NoSuchEntityException",
-		               "Policy %s version %s does not exist or is not attachable.", arn,
-		               vid);
+		return bw_fail(call, IAM_NO_SUCH_POLICY_VERSION, arn, vid);
 	return rc == BW_STORE_OK ? 0 : bw_iamp_store_fail(call);
 }
 
@@ -113,8 +112,7 @@ static int s_create_version_txn(struct bw_call *call, const json_t *in, json_t *
 		return bw_iamp_aws_readonly(call, arn);
 	}
 	if (bw_iamp_doc_chars(text) > BW_IAMP_MANAGED_MAX_CHARS) {
-		bw_fail(call, "LimitExceededException", "Cannot exceed quota for PolicySize: %d",
-		        BW_IAMP_MANAGED_MAX_CHARS);
+		bw_fail(call, IAM_QUOTA_EXCEEDED, "PolicySize", BW_IAMP_MANAGED_MAX_CHARS);
 		goto fail;
 	}
 	if (bw_iamp_check_doc(call, text, BW_POLICY_IDENTITY) != 0 ||
@@ -125,11 +123,7 @@ static int s_create_version_txn(struct bw_call *call, const json_t *in, json_t *
 		goto fail;
 	}
 	if (n >= BW_IAMP_MAX_VERSIONS) {
-		bw_fail(call, "LimitExceededException",
-		        "A managed policy can have up to %d versions. Before you create a "
-		        "new version, "
-		        "you must delete an existing version.",
-		        BW_IAMP_MAX_VERSIONS);
+		bw_fail(call, IAM_TOO_MANY_POLICY_VERSIONS, BW_IAMP_MAX_VERSIONS);
 		goto fail;
 	}
 	json_int_t next = json_integer_value(json_object_get(pol, "NextVersion"));
@@ -201,14 +195,12 @@ int bw_iamp_get_policy_version(struct bw_call *call, const json_t *in, json_t *o
 			return -1;
 		if (!vid || strcmp(vid, bw_iamp_str(ver, "VersionId")) != 0) {
 			json_decref(ver);
-			return bw_fail(call, "NoSuchEntityException",
-			               "Policy %s version %s does not exist or is not attachable.",
-			               arn, vid ? vid : "");
+			return bw_fail(call, IAM_NO_SUCH_POLICY_VERSION, arn, vid ? vid : "");
 		}
 	} else {
 		json_decref(pol);
 		if (!vid)
-			return bw_fail(call, "InvalidInputException", "VersionId is required.");
+			return bw_fail(call, BW_ERR_REQUIRED_MISSING, "VersionId");
 		if (s_get_version(call, arn, vid, &ver) != 0)
 			return -1;
 	}
@@ -282,14 +274,13 @@ static int s_delete_version_txn(struct bw_call *call, const json_t *in, json_t *
 	if (aws)
 		return bw_iamp_aws_readonly(call, arn);
 	if (!vid)
-		return bw_fail(call, "InvalidInputException", "VersionId is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "VersionId");
 	if (s_get_version(call, arn, vid, &ver) != 0)
 		return -1;
 	bool is_default = json_is_true(json_object_get(ver, "IsDefaultVersion"));
 	json_decref(ver);
 	if (is_default)
-		return bw_fail(call, "DeleteConflictException",
-		               "Cannot delete the default version of a policy.");
+		return bw_fail(call, IAM_DEFAULT_VERSION_UNDELETABLE);
 	if (s_keys(call, arn, vid, prefix, sizeof prefix, vkey, sizeof vkey) != 0)
 		return -1;
 	if (bw_doc_delete(call->store, BW_IAM_POLICY_VERSION, call->account_id, vkey) != 0)
@@ -317,7 +308,7 @@ static int s_set_default_txn(struct bw_call *call, const json_t *in, json_t *out
 	}
 	if (!vid || s_get_version(call, arn, vid, &ver) != 0) {
 		json_decref(pol);
-		return vid ? -1 : bw_fail(call, "InvalidInputException", "VersionId is required.");
+		return vid ? -1 : bw_fail(call, BW_ERR_REQUIRED_MISSING, "VersionId");
 	}
 	json_decref(ver);
 	int rc = s_set_default(call, pol, arn, vid);

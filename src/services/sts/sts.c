@@ -7,6 +7,7 @@
  */
 #include "services/service.h"
 #include "services/sts/sts_credentials.h"
+#include "services/sts/sts_errors.h"
 
 static int s_get_caller_identity(struct bw_call *call, const json_t *in, json_t *out)
 {
@@ -16,11 +17,11 @@ static int s_get_caller_identity(struct bw_call *call, const json_t *in, json_t 
 	 * unset; the call's account is then the one it runs in. */
 	const char *account = p->account[0] ? p->account : call->account_id;
 	if (!p->arn[0] || !p->principal_id[0])
-		return bw_fail_status(call, 500, "InternalFailure", "The caller is not known.");
+		return bw_fail(call, STS_CALLER_UNKNOWN);
 	if (json_object_set_new(out, "UserId", json_string(p->principal_id)) != 0 ||
 	    json_object_set_new(out, "Account", json_string(account)) != 0 ||
 	    json_object_set_new(out, "Arn", json_string(p->arn)) != 0)
-		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 	return 0;
 }
 

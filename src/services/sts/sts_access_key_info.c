@@ -13,6 +13,7 @@
 #include "services/iam/iam_store.h"
 #include "services/service.h"
 #include "services/sts/sts_credentials.h"
+#include "services/sts/sts_errors.h"
 #include "store/doc.h"
 
 /* accessKeyIdType: 16..128 characters of [\w]. */
@@ -33,26 +34,18 @@ static bool s_key_id_ok(const char *id)
 int bw_sts_get_access_key_info(struct bw_call *call, const json_t *in, json_t *out)
 {
 	const char *id = json_string_value(json_object_get(in, "AccessKeyId"));
-	if (!id)
-		return bw_fail(call, "MissingParameter",
-		               "The request must contain the parameter AccessKeyId.");
-	if (!s_key_id_ok(id))
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value at 'accessKeyId' failed to satisfy "
-		               "constraint: Member must have length between 16 and 128 and satisfy "
-		               "regular expression pattern: [\\w]*");
+	/* required by the model (16..128 characters): the decoder refused a
+	 * request without it; its pattern is checked here */
+	if (!id || !s_key_id_ok(id))
+		return bw_fail(call, STS_ACCESS_KEY_ID_INVALID);
 	json_t *doc = NULL;
 	int rc = bw_doc_get(call->store, BW_IAM_ACCESS_KEY, call->account_id, id, &doc);
 	json_decref(doc);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "ValidationError",
-		               "The access key ID %s was not issued by this installation for this "
-		               "account; the account of other keys cannot be determined.",
-		               id);
+		return bw_fail(call, STS_ACCESS_KEY_UNKNOWN, id);
 	if (rc != BW_STORE_OK)
-		return bw_fail_status(call, 500, "InternalFailure",
-		                      "The request could not be completed.");
+		return bw_fail(call, BW_ERR_REQUEST_NOT_COMPLETED);
 	if (json_object_set_new(out, "Account", json_string(call->account_id)) != 0)
-		return bw_fail_status(call, 500, "InternalFailure", "out of memory");
+		return bw_fail(call, BW_ERR_OUT_OF_MEMORY);
 	return 0;
 }

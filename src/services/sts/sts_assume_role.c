@@ -55,19 +55,16 @@
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_policy_set.h"
 #include "services/iam/iam_store.h"
+#include "services/sts/sts_errors.h"
 #include "store/doc.h"
 
 #define S_DEFAULT_DURATION 3600
-#define S_MIN_DURATION 900
 #define S_CHAIN_MAX_DURATION 3600
-#define S_MAX_TAGS 50
 #define S_MAX_POLICY_ARNS 10
 #define S_MAX_POLICY_CHARS 2048
 /* The packed form of session policies and tags (zlib of their compact
  * text) may use this many bytes; PackedPolicySize is the percentage used. */
 #define S_PACKED_LIMIT 2048
-
-static const char s_mfa_failed[] = "MultiFactor authentication failed, unable to validate MFA code.";
 
 static const char *s_str(const json_t *o, const char *k)
 {
@@ -91,33 +88,22 @@ int bw_sts_check_member(struct bw_call *call, const char *member, const char *v,
 {
 	size_t n = strlen(v);
 	if (n < min)
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-		               "constraint: Member must have length greater than or equal to %zu",
-		               v, member, min);
+		return bw_fail(call, STS_VALUE_TOO_SHORT, v, member, min);
 	if (n > max)
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%.*s...' at '%s' failed to satisfy "
-		               "constraint: Member must have length less than or equal to %zu",
-		               64, v, member, max);
+		return bw_fail(call, STS_VALUE_TOO_LONG, 64, v, member, max);
 	if (!s_chars_ok(v, extra))
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-		               "constraint: Member must satisfy regular expression pattern: %s",
-		               v, member, pattern);
+		return bw_fail(call, STS_VALUE_NOT_PATTERN, v, member, pattern);
 	return 0;
 }
 
 static int s_denied(struct bw_call *call, const char *role_arn)
 {
-	return bw_fail(call, "AccessDenied",
-	               "User: %s is not authorized to perform: sts:AssumeRole on resource: %s",
-	               call->principal.arn, role_arn);
+	return bw_fail(call, STS_NOT_AUTHORIZED, call->principal.arn, "sts:AssumeRole", role_arn);
 }
 
 static int s_internal(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "InternalFailure", "The request could not be completed.");
+	return bw_fail(call, BW_ERR_REQUEST_NOT_COMPLETED);
 }
 
 /* The role RoleArn names, or -1 (call failed). */
@@ -157,21 +143,13 @@ static int s_duration(struct bw_call *call, const json_t *in, const json_t *role
 	if (!d)
 		return 0;
 	if (!json_is_integer(d))
-		return bw_fail(call, "ValidationError", "DurationSeconds must be an integer.");
+		return bw_fail(call, STS_DURATION_NOT_INTEGER);
+	/* the model's range (900..43200) was checked by the decoder */
 	int64_t v = (int64_t)json_integer_value(d);
-	if (v < S_MIN_DURATION)
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%lld' at 'durationSeconds' failed to "
-		               "satisfy constraint: Member must have value greater than or equal to 900",
-		               (long long)v);
 	if (chained && v > S_CHAIN_MAX_DURATION)
-		return bw_fail(call, "ValidationError",
-		               "The requested DurationSeconds exceeds the 1 hour session limit for roles "
-		               "assumed by role chaining.");
+		return bw_fail(call, STS_DURATION_ROLE_CHAINING);
 	if (v > max)
-		return bw_fail(call, "ValidationError",
-		               "The requested DurationSeconds exceeds the MaxSessionDuration set for "
-		               "this role.");
+		return bw_fail(call, STS_DURATION_ABOVE_ROLE_MAX);
 	*out = v;
 	return 0;
 }
@@ -232,11 +210,8 @@ int bw_sts_session_tags(struct bw_call *call, const json_t *in, const json_t *ca
 			return s_internal(call);
 	}
 	size_t inherited = json_object_size(tags);
+	/* at most 50 Tags and TransitiveTagKeys: the model's bound, checked by the decoder */
 	const json_t *req = json_object_get(in, "Tags");
-	if (json_array_size(req) > S_MAX_TAGS)
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value at 'tags' failed to satisfy "
-		               "constraint: Member must have length less than or equal to 50");
 	json_t *seen = json_object();
 	if (!seen)
 		return s_internal(call);
@@ -245,23 +220,15 @@ int bw_sts_session_tags(struct bw_call *call, const json_t *in, const json_t *ca
 		if (!k || !val || !*k || strlen(k) > 128 || strlen(val) > 256 || !s_tag_chars_ok(k) ||
 		    !s_tag_chars_ok(val) || strncasecmp(k, "aws:", 4) == 0) {
 			json_decref(seen);
-			return bw_fail(call, "ValidationError",
-			               "The session tag key or value is not valid: keys are 1..128 and "
-			               "values 0..256 characters of [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@], and "
-			               "keys may not start with \"aws:\".");
+			return bw_fail(call, STS_SESSION_TAG_INVALID);
 		}
 		if (s_key_nocase(seen, k)) {
 			json_decref(seen);
-			return bw_fail(call, "InvalidParameterValue",
-			               "Duplicate tag keys found. Please note that Tag keys are "
-			               "case insensitive.");
+			return bw_fail(call, STS_DUPLICATE_TAG_KEYS);
 		}
 		if (inherited && s_key_nocase(tags, k)) {
 			json_decref(seen);
-			return bw_fail(call, "InvalidParameterValue",
-			               "One or more of the specified session tag keys were already set as "
-			               "transitive by the calling session: %s",
-			               k);
+			return bw_fail(call, STS_TAG_KEY_ALREADY_TRANSITIVE, k);
 		}
 		if (json_object_set_new(seen, k, json_true()) != 0 ||
 		    json_object_set_new(tags, k, json_string(val)) != 0) {
@@ -271,17 +238,11 @@ int bw_sts_session_tags(struct bw_call *call, const json_t *in, const json_t *ca
 	}
 	json_decref(seen);
 	const json_t *tkeys = json_object_get(in, "TransitiveTagKeys");
-	if (json_array_size(tkeys) > S_MAX_TAGS)
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value at 'transitiveTagKeys' failed to "
-		               "satisfy constraint: Member must have length less than or equal to 50");
 	json_array_foreach(tkeys, i, v) {
 		const char *k = json_string_value(v);
 		const char *ck = k ? s_key_nocase(tags, k) : NULL;
 		if (!ck)
-			return bw_fail(call, "InvalidParameterValue",
-			               "The specified transitive tag key must be included in the requested "
-			               "tags.");
+			return bw_fail(call, STS_TRANSITIVE_KEY_NOT_IN_TAGS);
 		if (json_array_append_new(transitive, json_string(ck)) != 0)
 			return s_internal(call);
 	}
@@ -337,7 +298,7 @@ static int s_managed_policy_text(struct bw_call *call, const char *arn, json_t *
 missing:
 	json_decref(pol);
 	json_decref(ver);
-	return bw_fail(call, "ValidationError", "Policy %s does not exist or is not attachable.", arn);
+	return bw_fail(call, STS_POLICY_NOT_ATTACHABLE, arn);
 }
 
 /* Session policies: the inline Policy, then each PolicyArns document. */
@@ -347,28 +308,24 @@ int bw_sts_session_policies(struct bw_call *call, const json_t *in, json_t *text
 	if (inline_policy) {
 		size_t n = strlen(inline_policy);
 		if (n > S_MAX_POLICY_CHARS)
-			return bw_fail(call, "ValidationError",
-			               "1 validation error detected: Value at 'policy' failed to satisfy "
-			               "constraint: Member must have length less than or equal to 2048");
+			return bw_fail(call, STS_POLICY_TOO_LONG);
 		struct bw_policy *p = NULL;
 		char err[256];
 		if (bw_policy_parse(inline_policy, n, BW_POLICY_SESSION, NULL, &p, err, sizeof err) != 0)
-			return bw_fail(call, "MalformedPolicyDocumentException", "%s", err);
+			return bw_fail(call, STS_MALFORMED_POLICY, err);
 		bw_policy_unref(p);
 		if (json_array_append_new(texts, json_string(inline_policy)) != 0)
 			return s_internal(call);
 	}
 	const json_t *arns = json_object_get(in, "PolicyArns");
 	if (json_array_size(arns) > S_MAX_POLICY_ARNS)
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value at 'policyArns' failed to satisfy "
-		               "constraint: Member must have length less than or equal to 10");
+		return bw_fail(call, STS_TOO_MANY_POLICY_ARNS);
 	size_t i;
 	const json_t *v;
 	json_array_foreach(arns, i, v) {
 		const char *arn = s_str(v, "arn");
 		if (!arn)
-			return bw_fail(call, "ValidationError", "A PolicyArns entry has no arn.");
+			return bw_fail(call, STS_POLICY_ARN_MISSING);
 		if (s_managed_policy_text(call, arn, texts) != 0)
 			return -1;
 	}
@@ -396,10 +353,7 @@ int bw_sts_packed_percent(struct bw_call *call, const json_t *in, const json_t *
 		return s_internal(call);
 	*percent = (long)((dstlen * 100 + S_PACKED_LIMIT - 1) / S_PACKED_LIMIT);
 	if (*percent > 100)
-		return bw_fail(call, "PackedPolicyTooLargeException",
-		               "Packed policy consumes %ld%% of allotted space, please use smaller "
-		               "policy.",
-		               *percent);
+		return bw_fail(call, STS_PACKED_POLICY_TOO_LARGE, *percent);
 	return 0;
 }
 
@@ -585,9 +539,7 @@ static int s_trusted_or_fail(struct bw_call *call, const struct s_trust *t, cons
 	if (allowed < 0)
 		return s_internal(call);
 	if (!allowed)
-		return bw_fail(call, "AccessDenied",
-		               "User: %s is not authorized to perform: %s on resource: %s",
-		               call->principal.arn, action, role_arn);
+		return bw_fail(call, STS_NOT_AUTHORIZED, call->principal.arn, action, role_arn);
 	return 0;
 }
 
@@ -692,26 +644,21 @@ static json_t *s_session(struct bw_call *call, const json_t *role, const char *s
 static int s_validate_input(struct bw_call *call, const json_t *in, const char **source_identity)
 {
 	const char *session = s_str(in, "RoleSessionName"), *role_arn = s_str(in, "RoleArn");
-	if (!role_arn)
-		return bw_fail(call, "MissingParameter",
-		               "The request must contain the parameter RoleArn.");
-	if (!session)
-		return bw_fail(call, "MissingParameter",
-		               "The request must contain the parameter RoleSessionName.");
+	if (!role_arn || !session)
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "RoleArn, RoleSessionName");
 	if (bw_sts_check_member(call, "roleSessionName", session, 2, 64, "+=,.@-", "[\\w+=,.@-]*"))
 		return -1;
 	const char *si = s_str(in, "SourceIdentity");
 	if (si && bw_sts_check_member(call, "sourceIdentity", si, 2, 64, "+=,.@-", "[\\w+=,.@-]*"))
 		return -1;
 	if (si && strncasecmp(si, "aws:", 4) == 0)
-		return bw_fail(call, "ValidationError",
-		               "SourceIdentity may not begin with the reserved prefix \"aws:\".");
+		return bw_fail(call, STS_SOURCE_IDENTITY_RESERVED);
 	const char *ext = s_str(in, "ExternalId");
 	if (ext && bw_sts_check_member(call, "externalId", ext, 2, 1224, "+=,.@:/-", "[\\w+=,.@:\\/-]*"))
 		return -1;
 	/* No MFA devices exist yet, so no code given can be validated. */
 	if (json_object_get(in, "SerialNumber") || json_object_get(in, "TokenCode"))
-		return bw_fail(call, "AccessDenied", "%s", s_mfa_failed);
+		return bw_fail(call, STS_MFA_FAILED);
 	*source_identity = si;
 	return 0;
 }
@@ -723,10 +670,7 @@ static int s_source_identity(struct bw_call *call, const char *given, const char
 	                                                           : NULL;
 	*out = given ? given : inherited;
 	if (given && inherited && strcmp(given, inherited) != 0)
-		return bw_fail(call, "AccessDenied",
-		               "User: %s is not authorized to perform: sts:SetSourceIdentity: the source "
-		               "identity of a role chain cannot be changed",
-		               call->principal.arn);
+		return bw_fail(call, STS_SOURCE_IDENTITY_CHANGED, call->principal.arn);
 	return 0;
 }
 
@@ -766,7 +710,7 @@ int bw_sts_assume_role(struct bw_call *call, const json_t *in, json_t *out)
 		goto done;
 	const char *role_arn = s_str(in, "RoleArn"), *name = s_str(in, "RoleSessionName");
 	if (p->type == BW_PT_ROOT) {
-		bw_fail(call, "AccessDenied", "Roles may not be assumed by root accounts.");
+		bw_fail(call, STS_ROOT_CANNOT_ASSUME_ROLES);
 		goto done;
 	}
 	if (p->type != BW_PT_IAM_USER && p->type != BW_PT_ASSUMED_ROLE) {
@@ -847,23 +791,12 @@ static bool s_arn_form_ok(const char *text)
  * not an ARN is a ValidationError for every caller, even one no policy
  * allows anything. The gateway resolves the resource before it authorizes,
  * so this is the place (the handler runs only once authorized). The model's
- * length bounds of arnType (20..2048) are checked here too, as AWS words
- * them, in case the decoder let a request through unchecked.
+ * length bounds of arnType (20..2048) were checked by the decoder.
  */
 static int s_role_arn_form_or_fail(struct bw_call *call, const char *role_arn)
 {
-	size_t n = strlen(role_arn);
-	if (n < 20)
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%s' at 'roleArn' failed to satisfy "
-		               "constraint: Member must have length greater than or equal to 20",
-		               role_arn);
-	if (n > 2048)
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value at 'roleArn' failed to satisfy "
-		               "constraint: Member must have length less than or equal to 2048");
 	if (!s_arn_form_ok(role_arn))
-		return bw_fail(call, "ValidationError", "Request ARN is invalid");
+		return bw_fail(call, STS_ROLE_ARN_INVALID);
 	return 0;
 }
 

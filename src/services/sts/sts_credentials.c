@@ -14,6 +14,7 @@
 #include "core/encoding.h"
 #include "gateway/call.h"
 #include "services/iam/iam_store.h"
+#include "services/sts/sts_errors.h"
 #include "store/doc.h"
 
 /* Tokens a client sends are bounded well above ours; anything longer is not
@@ -140,8 +141,7 @@ error:
 	json_decref(doc);
 	bw_buf_free(&sealed);
 	bw_sts_creds_clear(out);
-	return bw_fail_status(call, 500, "InternalFailure",
-	                      "The credentials could not be issued; try again.");
+	return bw_fail(call, STS_CREDENTIALS_NOT_ISSUED);
 }
 
 json_t *bw_sts_creds_json(const struct bw_sts_creds *c)

@@ -34,9 +34,8 @@
 #include "gateway/resource.h"
 #include "services/service.h"
 #include "services/sts/sts_credentials.h"
+#include "services/sts/sts_errors.h"
 
-#define S_MIN_DURATION      900
-#define S_MAX_DURATION      129600
 #define S_DEFAULT_DURATION  43200
 #define S_ROOT_MAX_DURATION 3600
 
@@ -47,7 +46,7 @@ static const char *s_str(const json_t *o, const char *k)
 
 static int s_internal(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "InternalFailure", "The request could not be completed.");
+	return bw_fail(call, BW_ERR_REQUEST_NOT_COMPLETED);
 }
 
 /* arn:aws:sts::<acct>:federated-user/<name>; -1 when it does not fit. */
@@ -65,8 +64,7 @@ int bw_sts_federation_resource(struct bw_call *call, const json_t *in, struct bw
 	const char *name = s_str(in, "Name");
 	char arn[128];
 	if (!name)
-		return bw_fail(call, "MissingParameter",
-		               "The request must contain the parameter Name.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "Name");
 	if (bw_sts_check_member(call, "name", name, 2, 32, "+=,.@-", "[\\w+=,.@-]*") != 0)
 		return -1;
 	if (s_federated_arn(call, name, arn, sizeof arn) != 0)
@@ -78,8 +76,7 @@ int bw_sts_federation_authorize(struct bw_call *call, const json_t *in)
 {
 	const struct bw_principal *p = &call->principal;
 	if (p->temporary || p->type == BW_PT_ASSUMED_ROLE || p->type == BW_PT_FEDERATED_USER)
-		return bw_fail(call, "AccessDenied",
-		               "Cannot call GetFederationToken with session credentials");
+		return bw_fail(call, BW_ERR_SESSION_CREDENTIALS_REFUSED, "GetFederationToken");
 	return bw_authz_decide(call, in, call->impl->iam_action, &call->resource);
 }
 
@@ -89,23 +86,9 @@ static int s_duration(struct bw_call *call, const json_t *in, bool root, int64_t
 	int64_t v = S_DEFAULT_DURATION;
 	if (d) {
 		if (!json_is_integer(d))
-			return bw_fail(call, "ValidationError",
-			               "DurationSeconds must be an integer.");
+			return bw_fail(call, STS_DURATION_NOT_INTEGER);
+		/* the model's range (900..129600) was checked by the decoder */
 		v = (int64_t)json_integer_value(d);
-		if (v < S_MIN_DURATION)
-			return bw_fail(
-			    call, "ValidationError",
-			    "1 validation error detected: Value '%lld' at 'durationSeconds' "
-			    "failed to satisfy constraint: Member must have value greater than "
-			    "or equal to 900",
-			    (long long)v);
-		if (v > S_MAX_DURATION)
-			return bw_fail(
-			    call, "ValidationError",
-			    "1 validation error detected: Value '%lld' at 'durationSeconds' "
-			    "failed to satisfy constraint: Member must have value less than or "
-			    "equal to 129600",
-			    (long long)v);
 	}
 	if (root && v > S_ROOT_MAX_DURATION)
 		v = S_ROOT_MAX_DURATION;
@@ -200,8 +183,7 @@ int bw_sts_get_federation_token(struct bw_call *call, const json_t *in, json_t *
 	/* the authorizer refused sessions already; a handler reached another
 	 * way must not mint from one either */
 	if (p->temporary || (p->type != BW_PT_IAM_USER && p->type != BW_PT_ROOT)) {
-		bw_fail(call, "AccessDenied",
-		        "Cannot call GetFederationToken with session credentials");
+		bw_fail(call, BW_ERR_SESSION_CREDENTIALS_REFUSED, "GetFederationToken");
 		goto done;
 	}
 	if (p->type == BW_PT_IAM_USER && (!p->user_name[0] || !p->principal_id[0] || !p->arn[0])) {
@@ -211,8 +193,7 @@ int bw_sts_get_federation_token(struct bw_call *call, const json_t *in, json_t *
 	if (!name ||
 	    bw_sts_check_member(call, "name", name, 2, 32, "+=,.@-", "[\\w+=,.@-]*") != 0) {
 		if (!name)
-			bw_fail(call, "MissingParameter",
-			        "The request must contain the parameter Name.");
+			bw_fail(call, BW_ERR_REQUIRED_MISSING, "Name");
 		goto done;
 	}
 	if (s_federated_arn(call, name, arn, sizeof arn) != 0) {

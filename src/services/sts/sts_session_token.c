@@ -12,15 +12,14 @@
 
 #include "services/service.h"
 #include "services/sts/sts_credentials.h"
+#include "services/sts/sts_errors.h"
 
-#define S_MIN_DURATION 900
-#define S_MAX_DURATION 129600
 #define S_DEFAULT_DURATION 43200
 #define S_ROOT_MAX_DURATION 3600
 
 static int s_internal(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "InternalFailure", "The request could not be completed.");
+	return bw_fail(call, BW_ERR_REQUEST_NOT_COMPLETED);
 }
 
 static int s_duration(struct bw_call *call, const json_t *in, bool root, int64_t *out)
@@ -29,20 +28,9 @@ static int s_duration(struct bw_call *call, const json_t *in, bool root, int64_t
 	int64_t v = root ? S_ROOT_MAX_DURATION : S_DEFAULT_DURATION;
 	if (d) {
 		if (!json_is_integer(d))
-			return bw_fail(call, "ValidationError", "DurationSeconds must be an integer.");
+			return bw_fail(call, STS_DURATION_NOT_INTEGER);
+		/* the model's range (900..129600) was checked by the decoder */
 		v = (int64_t)json_integer_value(d);
-		if (v < S_MIN_DURATION)
-			return bw_fail(call, "ValidationError",
-			               "1 validation error detected: Value '%lld' at 'durationSeconds' "
-			               "failed to satisfy constraint: Member must have value greater than "
-			               "or equal to 900",
-			               (long long)v);
-		if (v > S_MAX_DURATION)
-			return bw_fail(call, "ValidationError",
-			               "1 validation error detected: Value '%lld' at 'durationSeconds' "
-			               "failed to satisfy constraint: Member must have value less than or "
-			               "equal to 129600",
-			               (long long)v);
 	}
 	if (root && v > S_ROOT_MAX_DURATION)
 		v = S_ROOT_MAX_DURATION;
@@ -73,13 +61,12 @@ int bw_sts_get_session_token(struct bw_call *call, const json_t *in, json_t *out
 {
 	const struct bw_principal *p = &call->principal;
 	if (p->temporary || p->type == BW_PT_ASSUMED_ROLE || p->type == BW_PT_FEDERATED_USER)
-		return bw_fail(call, "AccessDenied", "Cannot call GetSessionToken with session credentials");
+		return bw_fail(call, BW_ERR_SESSION_CREDENTIALS_REFUSED, "GetSessionToken");
 	if (p->type == BW_PT_IAM_USER && (!p->user_name[0] || !p->principal_id[0] || !p->arn[0]))
 		return s_internal(call);
 	/* No MFA devices exist yet, so no code given can be validated. */
 	if (json_object_get(in, "SerialNumber") || json_object_get(in, "TokenCode"))
-		return bw_fail(call, "AccessDenied",
-		               "MultiFactor authentication failed, unable to validate MFA code.");
+		return bw_fail(call, STS_MFA_FAILED);
 	int64_t duration_s;
 	if (s_duration(call, in, p->type == BW_PT_ROOT, &duration_s) != 0)
 		return -1;
