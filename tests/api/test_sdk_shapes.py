@@ -1,0 +1,67 @@
+"""Answers whose values the SDKs take from the model's enums, checked against
+the botocore model with boto3 and the aws CLI: bugs the JavaScript SDK v3
+suite (tests/js/*_all.mjs) found, kept here as boto3 regressions.
+
+botocore does not validate responses, so a value outside the model's enum
+passes boto3 silently; typed SDKs (the JS SDK's TypeScript unions, the Go
+SDK's constants) and callers comparing with them do not match it."""
+import json
+import unittest
+
+from bwtest import ServerTestCase, allow, policy
+
+
+def enum_violations(shape, value, path="$"):
+    """Every value in `value` outside its shape's enum, as "path: value"."""
+    bad = []
+    if value is None:
+        return bad
+    if shape.type_name == "structure":
+        for name, member in shape.members.items():
+            if isinstance(value, dict) and name in value:
+                bad += enum_violations(member, value[name], f"{path}.{name}")
+    elif shape.type_name == "list":
+        for i, item in enumerate(value):
+            bad += enum_violations(shape.member, item, f"{path}[{i}]")
+    elif shape.type_name == "map":
+        for k, v in value.items():
+            bad += enum_violations(shape.value, v, f"{path}.{k}")
+    elif shape.type_name == "string" and shape.enum and value not in shape.enum:
+        bad.append(f"{path}: {value!r} not in {shape.enum}")
+    return bad
+
+
+class TestEnumsInAnswers(ServerTestCase):
+
+    def assertEnums(self, client, operation, response):
+        shape = client.meta.service_model.operation_model(operation).output_shape
+        self.assertEqual(enum_violations(shape, response), [])
+
+    def test_permissions_boundary_type(self):
+        # AWS: AttachedPermissionsBoundary.PermissionsBoundaryType is
+        # "PermissionsBoundaryPolicy", the model's only value (it was "Policy")
+        iam = self.server.client("iam")
+        arn = iam.create_policy(PolicyName="shape-boundary",
+                                PolicyDocument=policy(allow("s3:*")))["Policy"]["Arn"]
+        iam.create_user(UserName="shape-user", PermissionsBoundary=arn)
+        iam.create_role(RoleName="shape-role", AssumeRolePolicyDocument=policy(
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+             "Action": "sts:AssumeRole"}))
+        iam.put_role_permissions_boundary(RoleName="shape-role", PermissionsBoundary=arn)
+        want = {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                "PermissionsBoundaryArn": arn}
+        user = iam.get_user(UserName="shape-user")
+        self.assertEqual(user["User"]["PermissionsBoundary"], want)
+        self.assertEnums(iam, "GetUser", user)
+        role = iam.get_role(RoleName="shape-role")
+        self.assertEqual(role["Role"]["PermissionsBoundary"], want)
+        self.assertEnums(iam, "GetRole", role)
+        details = iam.get_account_authorization_details(Filter=["User", "Role"])
+        self.assertEnums(iam, "GetAccountAuthorizationDetails", details)
+        r = self.server.aws("iam", "get-user", "--user-name", "shape-user")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["User"]["PermissionsBoundary"], want)
+
+
+if __name__ == "__main__":
+    unittest.main()
