@@ -6,6 +6,7 @@ botocore does not validate responses, so a value outside the model's enum
 passes boto3 silently; typed SDKs (the JS SDK's TypeScript unions, the Go
 SDK's constants) and callers comparing with them do not match it."""
 import json
+import time
 import unittest
 
 from bwtest import ServerTestCase, allow, policy
@@ -61,6 +62,33 @@ class TestEnumsInAnswers(ServerTestCase):
         r = self.server.aws("iam", "get-user", "--user-name", "shape-user")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout)["User"]["PermissionsBoundary"], want)
+
+
+class TestResourceTypes(ServerTestCase):
+
+    def test_cloudtrail_resource_types_are_cloudformation_spelled(self):
+        # CloudTrail names resource types as CloudFormation does:
+        # AWS::CloudTrail::Trail (it was AWS::CLOUDTRAIL::Trail)
+        ct = self.server.client("cloudtrail")
+        arn = ct.create_trail(Name="shape-trail", S3BucketName="shape-logs")["TrailARN"]
+        ct.get_trail_status(Name=arn)
+        eds = ct.create_event_data_store(Name="shape-eds")["EventDataStoreArn"]
+        ct.get_event_data_store(EventDataStore=eds)
+        want = {arn: "AWS::CloudTrail::Trail", eds: "AWS::CloudTrail::EventDataStore"}
+        for name, rtype in want.items():
+            with self.subTest(resource=name):
+                deadline = time.time() + 10
+                while True:
+                    events = ct.lookup_events(LookupAttributes=[
+                        {"AttributeKey": "ResourceType", "AttributeValue": rtype}])["Events"]
+                    if events or time.time() > deadline:
+                        break
+                    time.sleep(0.2)
+                self.assertTrue(events, rtype)
+                self.assertIn({"ResourceType": rtype, "ResourceName": name},
+                              events[0]["Resources"])
+                record = json.loads(events[0]["CloudTrailEvent"])
+                self.assertEqual(record["resources"][0]["type"], rtype)
 
 
 if __name__ == "__main__":

@@ -163,6 +163,15 @@ test('trails: tags added, listed, removed', async () => {
 	await ct.send(new RemoveTagsCommand({ ResourceId: arn, TagsList: [{ Key: 'a' }] }));
 	assert.deepEqual((await ct.send(new ListTagsCommand({ ResourceIdList: [arn] }))).ResourceTagList[0].TagsList, [{ Key: 'b', Value: '2' }]);
 	await assert.rejects(ct.send(new AddTagsCommand({ ResourceId: trailArn('js-none'), TagsList: [{ Key: 'a' }] })), ctError('ResourceNotFoundException'));
+	// the trail's events name it with CloudTrail's own type spelling
+	let ev;
+	for (let i = 0; i < 50 && !ev; i++) {
+		const out = await ct.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'ResourceType', AttributeValue: 'AWS::CloudTrail::Trail' }] }));
+		ev = out.Events.find((e) => e.EventName === 'RemoveTags');
+		if (!ev) await sleep(100);
+	}
+	assert.ok(ev, 'RemoveTags found by its resource type');
+	assert.deepEqual(ev.Resources, [{ ResourceType: 'AWS::CloudTrail::Trail', ResourceName: arn }]);
 	await ct.send(new DeleteTrailCommand({ Name: arn }));
 });
 
