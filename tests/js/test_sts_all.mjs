@@ -14,7 +14,7 @@ import {
 	PutRolePolicyCommand,
 	PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { KMSClient, ListAliasesCommand, ListKeysCommand } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import {
 	AssumeRoleCommand,
 	DecodeAuthorizationMessageCommand,
@@ -132,6 +132,49 @@ test('AssumeRole: a trusted user gets working role credentials; others are refus
 		sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'root' })),
 		(err) => stsError('AccessDenied', 403)(err) && err.message === 'Roles may not be assumed by root accounts.',
 	);
+});
+
+test('AssumeRole with session tags and a session policy: tags reach conditions, the policy narrows', async () => {
+	const { user, credentials } = await userWith('js-tagger', allow(['sts:AssumeRole', 'sts:TagSession']));
+	const role = (
+		await iam.send(
+			new CreateRoleCommand({
+				RoleName: 'js-tagged-role',
+				AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { AWS: user.Arn }, Action: ['sts:AssumeRole', 'sts:TagSession'] }),
+			}),
+		)
+	).Role;
+	await iam.send(
+		new PutRolePolicyCommand({
+			RoleName: 'js-tagged-role',
+			PolicyName: 'p',
+			PolicyDocument: doc(allow(['kms:ListKeys', 'kms:CreateKey']), {
+				...allow('kms:ListAliases'),
+				Condition: { StringEquals: { 'aws:PrincipalTag/team': 'blue' } },
+			}),
+		}),
+	);
+	const userSts = new STSClient(server.config({ credentials }));
+	const tagged = await userSts.send(
+		new AssumeRoleCommand({
+			RoleArn: role.Arn,
+			RoleSessionName: 'tagged',
+			Tags: [{ Key: 'team', Value: 'blue' }],
+			TransitiveTagKeys: ['team'],
+			Policy: doc(allow('kms:List*')),
+		}),
+	);
+	assert.equal(typeof tagged.PackedPolicySize, 'number');
+	const kms = new KMSClient(server.config({ credentials: asCreds(tagged.Credentials) }));
+	await kms.send(new ListKeysCommand({}));
+	await kms.send(new ListAliasesCommand({})); // the session's tag meets the condition
+	// the role allows it, the session policy does not
+	await assert.rejects(kms.send(new CreateKeyCommand({})), stsError('AccessDeniedException', 400));
+
+	const plain = await userSts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'plain' }));
+	const kms2 = new KMSClient(server.config({ credentials: asCreds(plain.Credentials) }));
+	await kms2.send(new CreateKeyCommand({}));
+	await assert.rejects(kms2.send(new ListAliasesCommand({})), stsError('AccessDeniedException', 400));
 });
 
 test('GetSessionToken: the user again, by temporary credentials that may not ask for more', async () => {
