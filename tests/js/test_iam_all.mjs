@@ -40,6 +40,7 @@ import {
 	paginateListGroups,
 	paginateListUserTags,
 	paginateListUsers,
+	waitUntilUserExists,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 
@@ -96,6 +97,15 @@ test('users: create, get, rename and move, list through the paginator, delete', 
 	const all = await iam.send(new ListUsersCommand({}));
 	assert.equal(all.IsTruncated, false);
 	assert.ok(all.Users.length >= 5);
+
+	// the SDK's waiter sees the user at once, and times out on one that is not
+	const waited = await waitUntilUserExists({ client: iam, maxWaitTime: 5 }, { UserName: 'js-u1b' });
+	assert.equal(waited.state, 'SUCCESS');
+	await assert.rejects(waitUntilUserExists({ client: iam, minDelay: 1, maxWaitTime: 2 }, { UserName: 'js-u1' }), (err) => {
+		assert.equal(err.name, 'TimeoutError');
+		assert.equal(JSON.parse(err.message).state, 'TIMEOUT');
+		return true;
+	});
 
 	await iam.send(new DeleteUserCommand({ UserName: 'js-u1b' }));
 	await assert.rejects(iam.send(new DeleteUserCommand({ UserName: 'js-u1b' })), iamError('NoSuchEntityException', 404));

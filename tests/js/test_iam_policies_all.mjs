@@ -78,6 +78,9 @@ import {
 	paginateGetAccountAuthorizationDetails,
 	paginateListPolicies,
 	paginateListRoles,
+	waitUntilInstanceProfileExists,
+	waitUntilPolicyExists,
+	waitUntilRoleExists,
 } from '@aws-sdk/client-iam';
 
 import { Server } from './bulwark.mjs';
@@ -129,6 +132,7 @@ test('managed policies: versions decide what the holder may do; tags; list; dele
 	).Policy;
 	assert.equal(p.Arn, `arn:aws:iam::${server.accountId}:policy/js/js-list-users`);
 	assert.equal(p.DefaultVersionId, 'v1');
+	assert.equal((await waitUntilPolicyExists({ client: iam, maxWaitTime: 5 }, { PolicyArn: p.Arn })).state, 'SUCCESS');
 	assert.equal(p.AttachmentCount, 0);
 	await assert.rejects(
 		iam.send(new CreatePolicyCommand({ PolicyName: 'js-list-users', PolicyDocument: text(allow('iam:ListUsers')) })),
@@ -311,6 +315,7 @@ test('roles: create, get, update, trust policy, tags, list through the paginator
 		iam.send(new CreateRoleCommand({ RoleName: 'JS-ROLE', AssumeRolePolicyDocument: JSON.stringify(trust) })),
 		iamError('EntityAlreadyExistsException', 409),
 	);
+	assert.equal((await waitUntilRoleExists({ client: iam, maxWaitTime: 5 }, { RoleName: 'js-role' })).state, 'SUCCESS');
 	const got = (await iam.send(new GetRoleCommand({ RoleName: 'js-role' }))).Role;
 	assert.deepEqual(decoded(got.AssumeRolePolicyDocument), trust);
 	assert.equal(got.Description, 'first');
@@ -357,6 +362,7 @@ test('instance profiles: a role in a profile, tags, lists, removal, deletion', a
 	assert.equal(ip.Arn, `arn:aws:iam::${server.accountId}:instance-profile/ip/js-web`);
 	assert.match(ip.InstanceProfileId, /^AIPA/);
 	assert.deepEqual(ip.Roles, []);
+	assert.equal((await waitUntilInstanceProfileExists({ client: iam, maxWaitTime: 5 }, { InstanceProfileName: 'js-web' })).state, 'SUCCESS');
 	await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'js-web', RoleName: 'js-ec2' }));
 	const got = (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'js-web' }))).InstanceProfile;
 	assert.deepEqual(got.Roles.map((r) => r.Arn), [role.Arn]);
