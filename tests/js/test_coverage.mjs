@@ -56,8 +56,16 @@ export function operationsOfC(src) {
 		for (let k = m.index + m[0].length; k < toks.length && depth > 0; k++) {
 			const t = toks[k];
 			if (t.kind === 'str') {
-				if (depth >= 1 && inRow && !named) {
-					ops.push(t.text);
+				if (inRow && !named) {
+					// adjacent literals are one string in C: "Create" "Key"
+					let name = t.text;
+					let j = k + 1;
+					for (; j < toks.length; j++) {
+						if (toks[j].kind === 'str') name += toks[j].text;
+						else if (!(toks[j].kind === 'c' && /\s/.test(toks[j].text))) break;
+					}
+					k = j - 1;
+					ops.push(name);
 					named = true;
 				}
 				continue;
@@ -87,7 +95,7 @@ export function implementedOperations(root = SERVICES) {
 		const dir = join(root, svc);
 		if (!statSync(dir).isDirectory()) continue;
 		for (const f of readdirSync(dir)) {
-			if (!f.endsWith('.c')) continue;
+			if (!f.endsWith('.c') && !f.endsWith('.h')) continue;
 			for (const op of operationsOfC(readFileSync(join(dir, f), 'utf8'))) {
 				if (!bySvc.has(svc)) bySvc.set(svc, new Set());
 				bySvc.get(svc).add(op);
@@ -97,29 +105,43 @@ export function implementedOperations(root = SERVICES) {
 	return bySvc;
 }
 
+// service -> Set of operation names one JS source calls
+export function operationsOfJs(src, bySvc = new Map()) {
+	const add = (svc, op) => {
+		if (!bySvc.has(svc)) bySvc.set(svc, new Set());
+		bySvc.get(svc).add(op);
+	};
+	// which service each imported name (or namespace) comes from
+	const from = new Map();
+	const spaces = new Map();
+	const imp = /import\s*(?:\{([^}]*)\}|\*\s*as\s+(\w+))\s*from\s*['"]@aws-sdk\/client-([a-z0-9-]+)['"]/g;
+	for (let m; (m = imp.exec(src)); ) {
+		if (m[2]) spaces.set(m[2], m[3]);
+		else
+			for (const spec of m[1].split(',')) {
+				// `Name as Local`: the operation is Name's, the use is Local
+				const [name, local = name] = spec.trim().split(/\s+as\s+/);
+				if (name) from.set(local, { svc: m[3], name });
+			}
+	}
+	const use = /\bnew\s+(?:(\w+)\s*\.\s*)?(\w+)\s*\(|\b(?:(\w+)\s*\.\s*)?(paginate\w+)\s*\(/g;
+	for (let m; (m = use.exec(src)); ) {
+		const ns = m[1] ?? m[3];
+		const local = m[2] ?? m[4];
+		const svc = ns ? spaces.get(ns) : from.get(local)?.svc;
+		const name = ns ? local : from.get(local)?.name;
+		if (!svc || !name) continue;
+		const op = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
+		if (op) add(svc, op);
+	}
+	return bySvc;
+}
+
 // service -> Set of operation names some tests/js/*.mjs file calls
 export function calledOperations(dir = HERE) {
 	const bySvc = new Map();
-	for (const f of readdirSync(dir)) {
-		if (!f.endsWith('.mjs')) continue;
-		const src = readFileSync(join(dir, f), 'utf8');
-		// which service each imported name comes from
-		const from = new Map();
-		const imp = /import\s*\{([^}]*)\}\s*from\s*['"]@aws-sdk\/client-([a-z0-9-]+)['"]/g;
-		for (let m; (m = imp.exec(src)); )
-			for (const spec of m[1].split(',')) {
-				const local = spec.trim().split(/\s+as\s+/).pop();
-				if (local) from.set(local, m[2]);
-			}
-		const use = /\bnew\s+(\w+)Command\s*\(|\bpaginate(\w+)\s*\(/g;
-		for (let m; (m = use.exec(src)); ) {
-			const op = m[1] ?? m[2];
-			const svc = from.get(m[1] ? `${m[1]}Command` : `paginate${m[2]}`);
-			if (!svc) continue;
-			if (!bySvc.has(svc)) bySvc.set(svc, new Set());
-			bySvc.get(svc).add(op);
-		}
-	}
+	for (const f of readdirSync(dir))
+		if (f.endsWith('.mjs')) operationsOfJs(readFileSync(join(dir, f), 'utf8'), bySvc);
 	return bySvc;
 }
 
@@ -135,6 +157,23 @@ test('the parser reads the three row forms and skips comments and strings', () =
 		};
 		static const char *s_other[] = {"NotAnOp"};`;
 	assert.deepEqual(operationsOfC(src), ['Positional', 'Designated', 'Macro', 'Late']);
+	assert.deepEqual(operationsOfC('struct bw_op_impl t[] = {S_OP("Create" "Key", f)};'), ['CreateKey']);
+});
+
+test('the JS parser counts named, renamed and namespace imports, and paginators', () => {
+	const src = `
+		import { CreateKeyCommand, DescribeKeyCommand as Describe, paginateListKeys } from '@aws-sdk/client-kms';
+		import * as IAM from '@aws-sdk/client-iam';
+		import { GetUserCommand } from './not-the-sdk.mjs';
+		await kms.send(new CreateKeyCommand({}));
+		await kms.send(new Describe({}));
+		for await (const p of paginateListKeys({ client }, {})) {}
+		await iam.send(new IAM.ListUsersCommand({}));
+		for await (const p of IAM.paginateListRoles({ client }, {})) {}
+		new GetUserCommand({}); // not an SDK command
+		// DecryptCommand is only named, never called`;
+	const got = Object.fromEntries([...operationsOfJs(src)].map(([k, v]) => [k, [...v].sort()]));
+	assert.deepEqual(got, { kms: ['CreateKey', 'DescribeKey', 'ListKeys'], iam: ['ListRoles', 'ListUsers'] });
 });
 
 test('the C tables list the services and operations the server is known to have', () => {
