@@ -17,6 +17,7 @@ import {
 import { CreateKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import {
 	AssumeRoleCommand,
+	AssumeRoleWithWebIdentityCommand,
 	DecodeAuthorizationMessageCommand,
 	GetAccessKeyInfoCommand,
 	GetCallerIdentityCommand,
@@ -243,5 +244,25 @@ test('DecodeAuthorizationMessage refuses what it did not seal', async () => {
 	await assert.rejects(
 		new STSClient(server.config({ credentials })).send(new DecodeAuthorizationMessageCommand({ EncodedMessage: 'nope' })),
 		stsError('AccessDenied', 403),
+	);
+});
+
+test('AssumeRoleWithWebIdentity, which the SDK sends unsigned and bulwark lacks, answers NotImplemented', async () => {
+	await assert.rejects(
+		sts.send(
+			new AssumeRoleWithWebIdentityCommand({
+				RoleArn: `arn:aws:iam::${server.accountId}:role/js-web`,
+				RoleSessionName: 'web',
+				WebIdentityToken: 'eyJhbGciOiJub25lIn0.e30.',
+			}),
+		),
+		(err) => {
+			assert.equal(err.name, 'NotImplemented', `${err.name}: ${err.message}`);
+			assert.equal(err.$fault, 'server');
+			assert.equal(err.$metadata.httpStatusCode, 501);
+			assert.equal(err.$metadata.attempts, 1, 'not retried');
+			assert.ok(err.message.includes('AssumeRoleWithWebIdentity'), err.message);
+			return true;
+		},
 	);
 });

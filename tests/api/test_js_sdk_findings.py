@@ -1,15 +1,22 @@
-"""Answers whose values the SDKs take from the model's enums, checked against
-the botocore model with boto3 and the aws CLI: bugs the JavaScript SDK v3
-suite (tests/js/*_all.mjs) found, kept here as boto3 regressions.
+"""What the JavaScript SDK v3 suite (tests/js/*_all.mjs) found, kept as
+boto3 and aws CLI regressions:
 
-botocore does not validate responses, so a value outside the model's enum
-passes boto3 silently; typed SDKs (the JS SDK's TypeScript unions, the Go
-SDK's constants) and callers comparing with them do not match it."""
+- values outside the model's enums (botocore does not validate responses,
+  so boto3 passes them silently; typed SDKs, the JS SDK's TypeScript unions
+  and the Go SDK's constants, and callers comparing with them do not);
+- CloudTrail resource types spelled as CloudFormation does, so LookupEvents
+  by ResourceType finds them;
+- an operation AWS serves unsigned that bulwark lacks answers NotImplemented,
+  not MissingAuthenticationToken (every SDK sends it unsigned)."""
 import json
 import time
 import unittest
 
-from bwtest import ServerTestCase, allow, policy
+import boto3
+import botocore
+from botocore.exceptions import ClientError
+
+from bwtest import REGION, ServerTestCase, allow, policy
 
 
 def enum_violations(shape, value, path="$"):
@@ -89,6 +96,32 @@ class TestResourceTypes(ServerTestCase):
                               events[0]["Resources"])
                 record = json.loads(events[0]["CloudTrailEvent"])
                 self.assertEqual(record["resources"][0]["type"], rtype)
+
+
+class TestUnsignedOperations(ServerTestCase):
+
+    def test_unsigned_operation_not_implemented(self):
+        sts = boto3.client("sts", endpoint_url=self.server.endpoint, region_name=REGION,
+                           aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+                           aws_secret_access_key="x" * 40)
+        with self.assertRaises(ClientError) as ctx:
+            # botocore sends it unsigned (the model's authtype none)
+            sts.assume_role_with_web_identity(
+                RoleArn=f"arn:aws:iam::{self.server.account_id}:role/r",
+                RoleSessionName="s1", WebIdentityToken="eyJhbGciOiJub25lIn0.e30.")
+        err = self.assertClientError(ctx, "NotImplemented", 501)
+        self.assertIn("AssumeRoleWithWebIdentity", err["Error"]["Message"])
+        r = self.server.aws("sts", "assume-role-with-saml", "--role-arn",
+                            f"arn:aws:iam::{self.server.account_id}:role/r", "--principal-arn",
+                            f"arn:aws:iam::{self.server.account_id}:saml-provider/p",
+                            "--saml-assertion", "PHNhbWw+PC9zYW1sPg==")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("NotImplemented", r.stderr)
+        # an operation that needs a signature still refuses an unsigned call
+        unsigned = self.server.client("sts", signature_version=botocore.UNSIGNED)
+        with self.assertRaises(ClientError) as ctx:
+            unsigned.get_caller_identity()
+        self.assertClientError(ctx, "MissingAuthenticationToken", 403)
 
 
 if __name__ == "__main__":
