@@ -417,6 +417,17 @@ test('symmetric cryptography: encrypt, re-encrypt, data keys, random bytes', asy
 	const opened = await kms.send(new DecryptCommand({ CiphertextBlob: hidden.CiphertextBlob, EncryptionContext: context }));
 	assert.equal(opened.Plaintext.length, 16);
 
+	// DryRun: the SDK's DryRunOperationException, and nothing done
+	await assert.rejects(
+		kms.send(new EncryptCommand({ KeyId: a.KeyId, Plaintext: text('dry'), DryRun: true })),
+		kmsError('DryRunOperationException'),
+	);
+	await assert.rejects(
+		kms.send(new CreateGrantCommand({ KeyId: a.KeyId, GranteePrincipal: `arn:aws:iam::${server.accountId}:root`, Operations: ['Decrypt'], DryRun: true })),
+		kmsError('DryRunOperationException'),
+	);
+	assert.deepEqual((await kms.send(new ListGrantsCommand({ KeyId: a.KeyId }))).Grants, []);
+
 	const r1 = await kms.send(new GenerateRandomCommand({ NumberOfBytes: 64 }));
 	const r2 = await kms.send(new GenerateRandomCommand({ NumberOfBytes: 64 }));
 	assert.equal(r1.Plaintext.length, 64);
