@@ -504,6 +504,32 @@ test('signing: RSA and ECC signatures verify in KMS and in node with the public 
 	);
 });
 
+test('asymmetric encryption: what node encrypts with the public key, KMS decrypts, and back', async () => {
+	const key = await newKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
+	const pk = await kms.send(new GetPublicKeyCommand({ KeyId: key.KeyId }));
+	assert.deepEqual([...pk.EncryptionAlgorithms].sort(), ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']);
+	const pub = crypto.createPublicKey({ key: Buffer.from(pk.PublicKey), format: 'der', type: 'spki' });
+	for (const [alg, oaepHash] of [
+		['RSAES_OAEP_SHA_256', 'sha256'],
+		['RSAES_OAEP_SHA_1', 'sha1'],
+	]) {
+		const blob = crypto.publicEncrypt({ key: pub, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, Buffer.from(`from node ${alg}`));
+		const dec = await kms.send(new DecryptCommand({ KeyId: key.KeyId, CiphertextBlob: blob, EncryptionAlgorithm: alg }));
+		assert.equal(Buffer.from(dec.Plaintext).toString(), `from node ${alg}`);
+		assert.equal(dec.EncryptionAlgorithm, alg);
+	}
+	const enc = await kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: text('to kms'), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }));
+	assert.equal(enc.CiphertextBlob.length, 256);
+	await assert.rejects(
+		kms.send(new DecryptCommand({ KeyId: key.KeyId, CiphertextBlob: enc.CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_1' })),
+		kmsError('InvalidCiphertextException'),
+	);
+	await assert.rejects(
+		kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: text('x') })),
+		kmsError('InvalidKeyUsageException'),
+	);
+});
+
 test('HMAC: a MAC verifies; another message or MAC is KMSInvalidMacException', async () => {
 	const key = await newKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
 	assert.deepEqual(key.MacAlgorithms, ['HMAC_SHA_256']);
