@@ -153,6 +153,8 @@ def gen_service(name, model):
             f.append(f".max = {int(sh['max'])}")
         if "enum" in sh:
             f.append(f".nenums = {len(sh['enum'])}, .enums = e_{ident(n)}")
+        if t == "string" and sh.get("pattern"):
+            f.append(f".pattern = {c_str(sh['pattern'])}")
         if sh.get("exception"):
             err = sh.get("error", {})
             if err.get("code") and err["code"] != n:

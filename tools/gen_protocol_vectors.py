@@ -201,7 +201,7 @@ def main():
                    'firstObservedAt': [{'startInclusive': t0, 'endInclusive': t1}]}},
                output={'findings': [], 'nextToken': 't'})
     write_case('inspector2_untagresource', 'inspector2', 'UntagResource',
-               {'resourceArn': 'arn:aws:inspector2:us-east-1:1:filter/a b', 'tagKeys': ['a', 'b&c']})
+               {'resourceArn': 'arn:aws:inspector2:us-east-1:1:filter/a b', 'tagKeys': ['a', 'b=c']})
     # the error bodies the codecs emit must read back exactly
     check_error('json', {}, b'{"__type":"NotFoundException","message":"Key k is gone"}',
                 'NotFoundException', 'Key k is gone')

@@ -111,8 +111,8 @@ T0 = datetime.datetime(2023, 11, 14, 22, 13, 20, tzinfo=datetime.timezone.utc)  
 def requests():
     w = write_request
     w("iam_create_user", "iam", "CreateUser", "create_user",
-      {"UserName": "alice", "Path": "/eng/",
-       "Tags": [{"Key": "team", "Value": "red & blue"}, {"Key": "env", "Value": "prod=1"}]})
+      {"UserName": "alice", "Path": "/r&d<eng>/",
+       "Tags": [{"Key": "team", "Value": "red + blue"}, {"Key": "env", "Value": "prod=1"}]})
     w("iam_put_user_policy", "iam", "PutUserPolicy", "put_user_policy",
       {"UserName": "alice", "PolicyName": "p1",
        "PolicyDocument": json.dumps({"Version": "2012-10-17", "Statement": [

@@ -111,6 +111,9 @@ struct bw_shape {
 	int64_t max;
 	uint16_t nenums;
 	const char *const *enums;
+	/* strings: the Java regular expression the whole value must match
+	 * (protocol/pattern.h), as the model writes it */
+	const char *pattern;
 	/* exceptions */
 	const char *error_code; /* wire code if it differs from the name */
 	uint16_t error_status;  /* HTTP status (default 400) */

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "protocol/pattern.h"
 
 /* AWS reports every error; we list the first few and count them all. */
 #define S_MAX_REPORTED 10
@@ -129,6 +130,21 @@ static const char *s_quote_of(const struct bw_shape *sh, const json_t *v, char *
 	}
 	*qlen = strlen(tmp);
 	return tmp;
+}
+
+/* AWS checks the pattern of a string after its length, each failure its
+ * own error; a pattern the matcher cannot decide refuses nothing. */
+static void s_check_pattern(struct s_ctx *c, const struct bw_shape *sh, const json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+	if (!sh->pattern || bw_pattern_match(sh->pattern, s, len) != BW_PATTERN_NO_MATCH)
+		return;
+	char tmp[48];
+	size_t qlen = 0;
+	const char *q = s_quote_of(sh, v, tmp, sizeof tmp, &qlen);
+	if (s_begin(c, q, qlen, false))
+		s_end(c, "Member must satisfy regular expression pattern: %s", sh->pattern);
 }
 
 static void s_check_length(struct s_ctx *c, const struct bw_shape *sh, const json_t *v,
@@ -319,6 +335,7 @@ static void s_walk(struct s_ctx *c, uint16_t shape, const json_t *v, int depth)
 			s_check_enum(c, sh, v);
 		s_check_length(c, sh, v,
 		               s_utf8_chars(json_string_value(v), json_string_length(v)));
+		s_check_pattern(c, sh, v);
 		return;
 	case BW_T_BLOB:
 		if (!json_is_string(v))
