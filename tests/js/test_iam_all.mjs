@@ -135,7 +135,7 @@ test('user tags: tag, list through the paginator, untag', async () => {
 	assert.equal(left.IsTruncated, false);
 	await assert.rejects(
 		iam.send(new TagUserCommand({ UserName: 'js-tagged', Tags: [{ Key: 'aws:reserved', Value: 'x' }] })),
-		(err) => err.$fault === 'client' && err.$metadata.httpStatusCode === 400,
+		iamError('InvalidInputException', 400),
 	);
 });
 

@@ -236,7 +236,7 @@ test('tags: tag, list, untag', async () => {
 	assert.deepEqual(after.Tags, [{ TagKey: 'b', TagValue: '2' }]);
 	await assert.rejects(
 		kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: [{ TagKey: 'aws:x', TagValue: 'y' }] })),
-		(err) => err.$metadata.httpStatusCode === 400 && err.$fault === 'client',
+		kmsError('TagException'),
 	);
 });
 
@@ -612,6 +612,6 @@ test('imported material: wrapped in node with RSAES_OAEP_SHA_256, used, deleted,
 				ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
 			}),
 		),
-		(err) => err.$fault === 'client' && err.$metadata.httpStatusCode === 400,
+		kmsError('InvalidImportTokenException'),
 	);
 });
