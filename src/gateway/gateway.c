@@ -93,6 +93,12 @@ static int s_dispatch(struct bw_gateway *gw, struct bw_call *call, json_t **in_o
 	 * read is recorded as what it is (readOnly) */
 	call->service = bw_service_find(call->model->name);
 	call->impl = call->service ? bw_service_op(call->service, call->op->name) : NULL;
+	/* An operation AWS serves unsigned (authtype none: AssumeRoleWithSAML,
+	 * AssumeRoleWithWebIdentity) that bulwark lacks: the SDKs send it with
+	 * no signature, so the answer is that it is not implemented, not that
+	 * the caller forgot to sign (MissingAuthenticationToken). */
+	if (!call->impl && (call->op->flags & BW_OF_AUTH_NONE))
+		return s_not_implemented(call);
 	if (bw_authenticate(call, gw->authz.sets) != 0)
 		return -1;
 	const struct bw_codec *codec = bw_codec_for(call->model->protocol);

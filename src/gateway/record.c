@@ -305,8 +305,26 @@ error:
 
 /* ---- resources --------------------------------------------------------- */
 
+/* The CloudFormation spellings (which CloudTrail's resource types are)
+ * that upper-casing the ARN's service or capitalizing its resource word
+ * does not give. */
+static const char *const s_type_spelling[][2] = {
+	{"CLOUDTRAIL", "CloudTrail"},
+	{"Eventdatastore", "EventDataStore"},
+};
+
+static void s_respell(char *word, size_t size)
+{
+	for (size_t i = 0; i < sizeof s_type_spelling / sizeof s_type_spelling[0]; i++)
+		if (strcmp(word, s_type_spelling[i][0]) == 0) {
+			snprintf(word, size, "%s", s_type_spelling[i][1]);
+			return;
+		}
+}
+
 /* "arn:aws:kms:us-east-1:111:key/abc" -> "AWS::KMS::Key";
- * "arn:aws:iam::111:access-key/x" -> "AWS::IAM::AccessKey". */
+ * "arn:aws:iam::111:access-key/x" -> "AWS::IAM::AccessKey";
+ * "arn:aws:cloudtrail:us-east-1:111:trail/t" -> "AWS::CloudTrail::Trail". */
 static void s_resource_type(const char *arn, char *out, size_t outlen)
 {
 	out[0] = 0;
@@ -339,6 +357,8 @@ static void s_resource_type(const char *arn, char *out, size_t outlen)
 		return;
 	if (!res[0] || field[5][n] == 0) /* S3: arn:aws:s3:::bucket */
 		snprintf(res, sizeof res, "%s", strcmp(svc, "S3") == 0 ? "Bucket" : "Resource");
+	s_respell(svc, sizeof svc);
+	s_respell(res, sizeof res);
 	snprintf(out, outlen, "AWS::%s::%s", svc, res);
 }
 

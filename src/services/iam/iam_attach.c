@@ -347,7 +347,7 @@ int bw_iamp_set_boundary(struct bw_call *call, enum bw_iamp_entity e, json_t *do
 	snprintf(bkey, sizeof bkey, "%s/%s/%s", arn, bw_iamp_entity_word(e), key);
 	json_t *rel = json_pack("{s:s,s:O}", "EntityType", bw_iamp_entity_type(e), "EntityName",
 	                        json_object_get(doc, s_name_member(e)));
-	json_t *pb = json_pack("{s:s,s:s}", "PermissionsBoundaryType", "Policy",
+	json_t *pb = json_pack("{s:s,s:s}", "PermissionsBoundaryType", "PermissionsBoundaryPolicy",
 	                       "PermissionsBoundaryArn", arn);
 	if (!rel || !pb || json_object_set_new(doc, "PermissionsBoundary", pb) != 0) {
 		json_decref(rel);

@@ -179,6 +179,25 @@ static void test_not_implemented_in_each_protocol(void **state)
 	assert_non_null(strstr(bw_buf_cstr(&resp.body), "<Code>NotImplemented</Code>"));
 	bw_resp_free(&resp);
 
+	/* unsigned, as the SDKs send it (authtype none): still NotImplemented */
+	s_init(&r, "POST", "/", "", "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
+	       "&RoleArn=arn:aws:iam::123456789012:role/r&RoleSessionName=s1"
+	       "&WebIdentityToken=eyJhbGciOiJub25lIn0.e30.");
+	s_header(&r, "Content-Type", "application/x-www-form-urlencoded");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 501);
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "<Code>NotImplemented</Code>"));
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "AssumeRoleWithWebIdentity"));
+	bw_resp_free(&resp);
+
+	/* an operation that needs a signature still needs one */
+	s_init(&r, "POST", "/", "", "Action=GetCallerIdentity&Version=2011-06-15");
+	s_header(&r, "Content-Type", "application/x-www-form-urlencoded");
+	s_handle(&r, &resp);
+	assert_int_equal(resp.status, 403);
+	assert_non_null(strstr(bw_buf_cstr(&resp.body), "<Code>MissingAuthenticationToken</Code>"));
+	bw_resp_free(&resp);
+
 	s_init(&r, "GET", "/detector", "", NULL);
 	s_sign(&r, "guardduty");
 	s_handle(&r, &resp);

@@ -291,6 +291,53 @@ static void test_resources_and_read_only(void **state)
 	bw_resource_clean_up(&c.call.resource);
 }
 
+/* The resource the next s_arn_locator call names. */
+static const char *s_locator_arn;
+
+static int s_arn_locator(struct bw_call *call, const json_t *in, struct bw_resource *res)
+{
+	(void)call;
+	(void)in;
+	return bw_buf_append_str(&res->arn, s_locator_arn);
+}
+
+/* A resource's type is its CloudFormation spelling, which upper-casing the
+ * service does not always give (CloudTrail). */
+static void test_resource_type_spelling(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+	    {"arn:aws:cloudtrail:us-east-1:111122223333:trail/t1", "AWS::CloudTrail::Trail"},
+	    {"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/"
+	     "00000000-0000-4000-8000-000000000000",
+	     "AWS::CloudTrail::EventDataStore"},
+	    {"arn:aws:iam::111122223333:instance-profile/ip", "AWS::IAM::InstanceProfile"},
+	    {"arn:aws:kms:us-east-1:111122223333:alias/a", "AWS::KMS::Alias"},
+	};
+	static const struct bw_op_impl impl = {"GetTrail", NULL, "cloudtrail:GetTrail",
+	                                       s_arn_locator, true};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct s_ctx c;
+		s_call(&c, "cloudtrail", "GetTrail");
+		c.call.impl = &impl;
+		bw_principal_root(&c.call.principal, "111122223333");
+		s_locator_arn = cases[i][0];
+		json_t *in = json_pack("{s:s}", "Name", "t1");
+		json_t *out = json_object();
+		struct bw_record rec;
+		assert_int_equal(bw_resource_resolve(&c.call, in), 0);
+		assert_int_equal(bw_record_build(&c.call, in, out, &rec), 0);
+		json_t *r0 = json_array_get(json_object_get(rec.json, "resources"), 0);
+		assert_string_equal(s_str(r0, "type"), cases[i][1]);
+		assert_string_equal(s_str(json_array_get(rec.row.resources, 0), "ResourceType"),
+		                    cases[i][1]);
+		bw_record_clean_up(&rec);
+		json_decref(in);
+		json_decref(out);
+		bw_resource_clean_up(&c.call.resource);
+	}
+}
+
 static void test_redact_sensitive_shapes(void **state)
 {
 	(void)state;
@@ -328,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_assumed_role_and_session_secrets),
 		cmocka_unit_test(test_error_and_failed_authentication),
 		cmocka_unit_test(test_resources_and_read_only),
+		cmocka_unit_test(test_resource_type_spelling),
 		cmocka_unit_test(test_redact_sensitive_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
