@@ -121,10 +121,15 @@ class ErrorAnswersTest(ServerTestCase):
                     _validation("instanceProfileName", None, "Member must not be null"))
         self._error(iam.tag_user, "ValidationError", 400,
                     _validation("tags", None, "Member must not be null"), UserName="u")
-        # an empty name is below the model's minimum, not a missing member
+        # an empty name is below the model's minimum, not a missing member,
+        # and fails the name's pattern too: AWS reports both
         self._error(iam.get_group, "ValidationError", 400,
-                    _validation("groupName", "", "Member must have length greater than or "
-                                "equal to 1").replace("Value at", "Value '' at"), GroupName="")
+                    "2 validation errors detected: "
+                    "Value '' at 'groupName' failed to satisfy constraint: "
+                    "Member must have length greater than or equal to 1; "
+                    "Value '' at 'groupName' failed to satisfy constraint: "
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                    GroupName="")
 
     # --- collapsed entries: each former site answers the one message -------
 
