@@ -457,6 +457,29 @@ class KmsMultiRegionTest(ServerTestCase):
                             "Action": "kms:Encrypt", "Resource": "*"}]}))
         self._error("NotFoundException", self.south.describe_key, KeyId=p["KeyId"])
 
+    def test_grants_independent(self):
+        arn, creds = self._user("mrk-grantee", [
+            {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}])
+        # key policies that let the user do nothing: only a grant can
+        pol = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{self.acct}:root"},
+             "Action": ["kms:PutKeyPolicy", "kms:CreateGrant", "kms:ListGrants",
+                        "kms:ReplicateKey", "kms:RevokeGrant", "kms:DescribeKey"],
+             "Resource": "*"}]})
+        p = self._primary(Policy=pol)
+        kid = p["KeyId"]
+        self.east.replicate_key(KeyId=kid, ReplicaRegion=OTHER, Policy=pol)
+        g = self.east.create_grant(KeyId=kid, GranteePrincipal=arn, Operations=["Encrypt"])
+        self._client(REGION, creds).encrypt(KeyId=kid, Plaintext=b"x")
+        # the primary's grant does not reach the replica, nor does its token
+        west = self._client(OTHER, creds)
+        self._error("AccessDeniedException", west.encrypt, KeyId=kid, Plaintext=b"x")
+        self._error("InvalidGrantTokenException", self.west.encrypt, KeyId=kid,
+                    Plaintext=b"x", GrantTokens=[g["GrantToken"]])
+        self._error("NotFoundException", self.west.revoke_grant, KeyId=kid,
+                    GrantId=g["GrantId"])
+        self.assertEqual(len(self.east.list_grants(KeyId=kid)["Grants"]), 1)
+
     # --- the aws CLI -------------------------------------------------------------------------
 
     def test_cli(self):
