@@ -4,6 +4,9 @@
  * ListKeys, UpdateKeyDescription, GetKeyPolicy, ListKeyPolicies — and the
  * helpers the other key-management files share (kms_keys.h).
  *
+ * CreateKey MultiRegion=true makes the primary of a multi-Region key
+ * ("mrk-" id; ReplicateKey and the rest in kms_multi_region.c, decision 0104).
+ *
  * CreateKey takes a Policy (validated as PutKeyPolicy validates it, the
  * lockout safety check included: kms_policy.c); without one a key gets
  * AWS's default key policy. Key policies are enforced by kms_authz.c.
