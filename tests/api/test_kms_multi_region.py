@@ -428,6 +428,35 @@ class KmsMultiRegionTest(ServerTestCase):
         plain = self.east.create_key()["KeyMetadata"]["KeyId"]
         c.encrypt(KeyId=plain, Plaintext=b"x")
 
+    def test_condition_keys(self):
+        p, rep = self._pair()
+        kid = p["KeyId"]
+        self.east.replicate_key(KeyId=kid, ReplicaRegion=THIRD)
+        # kms:MultiRegionKeyType: the primary only
+        _, creds = self._user("mrk-primary-only", [
+            {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:MultiRegionKeyType": "PRIMARY"}}}])
+        self._client(REGION, creds).encrypt(KeyId=kid, Plaintext=b"x")
+        self._error("AccessDeniedException", self._client(OTHER, creds).encrypt, KeyId=kid,
+                    Plaintext=b"x")
+        # kms:PrimaryRegion: only to the west
+        _, creds = self._user("mrk-primary-west", [
+            {"Effect": "Allow", "Action": "kms:UpdatePrimaryRegion", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:PrimaryRegion": OTHER}}}])
+        c = self._client(REGION, creds)
+        self._error("AccessDeniedException", c.update_primary_region, KeyId=kid,
+                    PrimaryRegion=THIRD)
+        c.update_primary_region(KeyId=kid, PrimaryRegion=OTHER)
+        self.assertEqual(self.west.describe_key(KeyId=kid)["KeyMetadata"]
+                         ["MultiRegionConfiguration"]["MultiRegionKeyType"], "PRIMARY")
+        # the replica-side check is made in the replica's region: a policy kept
+        # to the caller's region does not reach it
+        _, creds = self._user("mrk-home-region", [
+            {"Effect": "Allow", "Action": "kms:UpdatePrimaryRegion", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestedRegion": OTHER}}}])
+        self._error("AccessDeniedException", self._client(OTHER, creds).update_primary_region,
+                    KeyId=kid, PrimaryRegion=REGION)
+
     def test_key_policy_denies(self):
         arn, creds = self._user("mrk-admin", [
             {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}])
