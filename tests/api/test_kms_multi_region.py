@@ -212,6 +212,12 @@ class KmsMultiRegionTest(ServerTestCase):
         # the context still binds; a region without a related key cannot decrypt
         self._error("InvalidCiphertextException", self.west.decrypt, CiphertextBlob=blob)
         self._error("InvalidCiphertextException", self.south.decrypt, CiphertextBlob=blob2)
+        # ReEncrypt in the west of a blob made in the east, read back in the east
+        re = self.west.re_encrypt(CiphertextBlob=blob, SourceEncryptionContext={"k": "v"},
+                                  DestinationKeyId=kid)
+        self.assertEqual(re["SourceKeyId"], rep["Arn"])
+        self.assertEqual(self.east.decrypt(CiphertextBlob=re["CiphertextBlob"])["Plaintext"],
+                         b"from the east")
         # data keys too
         dk = self.west.generate_data_key(KeyId=kid, KeySpec="AES_256")
         self.assertEqual(self.east.decrypt(CiphertextBlob=dk["CiphertextBlob"])["Plaintext"],
