@@ -114,7 +114,7 @@ int bw_kms_update_alias(struct bw_call *call, const json_t *in, json_t *out)
 	    s_target_or_fail(call, in, &new_key) != 0)
 		goto done;
 	const char *old_id = bw_kms_doc_str(alias, "TargetKeyId");
-	if (bw_doc_get(call->store, BW_KMS_KEY, call->account_id, old_id, &old_key) ==
+	if (bw_kms_key_get(call->store, call->account_id, call->region, old_id, &old_key) ==
 	    BW_STORE_OK) {
 		const char *of = bw_kms_spec_family(bw_kms_doc_str(old_key, "KeySpec"));
 		const char *nf = bw_kms_spec_family(bw_kms_doc_str(new_key, "KeySpec"));

@@ -132,7 +132,9 @@ static int s_resource_aliases(struct bw_call *call, const json_t *key_doc, json_
 	json_t *e;
 	json_array_foreach(docs, i, e) {
 		const json_t *a = json_object_get(e, "doc");
-		if (strcmp(bw_kms_doc_str(a, "TargetKeyId"), id) == 0)
+		/* a multi-Region key's aliases are each region's own */
+		if (strcmp(bw_kms_doc_str(a, "TargetKeyId"), id) == 0 &&
+		    bw_kms_in_region(call, a, "AliasArn"))
 			json_array_append(names, json_object_get(a, "AliasName"));
 	}
 	json_decref(docs);
@@ -201,6 +203,15 @@ static json_t *s_extra_keys(struct bw_call *call, const json_t *in, const char *
 	rc |= s_set_str(x, "kms:KeyUsage", bw_kms_doc_str(key_doc, "KeyUsage"));
 	rc |= s_set_str(x, "kms:KeyOrigin", bw_kms_doc_str(key_doc, "Origin"));
 	rc |= s_set_str(x, "kms:KeyManager", bw_kms_doc_str(key_doc, "KeyManager"));
+	rc |= s_set_str(x, "kms:MultiRegion",
+	                json_is_true(json_object_get(key_doc, "MultiRegion")) ? "true" : "false");
+	rc |= s_set_str(x, "kms:MultiRegionKeyType",
+	                bw_kms_doc_str(json_object_get(key_doc, "MultiRegionConfiguration"),
+	                               "MultiRegionKeyType"));
+	if (strcmp(action, "kms:ReplicateKey") == 0)
+		rc |= s_set_member(x, "kms:ReplicaRegion", in, "ReplicaRegion");
+	if (strcmp(action, "kms:UpdatePrimaryRegion") == 0)
+		rc |= s_set_member(x, "kms:PrimaryRegion", in, "PrimaryRegion");
 	rc |= s_set_str(x, "kms:EncryptionAlgorithm", alg);
 	rc |= s_set_member(x, "kms:SigningAlgorithm", in, "SigningAlgorithm");
 	rc |= s_set_str(x, "kms:MessageType", msg_type ? msg_type : signing ? "RAW" : NULL);
@@ -385,7 +396,7 @@ static int s_key_of_arn(struct bw_call *call, const char *arn, json_t **key_doc)
 	                 call->account_id);
 	if (n <= 0 || (size_t)n >= sizeof head || strncmp(arn, head, (size_t)n) != 0)
 		return 1;
-	int rc = bw_doc_get(call->store, BW_KMS_KEY, call->account_id, arn + n, key_doc);
+	int rc = bw_kms_key_get(call->store, call->account_id, call->region, arn + n, key_doc);
 	if (rc == BW_STORE_NOT_FOUND)
 		return 1;
 	if (rc != BW_STORE_OK)

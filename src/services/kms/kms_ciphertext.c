@@ -21,9 +21,16 @@ static int s_hexval(char c)
 	return -1;
 }
 
-/* 8-4-4-4-12 lower-case hex: the only key id form a blob may carry. */
+/* 8-4-4-4-12 lower-case hex, or "mrk-" and 32 lower-case hex (a
+ * multi-Region key): the only key id forms a blob may carry. */
 static int s_check_uuid(const uint8_t *p)
 {
+	if (memcmp(p, "mrk-", 4) == 0) {
+		for (size_t i = 4; i < BW_KMS_CT_KEY_ID_LEN; i++)
+			if (s_hexval((char)p[i]) < 0)
+				return -1;
+		return 0;
+	}
 	for (size_t i = 0; i < BW_KMS_CT_KEY_ID_LEN; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 		if (dash ? p[i] != '-' : s_hexval((char)p[i]) < 0)

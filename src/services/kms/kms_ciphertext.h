@@ -9,7 +9,9 @@
  *   offset  size  field
  *   0       1     version: 0x01 (BW_KMS_CT_VERSION); anything else is refused
  *   1       36    key id: the KMS key's UUID, ASCII, lower-case hex with dashes
- *                 at 8-4-4-4-12 (the form CreateKey makes)
+ *                 at 8-4-4-4-12 (the form CreateKey makes), or "mrk-" and 32
+ *                 lower-case hex (a multi-Region key's id, which every
+ *                 related key shares)
  *   37      16    material id: the 16 raw bytes of the key material's
  *                 MaterialId (32 lower-case hex characters in the store)
  *   53      12    IV: random for every blob

@@ -567,7 +567,9 @@ static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in, const 
 		named = NULL;
 	} else {
 		/* the blob names the key: one it does not find is a bad blob */
-		int grc = bw_doc_get(call->store, BW_KMS_KEY, call->account_id, ct.key_id, &doc);
+		/* the key of the blob's id in the call's region: a multi-Region
+		 * key's blob decrypts with whichever related key is here */
+		int grc = bw_kms_key_get(call->store, call->account_id, call->region, ct.key_id, &doc);
 		if (grc == BW_STORE_NOT_FOUND) {
 			s_invalid_ciphertext(call);
 			goto done;

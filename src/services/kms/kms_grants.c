@@ -150,7 +150,9 @@ int bw_kms_grants_allow(struct bw_call *call, const json_t *key_doc, const char 
 	json_t *e;
 	json_array_foreach(docs, i, e) {
 		const json_t *g = json_object_get(e, "doc");
-		if (!s_grantee_is_caller(call, bw_kms_doc_str(g, "GranteePrincipal")) ||
+		/* the related keys of a multi-Region key share the id, not grants */
+		if (strcmp(bw_kms_doc_str(g, "KeyId"), bw_kms_doc_str(key_doc, "Arn")) != 0 ||
+		    !s_grantee_is_caller(call, bw_kms_doc_str(g, "GranteePrincipal")) ||
 		    !s_has_str(json_object_get(g, "Operations"), op) ||
 		    !s_constraints_hold(g, op, enc_ctx, in))
 			continue;
@@ -217,7 +219,10 @@ static int s_grant_of_token(struct bw_call *call, const char *token, json_t **gr
 	if (strlen(store_key) != S_GRANT_KEY_MAX - 1)
 		goto invalid;
 	int src = bw_doc_get(call->store, BW_KMS_GRANT, call->account_id, store_key, grant);
-	if (src == BW_STORE_NOT_FOUND)
+	/* a grant of a key of another region (a related multi-Region key) is
+	 * not one of this region's */
+	if (src == BW_STORE_NOT_FOUND ||
+	    (src == BW_STORE_OK && !bw_kms_in_region(call, *grant, "KeyId")))
 		goto invalid;
 	if (src != BW_STORE_OK) {
 		rc = bw_kms_internal(call);
@@ -668,6 +673,12 @@ static int s_grant_by_id(struct bw_call *call, const json_t *in, json_t **grant,
 	}
 	snprintf(store_key, S_GRANT_KEY_MAX, "%s/%s", bw_kms_doc_str(key, "KeyId"), gid);
 	int src = bw_doc_get(call->store, BW_KMS_GRANT, call->account_id, store_key, grant);
+	if (src == BW_STORE_OK &&
+	    strcmp(bw_kms_doc_str(*grant, "KeyId"), bw_kms_doc_str(key, "Arn")) != 0) {
+		json_decref(*grant); /* a related multi-Region key's, in another region */
+		*grant = NULL;
+		src = BW_STORE_NOT_FOUND;
+	}
 	if (src == BW_STORE_NOT_FOUND)
 		bw_fail(call, "NotFoundException", "Grant id %s does not exist for key %s", gid,
 		        bw_kms_doc_str(key, "Arn"));

@@ -4,6 +4,9 @@
  * ListKeys, UpdateKeyDescription, GetKeyPolicy, ListKeyPolicies — and the
  * helpers the other key-management files share (kms_keys.h).
  *
+ * CreateKey MultiRegion=true makes the primary of a multi-Region key
+ * ("mrk-" id; ReplicateKey and the rest in kms_multi_region.c, decision 0104).
+ *
  * CreateKey takes a Policy (validated as PutKeyPolicy validates it, the
  * lockout safety check included: kms_policy.c); without one a key gets
  * AWS's default key policy. Key policies are enforced by kms_authz.c.
@@ -36,8 +39,17 @@ int bw_kms_internal(struct bw_call *call)
 
 int bw_kms_save_key_or_fail(struct bw_call *call, const json_t *key_doc)
 {
-	const char *id = bw_kms_doc_str(key_doc, "KeyId");
-	if (bw_doc_update(call->store, BW_KMS_KEY, call->account_id, id, key_doc) != BW_STORE_OK)
+	/* a multi-Region key's set is made to agree again in the same
+	 * transaction: what the primary shares reaches its replicas */
+	if (bw_store_begin(call->store) != BW_STORE_OK)
+		return bw_kms_internal(call);
+	if (bw_kms_key_update(call->store, call->account_id, key_doc) != BW_STORE_OK ||
+	    bw_kms_mrk_sync(call->store, call->account_id, bw_kms_doc_str(key_doc, "KeyId"),
+	                    call->now_s) != BW_STORE_OK) {
+		bw_store_rollback(call->store);
+		return bw_kms_internal(call);
+	}
+	if (bw_store_commit(call->store) != BW_STORE_OK)
 		return bw_kms_internal(call);
 	return 0;
 }
@@ -285,9 +297,17 @@ json_t *bw_kms_key_doc_new(const struct bw_kms_key_params *p)
 		"Enabled", !pending_import, "Description", p->description ? p->description : "",
 		"KeyUsage", p->usage, "KeyState", pending_import ? "PendingImport" : "Enabled",
 		"Origin", p->origin, "KeyManager", p->manager, "CustomerMasterKeySpec", p->spec,
-		"KeySpec", p->spec, "MultiRegion", 0, "Tags");
+		"KeySpec", p->spec, "MultiRegion", p->multi_region, "Tags");
 	if (!doc)
 		return NULL;
+	/* a new multi-Region key is the primary of its set, alone (ReplicateKey
+	 * makes replicas of it: bw_kms_mrk_sync rewrites this) */
+	if (p->multi_region &&
+	    json_object_set_new(doc, "MultiRegionConfiguration",
+	                        json_pack("{s:s, s:{s:s, s:s}, s:[]}", "MultiRegionKeyType",
+	                                  "PRIMARY", "PrimaryKey", "Arn", arn, "Region", p->region,
+	                                  "ReplicaKeys")) != 0)
+		goto error;
 	struct s_algs a = s_algorithms(p->spec, p->usage);
 	json_t *list = a.member ? json_array() : NULL;
 	for (size_t i = 0; list && i < 7 && a.list[i]; i++)
@@ -327,10 +347,10 @@ int bw_kms_store_new_key(struct bw_store *store, const char *account, const json
                          const json_t *material_doc, const json_t *alias_doc)
 {
 	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
-	char mkey[128];
-	if (bw_store_begin(store) != BW_STORE_OK)
+	char mkey[128], dk[BW_KMS_DOC_KEY_MAX];
+	if (bw_kms_key_doc_key_of(key_doc, dk) != 0 || bw_store_begin(store) != BW_STORE_OK)
 		return BW_STORE_ERROR;
-	int rc = bw_doc_create(store, BW_KMS_KEY, account, key_id, key_doc);
+	int rc = bw_doc_create(store, BW_KMS_KEY, account, dk, key_doc);
 	if (rc == BW_STORE_OK && material_doc) {
 		snprintf(mkey, sizeof mkey, "%s/%s", key_id, bw_kms_doc_str(material_doc, "MaterialId"));
 		rc = bw_doc_create(store, BW_KMS_MATERIAL, account, mkey, material_doc);
@@ -363,11 +383,12 @@ static int s_check_create(struct bw_call *call, const json_t *in, const char **s
 		               json_string_value(json_object_get(in, "CustomKeyStoreId")));
 	if (json_object_get(in, "XksKeyId"))
 		return s_unsupported(call, "External key stores are not supported by this server.");
-	if (json_is_true(json_object_get(in, "MultiRegion")))
-		return s_unsupported(call, "Multi-Region keys are not supported by this server.");
 	*origin = json_string_value(json_object_get(in, "Origin"));
 	if (!*origin)
 		*origin = "AWS_KMS";
+	if (json_is_true(json_object_get(in, "MultiRegion")) && strcmp(*origin, "EXTERNAL") == 0)
+		return s_unsupported(call, "Multi-Region keys with imported key material (Origin "
+		                           "EXTERNAL) are not supported by this server.");
 	if (strcmp(*origin, "AWS_CLOUDHSM") == 0 || strcmp(*origin, "EXTERNAL_KEY_STORE") == 0)
 		return s_unsupported(call, "Custom key stores are not supported by this server: "
 		                           "Origin must be AWS_KMS or EXTERNAL.");
@@ -401,7 +422,8 @@ int bw_kms_create_key(struct bw_call *call, const json_t *in, json_t *out)
 	char *policy = NULL;
 	int rc = -1;
 	const char *given = json_string_value(json_object_get(in, "Policy"));
-	if (bw_kms_new_key_id(key_id) != 0 ||
+	bool multi_region = json_is_true(json_object_get(in, "MultiRegion"));
+	if ((multi_region ? bw_kms_new_mrk_id(key_id) : bw_kms_new_key_id(key_id)) != 0 ||
 	    !(policy = given ? strdup(given) : bw_kms_default_policy(call->account_id)))
 		goto internal;
 	struct bw_kms_key_params p = {
@@ -414,6 +436,7 @@ int bw_kms_create_key(struct bw_call *call, const json_t *in, json_t *out)
 		.manager = "CUSTOMER",
 		.description = json_string_value(json_object_get(in, "Description")),
 		.policy = policy,
+		.multi_region = multi_region,
 		.now_s = call->now_s,
 	};
 	doc = bw_kms_key_doc_new(&p);

@@ -125,6 +125,8 @@ struct bw_kms_key_params {
 	const char *description; /* NULL: "" */
 	const char *policy;      /* key policy text */
 	int rotation_days;       /* 0: rotation off (symmetric keys only) */
+	bool multi_region;       /* key_id is "mrk-...": made PRIMARY here, ReplicateKey
+	                          * turns it REPLICA (bw_kms_mrk_sync) */
 	double now_s;
 };
 /* A random version-4 UUID, as KMS key ids are. */
@@ -146,8 +148,12 @@ bool bw_kms_aws_service_known(const char *service);
 
 /* kms_lifecycle.c: destroy a key for good — the key document, all its
  * material, its aliases, grants and import tokens — in one transaction.
+ * A multi-Region key takes only what is its own (its region's aliases and
+ * grants); the shared material goes with the last key of its set, and the
+ * set's configuration is rewritten (bw_kms_mrk_sync at now_s).
  * A BW_STORE_* code. */
-int bw_kms_destroy_key(struct bw_store *store, const char *account, const char *key_id);
+int bw_kms_destroy_key(struct bw_store *store, const char *account, const json_t *key_doc,
+                       double now_s);
 /* kms_rotation.c: give a symmetric AWS_KMS key new current material
  * (rotation_type "AUTOMATIC" or "ON_DEMAND") in one transaction, re-reading
  * the key inside it; AUTOMATIC advances NextRotationDate by the period from
@@ -156,5 +162,31 @@ int bw_kms_destroy_key(struct bw_store *store, const char *account, const char *
 int bw_kms_rotate_key(struct bw_store *store, const struct bw_root_key *rk, const char *account,
                       const char *key_id, const char *rotation_type, double now_s,
                       json_t **key_doc);
+
+/* kms_multi_region.c: multi-Region keys (kms_store.h says how they are
+ * stored; decision 0104). */
+int bw_kms_replicate_key(struct bw_call *call, const json_t *in, json_t *out);
+int bw_kms_update_primary_region(struct bw_call *call, const json_t *in, json_t *out);
+/* Authorizers of the two rows (each says what AWS asks). */
+int bw_kms_authorize_replicate_key(struct bw_call *call, const json_t *in);
+int bw_kms_authorize_update_primary_region(struct bw_call *call, const json_t *in);
+/* Their condition keys: kms:ReplicaRegion, kms:PrimaryRegion. */
+int bw_kms_mrk_context(struct bw_call *call, const json_t *in, json_t *extra);
+/* "mrk-" and 32 random lower-case hex. */
+int bw_kms_new_mrk_id(char out[37]);
+/* The PRIMARY key of the set of key id: a BW_STORE_* code. */
+int bw_kms_mrk_primary(struct bw_store *store, const char *account, const char *key_id,
+                       json_t **key_doc);
+/* Make every key of the set of key id agree, in one transaction (joins the
+ * caller's): the MultiRegionConfiguration (primary, replicas) and the
+ * shared properties the replicas take from the primary (current material,
+ * rotation); a PendingReplicaDeletion primary left without replicas goes
+ * PendingDeletion, its window starting at now_s. No-op for other ids.
+ * A BW_STORE_* code. */
+int bw_kms_mrk_sync(struct bw_store *store, const char *account, const char *key_id,
+                    double now_s);
+/* UnsupportedOperationException on a replica key (rotation and
+ * replication are the primary's). 0 otherwise. */
+int bw_kms_mrk_primary_only_or_fail(struct bw_call *call, const json_t *key_doc);
 
 #endif

@@ -52,6 +52,10 @@ static const struct bw_op_impl s_ops[] = {
 	{"ListRetirableGrants", bw_kms_list_retirable_grants, "kms:ListRetirableGrants", NULL,
 	 true},
 	S_KEY_OP("PutKeyPolicy", bw_kms_put_key_policy, "kms:PutKeyPolicy", false),
+	/* kms:ReplicateKey on the primary, kms:CreateKey (and kms:TagResource
+	 * with Tags) in the replica Region: kms_multi_region.c */
+	{"ReplicateKey", bw_kms_replicate_key, "kms:ReplicateKey", bw_kms_key_resource, false,
+	 .authorize = bw_kms_authorize_replicate_key, .context = bw_kms_mrk_context},
 	{"RetireGrant", bw_kms_retire_grant, "kms:RetireGrant", bw_kms_key_resource, false,
 	 .authorize = bw_kms_authorize_retire},
 	S_KEY_OP("RevokeGrant", bw_kms_revoke_grant, "kms:RevokeGrant", false),
@@ -63,6 +67,10 @@ static const struct bw_op_impl s_ops[] = {
 	S_KEY_OP("UpdateAlias", bw_kms_update_alias, "kms:UpdateAlias", false),
 	S_KEY_OP("UpdateKeyDescription", bw_kms_update_key_description, "kms:UpdateKeyDescription",
 	         false),
+	/* on the current primary and on the replica in PrimaryRegion */
+	{"UpdatePrimaryRegion", bw_kms_update_primary_region, "kms:UpdatePrimaryRegion",
+	 bw_kms_key_resource, false, .authorize = bw_kms_authorize_update_primary_region,
+	 .context = bw_kms_mrk_context},
 };
 
 const struct bw_op_table bw_kms_key_ops = BW_OP_TABLE(s_ops);

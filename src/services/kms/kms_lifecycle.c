@@ -9,6 +9,12 @@
  *   PendingDeletion -> Disabled (PendingImport if it never had material)  CancelKeyDeletion
  *   PendingDeletion -> (gone)        the sweep, once DeletionDate has passed
  *
+ * A multi-Region primary with replicas cannot go before them (AWS): its
+ * ScheduleKeyDeletion makes it PendingReplicaDeletion, keeping the window
+ * in PendingDeletionWindowInDays; when the last replica is destroyed it
+ * becomes PendingDeletion with its DeletionDate then (bw_kms_mrk_sync).
+ * CancelKeyDeletion brings it back (Disabled) meanwhile.
+ *
  * The deletion date lives in the key document, so a restart loses no
  * timer: the first tick after it destroys whatever fell due meanwhile.
  */
@@ -67,10 +73,8 @@ static int s_enable_disable(struct bw_call *call, const json_t *in, bool enable)
 		return -1;
 	int rc = -1;
 	const char *state = s_state(doc);
-	if (strcmp(state, "PendingDeletion") == 0) {
-		bw_kms_key_not_pending_deletion_or_fail(call, doc);
+	if (bw_kms_key_not_pending_deletion_or_fail(call, doc) != 0)
 		goto done;
-	}
 	if (strcmp(state, "Enabled") != 0 && strcmp(state, "Disabled") != 0) {
 		bw_kms_key_usable_or_fail(call, doc); /* pending import, unavailable */
 		goto done;
@@ -116,12 +120,18 @@ int bw_kms_schedule_key_deletion(struct bw_call *call, const json_t *in, json_t 
 	if (bw_kms_key_not_pending_deletion_or_fail(call, doc) != 0)
 		goto done;
 	double when = floor(call->now_s * 1000.0) / 1000.0 + (double)days * BW_KMS_DAY_S;
-	if (json_object_set_new(doc, "DeletionDate", json_real(when)) != 0 ||
-	    s_set_state(call, doc, "PendingDeletion") != 0)
+	/* a primary with replicas waits for them: no date until the last goes */
+	const json_t *cfg = json_object_get(doc, "MultiRegionConfiguration");
+	bool wait = strcmp(bw_kms_doc_str(cfg, "MultiRegionKeyType"), "PRIMARY") == 0 &&
+	            json_array_size(json_object_get(cfg, "ReplicaKeys")) > 0;
+	const char *state = wait ? "PendingReplicaDeletion" : "PendingDeletion";
+	if (json_object_set_new(doc, wait ? "PendingDeletionWindowInDays" : "DeletionDate",
+	                        wait ? json_integer(days) : json_real(when)) != 0 ||
+	    s_set_state(call, doc, state) != 0)
 		goto done;
 	if (json_object_set_new(out, "KeyId", json_string(bw_kms_doc_str(doc, "Arn"))) != 0 ||
-	    json_object_set_new(out, "DeletionDate", json_real(when)) != 0 ||
-	    json_object_set_new(out, "KeyState", json_string("PendingDeletion")) != 0 ||
+	    (!wait && json_object_set_new(out, "DeletionDate", json_real(when)) != 0) ||
+	    json_object_set_new(out, "KeyState", json_string(state)) != 0 ||
 	    json_object_set_new(out, "PendingWindowInDays", json_integer(days)) != 0) {
 		bw_kms_internal(call);
 		goto done;
@@ -138,7 +148,8 @@ int bw_kms_cancel_key_deletion(struct bw_call *call, const json_t *in, json_t *o
 	if (s_key_or_fail(call, in, "kms:CancelKeyDeletion", &doc) != 0)
 		return -1;
 	int rc = -1;
-	if (strcmp(s_state(doc), "PendingDeletion") != 0) {
+	if (strcmp(s_state(doc), "PendingDeletion") != 0 &&
+	    strcmp(s_state(doc), "PendingReplicaDeletion") != 0) {
 		bw_fail(call, "KMSInvalidStateException", "%s is not pending deletion.",
 		        bw_kms_doc_str(doc, "Arn"));
 		goto done;
@@ -147,6 +158,7 @@ int bw_kms_cancel_key_deletion(struct bw_call *call, const json_t *in, json_t *o
 	 * material goes back to waiting for it */
 	const char *back = json_object_get(doc, "CurrentMaterialId") ? "Disabled" : "PendingImport";
 	json_object_del(doc, "DeletionDate");
+	json_object_del(doc, "PendingDeletionWindowInDays");
 	if (s_set_state(call, doc, back) != 0)
 		goto done;
 	if (json_object_set_new(out, "KeyId", json_string(bw_kms_doc_str(doc, "Arn"))) != 0) {
@@ -162,10 +174,15 @@ done:
 /* ---- destruction -------------------------------------------------------- */
 
 /* Delete every document of kind whose member names key_id (aliases point
- * at keys, import tokens belong to keys; neither is keyed by the key). */
+ * at keys, import tokens belong to keys; neither is keyed by the key) —
+ * and, when arn_member, whose ARN there is of region (the aliases and
+ * grants of one key of a multi-Region set). */
 static int s_delete_referring(struct bw_store *store, const char *kind, const char *account,
-                              const char *member, const char *key_id)
+                              const char *member, const char *key_id, const char *arn_member,
+                              const char *region)
 {
+	char head[96];
+	int hn = snprintf(head, sizeof head, "arn:aws:kms:%s:", region ? region : "");
 	char after[BW_KMS_MARKER_MAX] = "";
 	for (;;) {
 		json_t *docs = NULL;
@@ -181,8 +198,12 @@ static int s_delete_referring(struct bw_store *store, const char *kind, const ch
 			if (!key)
 				continue;
 			snprintf(after, sizeof after, "%s", key);
-			if (strcmp(bw_kms_doc_str(json_object_get(e, "doc"), member), key_id) == 0 &&
-			    bw_doc_delete(store, kind, account, key) != BW_STORE_OK)
+			const json_t *d = json_object_get(e, "doc");
+			bool ours = strcmp(bw_kms_doc_str(d, member), key_id) == 0;
+			if (ours && arn_member)
+				ours = hn > 0 && (size_t)hn < sizeof head &&
+				       strncmp(bw_kms_doc_str(d, arn_member), head, (size_t)hn) == 0;
+			if (ours && bw_doc_delete(store, kind, account, key) != BW_STORE_OK)
 				rc = BW_STORE_ERROR;
 		}
 		json_decref(docs);
@@ -191,21 +212,59 @@ static int s_delete_referring(struct bw_store *store, const char *kind, const ch
 	}
 }
 
-int bw_kms_destroy_key(struct bw_store *store, const char *account, const char *key_id)
+/* A multi-Region key: its document, its region's aliases and grants; the
+ * shared material only with the last key of the set, whose configuration
+ * is then rewritten. */
+static int s_destroy_related(struct bw_store *store, const char *account, const json_t *key_doc,
+                             const char *prefix, double now_s)
 {
+	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
+	char dk[BW_KMS_DOC_KEY_MAX], region[72];
+	size_t left = 0;
+	bw_kms_key_region(key_doc, region);
+	if (bw_kms_key_doc_key(key_id, region, dk) != 0)
+		return BW_STORE_ERROR;
+	int rc = bw_doc_delete(store, BW_KMS_KEY, account, dk);
+	if (rc == BW_STORE_OK)
+		rc = bw_doc_count(store, BW_KMS_KEY, account, prefix, &left);
+	if (rc == BW_STORE_OK && left == 0)
+		rc = bw_doc_delete_prefix(store, BW_KMS_MATERIAL, account, prefix);
+	if (rc == BW_STORE_OK)
+		rc = s_delete_referring(store, BW_KMS_GRANT, account, "KeyId",
+		                        bw_kms_doc_str(key_doc, "Arn"), NULL, NULL);
+	if (rc == BW_STORE_OK)
+		rc = s_delete_referring(store, BW_KMS_ALIAS, account, "TargetKeyId", key_id,
+		                        "AliasArn", region);
+	if (rc == BW_STORE_OK)
+		rc = bw_kms_mrk_sync(store, account, key_id, now_s);
+	return rc;
+}
+
+int bw_kms_destroy_key(struct bw_store *store, const char *account, const json_t *key_doc,
+                       double now_s)
+{
+	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "%s/", key_id);
 	if (bw_store_begin(store) != BW_STORE_OK)
 		return BW_STORE_ERROR;
+	if (bw_kms_is_mrk_id(key_id)) {
+		int rc = s_destroy_related(store, account, key_doc, prefix, now_s);
+		if (rc == BW_STORE_OK && bw_store_commit(store) == BW_STORE_OK)
+			return BW_STORE_OK;
+		bw_store_rollback(store);
+		return rc == BW_STORE_OK ? BW_STORE_ERROR : rc;
+	}
 	int rc = bw_doc_delete(store, BW_KMS_KEY, account, key_id);
 	if (rc == BW_STORE_OK)
 		rc = bw_doc_delete_prefix(store, BW_KMS_MATERIAL, account, prefix);
 	if (rc == BW_STORE_OK)
 		rc = bw_doc_delete_prefix(store, BW_KMS_GRANT, account, prefix);
 	if (rc == BW_STORE_OK)
-		rc = s_delete_referring(store, BW_KMS_ALIAS, account, "TargetKeyId", key_id);
+		rc = s_delete_referring(store, BW_KMS_ALIAS, account, "TargetKeyId", key_id, NULL,
+		                        NULL);
 	if (rc == BW_STORE_OK)
-		rc = s_delete_referring(store, BW_KMS_IMPORT, account, "KeyId", key_id);
+		rc = s_delete_referring(store, BW_KMS_IMPORT, account, "KeyId", key_id, NULL, NULL);
 	if (rc == BW_STORE_OK && bw_store_commit(store) == BW_STORE_OK)
 		return BW_STORE_OK;
 	bw_store_rollback(store);
@@ -277,7 +336,7 @@ static int s_sweep_key(struct bw_store *store, const struct bw_root_key *rk, con
 		}
 		if (bw_store_begin(store) != BW_STORE_OK)
 			return -1;
-		int rc = bw_kms_destroy_key(store, account, id);
+		int rc = bw_kms_destroy_key(store, account, doc, now_s);
 		if (rc == BW_STORE_OK && s_key_event(store, account, doc, "DeleteKey", now_s) != 0)
 			rc = BW_STORE_ERROR;
 		rc = s_end(store, rc);
@@ -288,6 +347,12 @@ static int s_sweep_key(struct bw_store *store, const struct bw_root_key *rk, con
 	}
 	const json_t *rot = json_object_get(doc, "Rotation");
 	if (strcmp(state, "Enabled") != 0 || !json_is_true(json_object_get(rot, "Enabled")))
+		return 0;
+	/* a multi-Region set rotates at its primary, which shares the new
+	 * material with the replicas (their Rotation is the primary's copy) */
+	if (strcmp(bw_kms_doc_str(json_object_get(doc, "MultiRegionConfiguration"),
+	                          "MultiRegionKeyType"),
+	           "REPLICA") == 0)
 		return 0;
 	double when = s_num(json_object_get(rot, "NextRotationDate"));
 	if (when > now_s) {

@@ -35,26 +35,20 @@ int bw_kms_key_arn(const struct bw_call *call, const char *key_id, struct bw_buf
 	                      key_id);
 }
 
-/* A key id as KMS makes them: 8-4-4-4-12 lower-case hex (a UUID). */
+/* A key id as KMS makes them: 8-4-4-4-12 lower-case hex (a UUID), or
+ * "mrk-" and 32 hex for a multi-Region key. */
 static bool s_is_key_id(const char *s, size_t len)
 {
 	if (len != S_KEY_ID_LEN)
 		return false;
+	if (strncmp(s, "mrk-", 4) == 0)
+		return bw_kms_is_mrk_id(s);
 	for (size_t i = 0; i < len; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
 			return false;
 	}
 	return true;
-}
-
-/* The key's own ARN region must be the call's: a key lives in one region. */
-static bool s_in_region(const struct bw_call *call, const json_t *key_doc)
-{
-	const char *arn = bw_kms_doc_str(key_doc, "Arn");
-	char want[64];
-	int n = snprintf(want, sizeof want, "arn:aws:kms:%s:", call->region);
-	return n > 0 && (size_t)n < sizeof want && strncmp(arn, want, (size_t)n) == 0;
 }
 
 static int s_key_not_found(struct bw_call *call, const char *key_id)
@@ -66,11 +60,11 @@ static int s_key_not_found(struct bw_call *call, const char *key_id)
 static int s_get_key(struct bw_call *call, const char *key_id, json_t **key_doc)
 {
 	json_t *doc = NULL;
-	int rc = bw_doc_get(call->store, BW_KMS_KEY, call->account_id, key_id, &doc);
-	if (rc == BW_STORE_NOT_FOUND || (rc == BW_STORE_OK && !s_in_region(call, doc))) {
-		json_decref(doc);
+	/* the key of this id in the call's region (a multi-Region key has one
+	 * in each region it was replicated to) */
+	int rc = bw_kms_key_get(call->store, call->account_id, call->region, key_id, &doc);
+	if (rc == BW_STORE_NOT_FOUND)
 		return s_key_not_found(call, key_id);
-	}
 	if (rc != BW_STORE_OK)
 		return bw_fail_status(call, 500, "KMSInternalException",
 		                      "The key store could not be read");
@@ -149,7 +143,7 @@ int bw_kms_key_usable_or_fail(struct bw_call *call, const json_t *key_doc)
 		return 0;
 	if (strcmp(state, "Disabled") == 0)
 		return bw_fail(call, "DisabledException", "%s is disabled.", arn);
-	if (strcmp(state, "PendingDeletion") == 0)
+	if (strcmp(state, "PendingDeletion") == 0 || strcmp(state, "PendingReplicaDeletion") == 0)
 		return bw_fail(call, "KMSInvalidStateException", "%s is pending deletion.", arn);
 	if (strcmp(state, "PendingImport") == 0)
 		return bw_fail(call, "KMSInvalidStateException", "%s is pending import.", arn);
@@ -158,7 +152,9 @@ int bw_kms_key_usable_or_fail(struct bw_call *call, const json_t *key_doc)
 
 int bw_kms_key_not_pending_deletion_or_fail(struct bw_call *call, const json_t *key_doc)
 {
-	if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingDeletion") != 0)
+	/* a primary waiting for its replicas to go is on its way out too */
+	const char *state = bw_kms_doc_str(key_doc, "KeyState");
+	if (strcmp(state, "PendingDeletion") != 0 && strcmp(state, "PendingReplicaDeletion") != 0)
 		return 0;
 	return bw_fail(call, "KMSInvalidStateException", "%s is pending deletion.",
 	               bw_kms_doc_str(key_doc, "Arn"));

@@ -5,6 +5,8 @@
  *
  * A KeyId parameter may be, as in AWS:
  *   a key id        "1234abcd-12ab-34cd-56ef-1234567890ab"
+ *                   "mrk-1234abcd12ab34cd56ef1234567890ab" (multi-Region: the
+ *                   related key of the call's region)
  *   a key ARN       "arn:aws:kms:us-east-2:111122223333:key/1234abcd-..."
  *   an alias name   "alias/ExampleAlias"
  *   an alias ARN    "arn:aws:kms:us-east-2:111122223333:alias/ExampleAlias"
@@ -37,7 +39,8 @@ int bw_kms_resolve_key_or_fail(struct bw_call *call, const char *key_id_in, json
 /*
  * Whether a resolved key may be used for a cryptographic operation now:
  *   Disabled                       -> DisabledException "<arn> is disabled."
- *   PendingDeletion                -> KMSInvalidStateException "<arn> is pending deletion."
+ *   PendingDeletion,
+ *   PendingReplicaDeletion         -> KMSInvalidStateException "<arn> is pending deletion."
  *   PendingImport                  -> KMSInvalidStateException "<arn> is pending import."
  *   Unavailable / anything else    -> KMSInvalidStateException "<arn> is unavailable."
  *   Enabled                        -> 0

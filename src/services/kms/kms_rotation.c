@@ -45,7 +45,9 @@ int bw_kms_rotate_key(struct bw_store *store, const struct bw_root_key *rk, cons
 		*key_doc = NULL;
 	if (bw_store_begin(store) != BW_STORE_OK)
 		return BW_STORE_ERROR;
-	int rc = bw_doc_get(store, BW_KMS_KEY, account, key_id, &doc);
+	/* a multi-Region key rotates at its primary, for its whole set */
+	int rc = bw_kms_is_mrk_id(key_id) ? bw_kms_mrk_primary(store, account, key_id, &doc)
+	                                  : bw_doc_get(store, BW_KMS_KEY, account, key_id, &doc);
 	if (rc != BW_STORE_OK)
 		goto error;
 	rc = BW_STORE_ERROR;
@@ -66,7 +68,8 @@ int bw_kms_rotate_key(struct bw_store *store, const struct bw_root_key *rk, cons
 	}
 	snprintf(mkey, sizeof mkey, "%s/%s", key_id, bw_kms_doc_str(material, "MaterialId"));
 	if (bw_doc_create(store, BW_KMS_MATERIAL, account, mkey, material) != BW_STORE_OK ||
-	    bw_doc_update(store, BW_KMS_KEY, account, key_id, doc) != BW_STORE_OK ||
+	    bw_kms_key_update(store, account, doc) != BW_STORE_OK ||
+	    bw_kms_mrk_sync(store, account, key_id, now_s) != BW_STORE_OK ||
 	    bw_store_commit(store) != BW_STORE_OK)
 		goto error;
 	json_decref(material);
@@ -110,6 +113,8 @@ static int s_key_or_fail(struct bw_call *call, const json_t *in, const char *act
 	if (s_rotation_supported_or_fail(call, *doc) != 0)
 		rc = -1;
 	else if (change && bw_kms_customer_managed_or_fail(call, *doc, action) != 0)
+		rc = -1;
+	else if (change && bw_kms_mrk_primary_only_or_fail(call, *doc) != 0)
 		rc = -1;
 	else if (change && bw_kms_key_usable_or_fail(call, *doc) != 0)
 		rc = -1;

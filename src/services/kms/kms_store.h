@@ -9,12 +9,13 @@
  * and unsealed only into secret buffers for the length of one operation.
  *
  *   kind              key                         document
- *   kms/key           <key id (UUID)>             KeyMetadata (the DescribeKey shape: KeyId, Arn,
- *                                                 CreationDate, Enabled, Description, KeyUsage,
- *                                                 KeyState, DeletionDate, ValidTo, Origin,
+ *   kms/key           <key id (UUID)>, or         KeyMetadata (the DescribeKey shape: KeyId, Arn,
+ *                     "<mrk id>/<region>" for     CreationDate, Enabled, Description, KeyUsage,
+ *                     a multi-Region key          KeyState, DeletionDate, ValidTo, Origin,
  *                                                 KeyManager, KeySpec, CustomerMasterKeySpec,
  *                                                 EncryptionAlgorithms, SigningAlgorithms,
- *                                                 MacAlgorithms, MultiRegion, ExpirationModel,
+ *                                                 MacAlgorithms, MultiRegion,
+ *                                                 MultiRegionConfiguration, ExpirationModel,
  *                                                 PendingDeletionWindowInDays ...) plus
  *                                                 "Policy" (key policy JSON text),
  *                                                 "Tags": [{"TagKey","TagValue"}],
@@ -43,6 +44,15 @@
  * material is made with it and every rotation adds one; "CurrentMaterialId"
  * names the one that encrypts, and every older one still decrypts.
  *
+ * Multi-Region keys (decision 0104): a primary and its replicas share the
+ * key id "mrk-<32 hex>" and live in one account, one document per region,
+ * keyed "<mrk id>/<region>" (bw_kms_key_doc_key). Their material is shared:
+ * one set of kms/material documents under "<mrk id>/", sealed for
+ * "<account>|<mrk id>|<material id>" (no region in it), destroyed with the
+ * last key of the set. Every key of the set carries the same
+ * MultiRegionConfiguration and shared properties (current material,
+ * rotation), rewritten together in one transaction (bw_kms_mrk_sync).
+ *
  * Imported material (Origin EXTERNAL) is different: its id is computed
  * from its bytes (bw_kms_material_import_id), and DeleteImportedKeyMaterial
  * drops only the sealed bytes, keeping the document (ImportState
@@ -54,6 +64,7 @@
 #define BW_SERVICES_KMS_STORE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/buf.h"
@@ -100,5 +111,25 @@ int bw_kms_material_import_id(const struct bw_root_key *rk, const char *account,
  */
 int bw_kms_material_open(const struct bw_root_key *rk, const char *account, const char *key_id,
                          const json_t *material_doc, struct bw_buf *secret);
+
+/* ---- where a key document lives (kms_multi_region.c) ---- */
+
+/* "<key id>" or, for a multi-Region key, "<mrk id>/<region>". */
+#define BW_KMS_DOC_KEY_MAX 112
+/* Whether id is a multi-Region key id: "mrk-" and 32 lower-case hex. */
+bool bw_kms_is_mrk_id(const char *id);
+/* The document key of key id in region; -1 if it does not fit. */
+int bw_kms_key_doc_key(const char *key_id, const char *region, char out[BW_KMS_DOC_KEY_MAX]);
+/* The same for a key document (its KeyId and its ARN's region). */
+int bw_kms_key_doc_key_of(const json_t *key_doc, char out[BW_KMS_DOC_KEY_MAX]);
+/* The region of a key document's ARN into out ("" when none). */
+void bw_kms_key_region(const json_t *key_doc, char out[72]);
+struct bw_store;
+/* The key (account, region, key id): a BW_STORE_* code; a single-Region
+ * key whose ARN names another region is BW_STORE_NOT_FOUND. */
+int bw_kms_key_get(struct bw_store *store, const char *account, const char *region,
+                   const char *key_id, json_t **key_doc);
+/* Write a key document back where it lives: a BW_STORE_* code. */
+int bw_kms_key_update(struct bw_store *store, const char *account, const json_t *key_doc);
 
 #endif

@@ -276,7 +276,8 @@ static void test_create_refused(void **state)
 	                               "CustomerMasterKeySpec", "RSA_3072"), "ValidationException");
 	s_fails("CreateKey", json_pack("{s:s}", "KeySpec", "SM2"), "UnsupportedOperationException");
 	s_fails("CreateKey", json_pack("{s:s}", "Policy", "{}"), "MalformedPolicyDocumentException");
-	s_fails("CreateKey", json_pack("{s:b}", "MultiRegion", 1), "UnsupportedOperationException");
+	s_fails("CreateKey", json_pack("{s:b, s:s}", "MultiRegion", 1, "Origin", "EXTERNAL"),
+	        "UnsupportedOperationException");
 	s_fails("CreateKey", json_pack("{s:s}", "Origin", "AWS_CLOUDHSM"),
 	        "UnsupportedOperationException");
 	s_fails("CreateKey", json_pack("{s:s}", "Origin", "EXTERNAL_KEY_STORE"),
