@@ -7,7 +7,9 @@
  * IAMReadOnlyAccess and AWSKeyManagementServicePowerUser are AWS's own;
  * ReadOnlyAccess and SecurityAudit are AWS's hundreds-of-services documents
  * cut down to the services Bulwark serves, in AWS's "<svc>:Describe*",
- * "<svc>:Get*", "<svc>:List*" style. Every entry is one version, "v1".
+ * "<svc>:Get*", "<svc>:List*" style. The policies under /aws-service-role/
+ * are the ones CreateServiceLinkedRole attaches
+ * (iam_service_linked_services.c). Every entry is one version, "v1".
  * Kept sorted by name: ListPolicies pages through them by name.
  */
 #include <stdio.h>
@@ -23,8 +25,38 @@
 
 /* 2015-02-06T18:39:46Z, when AWS published the first managed policies. */
 #define S_PUBLISHED 1423247986.0
+/* 2017-10-19T22:39:44Z, when IAM introduced service-linked role policies
+ * (path /aws-service-role/). Their documents here are cut down to the
+ * actions their services need, in AWS's style; their ids are Bulwark's. */
+#define S_SLR_PUBLISHED 1508452784.0
 
 static const struct bw_iam_aws_policy s_policies[] = {
+    {"AWSConfigServiceRolePolicy", "ANPA6B6DQEM7X34SO5R6I", "/aws-service-role/", "v1",
+     "Enables AWS Config to read the configuration of AWS resources",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"cloudtrai"
+     "l:DescribeTrails\",\"cloudtrail:GetEventSelectors\",\"cloudtrail:GetTrailStatus\",\"clou"
+     "dtrail:ListTags\",\"config:Put*\",\"guardduty:Get*\",\"guardduty:List*\",\"iam:GenerateC"
+     "redentialReport\",\"iam:Get*\",\"iam:List*\",\"inspector2:BatchGet*\",\"inspector2:List*"
+     "\",\"kms:DescribeKey\",\"kms:GetKeyPolicy\",\"kms:GetKeyRotationStatus\",\"kms:ListAlias"
+     "es\",\"kms:ListKeys\",\"kms:ListResourceTags\",\"macie2:Get*\",\"s3:GetAccountPublicAcce"
+     "ssBlock\",\"s3:GetBucket*\",\"s3:GetEncryptionConfiguration\",\"s3:GetLifecycleConfigura"
+     "tion\",\"s3:ListAllMyBuckets\",\"securityhub:Describe*\",\"securityhub:Get*\",\"security"
+     "hub:List*\",\"shield:Describe*\",\"shield:List*\",\"wafv2:Get*\",\"wafv2:List*\"],\"Reso"
+     "urce\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AWSElasticLoadBalancingServiceRolePolicy", "ANPALRX7WESWVLI3FCFUG", "/aws-service-role/", "v1",
+     "Service Linked Role Policy for AWS Elastic Load Balancing Control Plane",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Descr"
+     "ibeAddresses\",\"ec2:DescribeInstances\",\"ec2:DescribeSubnets\",\"ec2:DescribeSecurityG"
+     "roups\",\"ec2:DescribeVpcs\",\"ec2:DescribeInternetGateways\",\"ec2:DescribeAccountAttri"
+     "butes\",\"ec2:DescribeClassicLinkInstances\",\"ec2:DescribeVpcClassicLink\",\"ec2:Create"
+     "SecurityGroup\",\"ec2:CreateNetworkInterface\",\"ec2:DeleteNetworkInterface\",\"ec2:Modi"
+     "fyNetworkInterfaceAttribute\",\"ec2:AuthorizeSecurityGroupIngress\",\"ec2:AssociateAddre"
+     "ss\",\"ec2:DisassociateAddress\",\"ec2:AttachNetworkInterface\",\"ec2:DetachNetworkInter"
+     "face\",\"ec2:AssignPrivateIpAddresses\",\"ec2:AssignIpv6Addresses\",\"ec2:UnassignIpv6Ad"
+     "dresses\",\"logs:CreateLogDelivery\",\"logs:GetLogDelivery\",\"logs:UpdateLogDelivery\","
+     "\"logs:DeleteLogDelivery\",\"logs:ListLogDeliveries\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
     {"AWSKeyManagementServicePowerUser", "ANPAJNPP7PPPPMJRV2SA4", "/", "v1",
      "Provides access to AWS Key Management Service (KMS).",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
@@ -36,12 +68,107 @@ static const struct bw_iam_aws_policy s_policies[] = {
      "ListUsers\"],"
      "\"Resource\":\"*\"}]}",
      S_PUBLISHED, S_PUBLISHED},
+    {"AWSSecurityHubServiceRolePolicy", "ANPALX4TQ743PJJ7NJPMU", "/aws-service-role/", "v1",
+     "Service-linked role required for AWS Security Hub to access your resources.",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"cloudtrai"
+     "l:DescribeTrails\",\"cloudtrail:GetTrailStatus\",\"cloudtrail:GetEventSelectors\",\"conf"
+     "ig:BatchGetResourceConfig\",\"config:DescribeConfigRules\",\"config:DescribeConfiguratio"
+     "nRecorders\",\"config:DescribeConfigurationRecorderStatus\",\"config:PutConfigRule\",\"c"
+     "onfig:DeleteConfigRule\",\"config:GetComplianceDetailsByConfigRule\",\"config:SelectReso"
+     "urceConfig\",\"iam:GetAccountPasswordPolicy\",\"iam:GetCredentialReport\",\"iam:Generate"
+     "CredentialReport\",\"iam:ListUsers\",\"iam:ListAttachedUserPolicies\",\"iam:ListUserPoli"
+     "cies\",\"iam:ListVirtualMFADevices\",\"inspector2:BatchGetAccountStatus\",\"guardduty:Ge"
+     "tDetector\",\"guardduty:ListDetectors\",\"kms:ListAliases\",\"kms:ListKeys\",\"kms:GetKe"
+     "yRotationStatus\",\"macie2:GetMacieSession\",\"organizations:DescribeAccount\",\"organiz"
+     "ations:DescribeOrganization\",\"organizations:ListAccounts\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AccessAnalyzerServiceRolePolicy", "ANPANIURIW4YN2PXYYIKC", "/aws-service-role/", "v1",
+     "Allow Access Analyzer to analyze resource metadata",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"iam:GetRo"
+     "le\",\"iam:ListRoles\",\"kms:DescribeKey\",\"kms:GetKeyPolicy\",\"kms:ListGrants\",\"kms"
+     ":ListKeyPolicies\",\"kms:ListKeys\",\"s3:GetBucketPolicy\",\"s3:GetBucketPolicyStatus\","
+     "\"s3:GetBucketPublicAccessBlock\",\"s3:ListAllMyBuckets\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
     {"AdministratorAccess", "ANPAIWMBCKSKIEE64ZLYK", "/", "v1",
      "Provides full access to AWS services and resources.",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
      "\"Action\":\"*\","
      "\"Resource\":\"*\"}]}",
      S_PUBLISHED, S_PUBLISHED},
+    {"AmazonGuardDutyMalwareProtectionServiceRolePolicy", "ANPAWEG67OANG2HXOSNIB", "/aws-service-role/", "v1",
+     "Enables Amazon GuardDuty Malware Protection to scan EBS volumes",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Creat"
+     "eSnapshot\",\"ec2:CreateSnapshots\",\"ec2:DeleteSnapshot\",\"ec2:DescribeInstances\",\"e"
+     "c2:DescribeSnapshots\",\"ec2:DescribeVolumes\",\"ec2:ModifySnapshotAttribute\",\"kms:Cre"
+     "ateGrant\",\"kms:DescribeKey\",\"kms:GenerateDataKeyWithoutPlaintext\",\"kms:ReEncryptTo"
+     "\",\"kms:ReEncryptFrom\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AmazonGuardDutyServiceRolePolicy", "ANPAETRGV5A3MGTRCSA7N", "/aws-service-role/", "v1",
+     "Enables access to AWS Resources used or managed by Amazon GuardDuty",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Descr"
+     "ibeInstances\",\"ec2:DescribeImages\",\"ec2:DescribeVpcEndpoints\",\"ec2:DescribeSubnets"
+     "\",\"ec2:DescribeVpcPeeringConnections\",\"ec2:DescribeTransitGatewayAttachments\",\"org"
+     "anizations:ListAccounts\",\"organizations:DescribeAccount\",\"organizations:DescribeOrga"
+     "nization\",\"s3:GetBucketPublicAccessBlock\",\"s3:GetEncryptionConfiguration\",\"s3:GetB"
+     "ucketTagging\",\"s3:GetAccountPublicAccessBlock\",\"s3:ListAllMyBuckets\",\"s3:GetBucket"
+     "Acl\",\"s3:GetBucketPolicy\",\"s3:GetBucketPolicyStatus\",\"iam:GetRole\",\"cloudtrail:D"
+     "escribeTrails\",\"cloudtrail:GetTrailStatus\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AmazonInspector2AgentlessServiceRolePolicy", "ANPASKCUAKVUHCRCHMX2D", "/aws-service-role/", "v1",
+     "Policy used by Amazon Inspector to perform agentless scanning.",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Descr"
+     "ibeInstances\",\"ec2:DescribeVolumes\",\"ec2:DescribeSnapshots\",\"ec2:CreateSnapshots\""
+     ",\"ec2:DeleteSnapshot\",\"ebs:ListSnapshotBlocks\",\"ebs:GetSnapshotBlock\",\"kms:Decryp"
+     "t\",\"kms:DescribeKey\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AmazonInspector2ServiceRolePolicy", "ANPAWUM5PUWYA2VZDSJ62", "/aws-service-role/", "v1",
+     "Policy used by the Amazon Inspector service to perform actions on your behalf.",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Descr"
+     "ibeInstances\",\"ec2:DescribeImages\",\"ec2:DescribeNetworkAcls\",\"ec2:DescribeNetworkI"
+     "nterfaces\",\"ec2:DescribeSecurityGroups\",\"ec2:DescribeSubnets\",\"ec2:DescribeVpcs\","
+     "\"ecr:BatchGetImage\",\"ecr:DescribeImages\",\"ecr:DescribeRepositories\",\"ecr:ListImag"
+     "es\",\"lambda:GetFunction\",\"lambda:ListFunctions\",\"organizations:DescribeAccount\",\""
+     "organizations:DescribeOrganization\",\"organizations:ListAccounts\",\"ssm:DescribeInstan"
+     "ceInformation\",\"ssm:ListAssociations\",\"tag:GetResources\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AmazonMacieServiceRolePolicy", "ANPAQHRMVQCTKXJF544MJ", "/aws-service-role/", "v1",
+     "Grants Amazon Macie access to AWS resources that Macie uses or manages.",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"cloudtrai"
+     "l:DescribeTrails\",\"cloudtrail:GetEventSelectors\",\"cloudtrail:GetTrailStatus\",\"clou"
+     "dtrail:ListTags\",\"iam:ListAccountAliases\",\"kms:DescribeKey\",\"organizations:Describ"
+     "eAccount\",\"organizations:DescribeOrganization\",\"organizations:ListAccounts\",\"s3:Ge"
+     "tAccountPublicAccessBlock\",\"s3:GetBucket*\",\"s3:GetEncryptionConfiguration\",\"s3:Get"
+     "Object\",\"s3:GetObjectAcl\",\"s3:GetObjectTagging\",\"s3:ListAllMyBuckets\",\"s3:ListBu"
+     "cket\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AutoScalingServiceRolePolicy", "ANPA4HBF45FFWZNNHOBQ2", "/aws-service-role/", "v1",
+     "Enables access to AWS Services and Resources used or managed by Auto Scaling",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Attac"
+     "hClassicLinkVpc\",\"ec2:CancelSpotInstanceRequests\",\"ec2:CreateFleet\",\"ec2:CreateTag"
+     "s\",\"ec2:DeleteTags\",\"ec2:Describe*\",\"ec2:DetachClassicLinkVpc\",\"ec2:ModifyInstan"
+     "ceAttribute\",\"ec2:RequestSpotInstances\",\"ec2:RunInstances\",\"ec2:StartInstances\",\""
+     "ec2:StopInstances\",\"ec2:TerminateInstances\",\"elasticloadbalancing:Register*\",\"elas"
+     "ticloadbalancing:Deregister*\",\"elasticloadbalancing:Describe*\",\"cloudwatch:DeleteAla"
+     "rms\",\"cloudwatch:DescribeAlarms\",\"cloudwatch:PutMetricAlarm\",\"sns:Publish\",\"sqs:"
+     "GetQueueUrl\",\"sqs:SendMessage\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"CloudTrailServiceRolePolicy", "ANPAADVR7CDEFZRW5K5SO", "/aws-service-role/", "v1",
+     "Policy for the AWS CloudTrail service-linked role",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"cloudtrai"
+     "l:*\",\"organizations:DescribeAccount\",\"organizations:DescribeOrganization\",\"organiz"
+     "ations:ListAccounts\",\"organizations:ListAWSServiceAccessForOrganization\",\"iam:GetRol"
+     "e\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"FMSServiceRolePolicy", "ANPAMAILW6DCOHVRTZBDB", "/aws-service-role/", "v1",
+     "A service-linked role required for AWS Firewall Manager to manage resources on your behalf.",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"waf:*\",\""
+     "waf-regional:*\",\"wafv2:*\",\"shield:*\",\"elasticloadbalancing:SetWebACL\",\"ec2:Descr"
+     "ibe*\",\"config:DeleteConfigRule\",\"config:DescribeComplianceByConfigRule\",\"config:De"
+     "scribeConfigRuleEvaluationStatus\",\"config:DescribeConfigRules\",\"config:GetCompliance"
+     "DetailsByConfigRule\",\"config:PutConfigRule\",\"config:StartConfigRulesEvaluation\",\"o"
+     "rganizations:DescribeAccount\",\"organizations:DescribeOrganization\",\"organizations:Li"
+     "stAccounts\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
     {"IAMFullAccess", "ANPAI7XKCFMBPM3QQRRVQ", "/", "v1",
      "Provides full access to IAM via the AWS Management Console.",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
@@ -118,6 +245,24 @@ static const struct bw_iam_aws_policy s_policies[] = {
      "Describe*\","
      "\"wafv2:Get*\",\"wafv2:List*\"],\"Resource\":\"*\"}]}",
      S_PUBLISHED, S_PUBLISHED},
+    {"WAFLoggingServiceRolePolicy", "ANPAG7BVWYGF734K5JL37", "/aws-service-role/", "v1",
+     "Policy for WAF Logging Service-Linked Role",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"firehose:"
+     "PutRecord\",\"firehose:PutRecordBatch\",\"firehose:ListDeliveryStreams\",\"logs:CreateLo"
+     "gDelivery\",\"logs:DeleteLogDelivery\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"WAFRegionalLoggingServiceRolePolicy", "ANPAWW7CHGP7L3OTJCF2W", "/aws-service-role/", "v1",
+     "Policy for WAF Regional Logging Service-Linked Role",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"firehose:"
+     "PutRecord\",\"firehose:PutRecordBatch\",\"firehose:ListDeliveryStreams\",\"logs:CreateLo"
+     "gDelivery\",\"logs:DeleteLogDelivery\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"WAFV2LoggingServiceRolePolicy", "ANPA5MGWMPZA5JF4IP7TN", "/aws-service-role/", "v1",
+     "Policy for WAFV2 Logging Service-Linked Role",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"firehose:"
+     "PutRecord\",\"firehose:PutRecordBatch\",\"firehose:ListDeliveryStreams\",\"logs:CreateLo"
+     "gDelivery\",\"logs:DeleteLogDelivery\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
 };
 
 size_t bw_iamp_aws_count(void)
