@@ -23,15 +23,15 @@
 
 /* OWASP's Argon2id floor (19 MiB, 2 passes): the secrets are 256 random
  * bits, so the hash guards a stolen database, not a guessable password. */
-#define S_ARGON2_T 2
+#define S_ARGON2_T     2
 #define S_ARGON2_M_KIB 19456
 #define S_ARGON2_LANES 1
-#define S_SALT_BYTES 16
-#define S_HASH_BYTES 32
-#define S_ENCODED_MAX 160
+#define S_SALT_BYTES   16
+#define S_HASH_BYTES   32
+#define S_ENCODED_MAX  160
 #define S_SECRET_BYTES 32
 #define S_AGE_DAYS_MAX 36600
-#define S_DAY_S 86400.0
+#define S_DAY_S        86400.0
 
 /* The services AWS issues these credentials for; api_key: an alias and a
  * secret (long-term API keys, which may expire) rather than a user name
@@ -40,10 +40,10 @@ static const struct {
 	const char *name;
 	bool api_key;
 } s_services[] = {
-	{"bedrock.amazonaws.com", true},
-	{"cassandra.amazonaws.com", false},
-	{"codecommit.amazonaws.com", false},
-	{"logs.amazonaws.com", true},
+    {"bedrock.amazonaws.com", true},
+    {"cassandra.amazonaws.com", false},
+    {"codecommit.amazonaws.com", false},
+    {"logs.amazonaws.com", true},
 };
 
 static int s_service(const char *name)
@@ -70,8 +70,9 @@ int bw_iam_secret_hash(const char *secret, char *out, size_t outlen)
 	uint8_t salt[S_SALT_BYTES];
 	if (RAND_bytes(salt, sizeof salt) != 1)
 		return -1;
-	int rc = argon2id_hash_encoded(S_ARGON2_T, S_ARGON2_M_KIB, S_ARGON2_LANES, secret,
-	                               strlen(secret), salt, sizeof salt, S_HASH_BYTES, out, outlen);
+	int rc =
+	    argon2id_hash_encoded(S_ARGON2_T, S_ARGON2_M_KIB, S_ARGON2_LANES, secret,
+	                          strlen(secret), salt, sizeof salt, S_HASH_BYTES, out, outlen);
 	return rc == ARGON2_OK ? 0 : -1;
 }
 
@@ -116,7 +117,8 @@ int bw_iam_service_cred_keys(struct bw_call *call, const json_t *in, json_t *ext
 	if (!json_is_integer(age))
 		return 0;
 	snprintf(days, sizeof days, "%lld", (long long)json_integer_value(age));
-	return json_object_set_new(extra, "iam:ServiceSpecificCredentialAgeDays", json_string(days));
+	return json_object_set_new(extra, "iam:ServiceSpecificCredentialAgeDays",
+	                           json_string(days));
 }
 
 /* ListServiceSpecificCredentials: AllUsers acts on every user. */
@@ -173,7 +175,8 @@ static json_t *s_metadata(const json_t *doc, const char *user_name, double now_s
 	json_object_del(o, "PasswordHash");
 	json_object_del(o, "UserId");
 	if (json_object_set_new(o, "UserName", json_string(user_name ? user_name : "")) != 0 ||
-	    (s_expired(doc, now_s) && json_object_set_new(o, "Status", json_string("Expired")) != 0)) {
+	    (s_expired(doc, now_s) &&
+	     json_object_set_new(o, "Status", json_string("Expired")) != 0)) {
 		json_decref(o);
 		return NULL;
 	}
@@ -209,7 +212,8 @@ static int s_service_user_name(const json_t *rows, const char *user, const char 
 		bool taken = false;
 		size_t i;
 		json_t *row;
-		json_array_foreach(rows, i, row) {
+		json_array_foreach(rows, i, row)
+		{
 			const char *have = bw_iam_str(json_object_get(row, "doc"), member);
 			taken = taken || (have && strcmp(have, out) == 0);
 		}
@@ -236,9 +240,10 @@ static int s_create(struct bw_call *call, const json_t *in, json_t *out)
 		return s_not_supported(call, service);
 	bool api_key = s_services[si].api_key;
 	if (age && !api_key)
-		return bw_fail(call, "InvalidInputException",
-		               "CredentialAgeDays is only valid for services that support long-term "
-		               "API keys.");
+		return bw_fail(
+		    call, "InvalidInputException",
+		    "CredentialAgeDays is only valid for services that support long-term "
+		    "API keys.");
 	if (age && (json_integer_value(age) < 1 || json_integer_value(age) > S_AGE_DAYS_MAX))
 		return bw_fail(call, "ValidationError",
 		               "1 validation error detected: Value '%lld' at 'credentialAgeDays' "
@@ -258,7 +263,8 @@ static int s_create(struct bw_call *call, const json_t *in, json_t *out)
 	/* only this service's count toward its quota */
 	size_t have = 0, i;
 	json_t *row;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *s = bw_iam_str(json_object_get(row, "doc"), "ServiceName");
 		if (s && strcmp(s, service) == 0)
 			have++;
@@ -272,8 +278,10 @@ static int s_create(struct bw_call *call, const json_t *in, json_t *out)
 		goto done;
 	}
 	const char *member = api_key ? "ServiceCredentialAlias" : "ServiceUserName";
-	if (s_service_user_name(rows, user_name, call->account_id, member, uname, sizeof uname) != 0 ||
-	    bw_iam_new_id("ACCA", id, sizeof id) != 0 || bw_iam_keyf(key, sizeof key, "%s%s", prefix, id) != 0 ||
+	if (s_service_user_name(rows, user_name, call->account_id, member, uname, sizeof uname) !=
+	        0 ||
+	    bw_iam_new_id("ACCA", id, sizeof id) != 0 ||
+	    bw_iam_keyf(key, sizeof key, "%s%s", prefix, id) != 0 ||
 	    s_new_secret(api_key, &secret) != 0 ||
 	    bw_iam_secret_hash(bw_buf_cstr(&secret), hash, sizeof hash) != 0) {
 		bw_iam_internal(call);
@@ -282,8 +290,10 @@ static int s_create(struct bw_call *call, const json_t *in, json_t *out)
 	doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:s}", "ServiceSpecificCredentialId", id,
 	                "UserName", user_name, "UserId", user_id, "ServiceName", service, member,
 	                uname, "Status", "Active", "CreateDate", call->now_s, "PasswordHash", hash);
-	if (!doc || (age && json_object_set_new(doc, "ExpirationDate",
-	                                        json_real(call->now_s + S_DAY_S * (double)json_integer_value(age))) != 0)) {
+	if (!doc ||
+	    (age && json_object_set_new(
+	                doc, "ExpirationDate",
+	                json_real(call->now_s + S_DAY_S * (double)json_integer_value(age))) != 0)) {
 		bw_iam_internal(call);
 		goto done;
 	}
@@ -328,8 +338,8 @@ static bool s_service_filter(const json_t *doc, void *ctx)
 static const char *s_user_name_by_id(struct bw_call *call, const char *user_id, json_t **hold)
 {
 	*hold = NULL;
-	if (!user_id || bw_doc_get(call->store, BW_IAM_ID, call->account_id, user_id, hold) !=
-	                    BW_STORE_OK)
+	if (!user_id ||
+	    bw_doc_get(call->store, BW_IAM_ID, call->account_id, user_id, hold) != BW_STORE_OK)
 		return NULL;
 	return bw_iam_str(*hold, "Name");
 }
@@ -352,8 +362,11 @@ int bw_iam_list_service_specific_credentials(struct bw_call *call, const json_t 
 			return -1;
 		/* the account root has none */
 		if (!name[0])
-			return json_object_set_new(out, "ServiceSpecificCredentials", json_array()) == 0
-			           ? bw_iam_set_paging(out, false, NULL) == 0 ? 0 : bw_iam_internal(call)
+			return json_object_set_new(out, "ServiceSpecificCredentials",
+			                           json_array()) == 0
+			           ? bw_iam_set_paging(out, false, NULL) == 0
+			                 ? 0
+			                 : bw_iam_internal(call)
 			           : bw_iam_internal(call);
 		if (bw_iam_user_load_or_fail(call, name, &user) != 0)
 			return -1;
@@ -366,8 +379,8 @@ int bw_iam_list_service_specific_credentials(struct bw_call *call, const json_t 
 		json_decref(user);
 		return -1;
 	}
-	int rc = bw_iam_list_or_fail(call, BW_IAM_SERVICE_CREDENTIAL, prefix, &page, s_service_filter,
-	                             (void *)service, &items, out);
+	int rc = bw_iam_list_or_fail(call, BW_IAM_SERVICE_CREDENTIAL, prefix, &page,
+	                             s_service_filter, (void *)service, &items, out);
 	bw_iam_page_free(&page);
 	if (rc != 0) {
 		json_decref(user);
@@ -376,11 +389,14 @@ int bw_iam_list_service_specific_credentials(struct bw_call *call, const json_t 
 	list = json_array();
 	size_t i;
 	json_t *doc;
-	json_array_foreach(items, i, doc) {
+	json_array_foreach(items, i, doc)
+	{
 		json_t *hold = NULL;
-		const char *uname = user ? bw_iam_str(user, "UserName")
-		                         : s_user_name_by_id(call, bw_iam_str(doc, "UserId"), &hold);
-		json_t *m = s_metadata(doc, uname ? uname : bw_iam_str(doc, "UserName"), call->now_s);
+		const char *uname = user
+		                        ? bw_iam_str(user, "UserName")
+		                        : s_user_name_by_id(call, bw_iam_str(doc, "UserId"), &hold);
+		json_t *m =
+		    s_metadata(doc, uname ? uname : bw_iam_str(doc, "UserName"), call->now_s);
 		json_decref(hold);
 		if (!m || !list || json_array_append_new(list, m) != 0) {
 			rc = -1;
@@ -415,7 +431,8 @@ static int s_cred_or_fail(struct bw_call *call, const json_t *in, json_t **user,
 	int rc = bw_doc_get(call->store, BW_IAM_SERVICE_CREDENTIAL, call->account_id, key, doc);
 	if (rc == BW_STORE_NOT_FOUND)
 		return bw_fail(call, "NoSuchEntityException",
-		               "The Service Specific Credential with id %.128s cannot be found.", id);
+		               "The Service Specific Credential with id %.128s cannot be found.",
+		               id);
 	return rc == BW_STORE_OK ? 0 : bw_iam_internal(call);
 }
 

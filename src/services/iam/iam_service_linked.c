@@ -24,7 +24,7 @@
 #include "store/doc.h"
 
 #define S_ROLE_NAME_MAX 64
-#define S_TASK_PREFIX "task/aws-service-role/"
+#define S_TASK_PREFIX   "task/aws-service-role/"
 
 /* "<role name>" or "<role name>_<suffix>" (AWS joins them with "_"). */
 static int s_role_name(const struct bw_iam_linked_service *svc, const char *suffix, char *out,
@@ -136,10 +136,12 @@ static int s_create_txn(struct bw_call *call, const json_t *in, json_t *out)
 		return bw_fail(call, "InvalidInputException",
 		               "Invalid CustomSuffix: %.64s. It must match [\\w+=,.@-]+", suffix);
 	if (s_role_name(svc, suffix, name, sizeof name) != 0 || strlen(name) > S_ROLE_NAME_MAX)
-		return bw_fail(call, "InvalidInputException",
-		               "The role name %s_%.64s exceeds the maximum length of %d characters.",
-		               svc->role_name, suffix ? suffix : "", S_ROLE_NAME_MAX);
-	if (s_path(svc->principal, path, sizeof path) != 0 || bw_iam_key(name, key, sizeof key) != 0)
+		return bw_fail(
+		    call, "InvalidInputException",
+		    "The role name %s_%.64s exceeds the maximum length of %d characters.",
+		    svc->role_name, suffix ? suffix : "", S_ROLE_NAME_MAX);
+	if (s_path(svc->principal, path, sizeof path) != 0 ||
+	    bw_iam_key(name, key, sizeof key) != 0)
 		return bw_iam_internal(call);
 	/* any role of that name (IAM names are unique without regard to case),
 	 * service-linked or not, takes it */
@@ -155,16 +157,17 @@ static int s_create_txn(struct bw_call *call, const json_t *in, json_t *out)
 		return bw_iam_internal(call);
 
 	/* the trust policy AWS gives it: only the service may assume it */
-	json_t *trust = json_pack("{s:s,s:[{s:s,s:{s:s},s:s}]}", "Version", "2012-10-17",
-	                          "Statement", "Effect", "Allow", "Principal", "Service",
-	                          svc->principal, "Action", "sts:AssumeRole");
+	json_t *trust =
+	    json_pack("{s:s,s:[{s:s,s:{s:s},s:s}]}", "Version", "2012-10-17", "Statement", "Effect",
+	              "Allow", "Principal", "Service", svc->principal, "Action", "sts:AssumeRole");
 	char *trust_text = trust ? json_dumps(trust, JSON_COMPACT) : NULL;
 	json_decref(trust);
 	json_t *role_in = trust_text ? json_pack("{s:s,s:s,s:s}", "RoleName", name, "Path", path,
 	                                         "AssumeRolePolicyDocument", trust_text)
 	                             : NULL;
 	free(trust_text);
-	if (!role_in || (desc && json_object_set_new(role_in, "Description", json_string(desc)) != 0)) {
+	if (!role_in ||
+	    (desc && json_object_set_new(role_in, "Description", json_string(desc)) != 0)) {
 		json_decref(role_in);
 		return bw_iam_internal(call);
 	}
@@ -174,8 +177,8 @@ static int s_create_txn(struct bw_call *call, const json_t *in, json_t *out)
 	if (rc != 0)
 		return -1;
 	if (svc->policy) {
-		if (bw_iam_keyf(policy, sizeof policy, "arn:aws:iam::aws:policy" BW_IAM_SLR_PATH "%s",
-		                svc->policy) != 0)
+		if (bw_iam_keyf(policy, sizeof policy,
+		                "arn:aws:iam::aws:policy" BW_IAM_SLR_PATH "%s", svc->policy) != 0)
 			return bw_iam_internal(call);
 		json_t *attach = json_pack("{s:s,s:s}", "RoleName", name, "PolicyArn", policy);
 		json_t *ignored = json_object();
@@ -208,9 +211,11 @@ static int s_detach_all(struct bw_call *call, const char *name, const char *key)
 		return bw_iam_internal(call);
 	if (bw_iam_list_all(call, BW_IAM_ATTACHED, prefix, &rows) != 0)
 		return -1;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *arn = bw_iam_str(json_object_get(row, "doc"), "PolicyArn");
-		json_t *din = arn ? json_pack("{s:s,s:s}", "RoleName", name, "PolicyArn", arn) : NULL;
+		json_t *din =
+		    arn ? json_pack("{s:s,s:s}", "RoleName", name, "PolicyArn", arn) : NULL;
 		json_t *ignored = json_object();
 		int rc = din && ignored ? bw_iamp_detach_role_policy(call, din, ignored)
 		                        : bw_iam_internal(call);
@@ -248,17 +253,18 @@ static int s_delete_txn(struct bw_call *call, const json_t *in, json_t *out)
 	const char *arn = bw_iam_str(role, "Arn");
 	bw_request_id(uuid);
 	if (!principal || !stored || !arn ||
-	    bw_iam_keyf(task, sizeof task, S_TASK_PREFIX "%s/%s/%s", principal, stored, uuid) != 0) {
+	    bw_iam_keyf(task, sizeof task, S_TASK_PREFIX "%s/%s/%s", principal, stored, uuid) !=
+	        0) {
 		json_decref(role);
 		return bw_iam_internal(call);
 	}
 	/* No Bulwark resource uses a service-linked role (nothing records one
 	 * as in use), so the deletion is done now, here: unmark the role so
 	 * the ordinary detach and delete may act, then remove it. */
-	json_t *task_doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f}", "DeletionTaskId", task,
-	                             "RoleName", stored, "RoleArn", arn, "AWSServiceName", principal,
-	                             "Status", "SUCCEEDED", "CreateDate", call->now_s,
-	                             "CompletedDate", call->now_s);
+	json_t *task_doc =
+	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f}", "DeletionTaskId", task, "RoleName", stored,
+	              "RoleArn", arn, "AWSServiceName", principal, "Status", "SUCCEEDED",
+	              "CreateDate", call->now_s, "CompletedDate", call->now_s);
 	json_t *del_in = json_pack("{s:s}", "RoleName", stored);
 	json_t *ignored = json_object();
 	char stored_name[BW_IAM_KEY_MAX];

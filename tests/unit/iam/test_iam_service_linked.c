@@ -82,7 +82,8 @@ static void test_services_table(void **state)
 		assert_true(strlen(s->role_name) <= 64);
 		assert_ptr_equal(bw_iam_linked_service_find(s->principal), s);
 		if (i > 0)
-			assert_true(strcmp(bw_iam_linked_service_at(i - 1)->principal, s->principal) < 0);
+			assert_true(
+			    strcmp(bw_iam_linked_service_at(i - 1)->principal, s->principal) < 0);
 		if (!s->policy)
 			continue;
 		snprintf(arn, sizeof arn, "arn:aws:iam::aws:policy/aws-service-role/%s", s->policy);
@@ -126,7 +127,8 @@ static void test_store_keeps_only_the_hash(void **state)
 	(void)state;
 	json_t *out = s_run("CreateUser", json_pack("{s:s}", "UserName", "git"));
 	assert_non_null(out);
-	const char *uid = json_string_value(json_object_get(json_object_get(out, "User"), "UserId"));
+	const char *uid =
+	    json_string_value(json_object_get(json_object_get(out, "User"), "UserId"));
 	char key[128];
 	snprintf(key, sizeof key, "%s/", uid);
 	json_decref(out);
@@ -138,7 +140,8 @@ static void test_store_keeps_only_the_hash(void **state)
 		static char id[32];
 		if (round == 1) {
 			out = s_run("ResetServiceSpecificCredential",
-			            json_pack("{s:s,s:s}", "UserName", "GIT", "ServiceSpecificCredentialId", id));
+			            json_pack("{s:s,s:s}", "UserName", "GIT",
+			                      "ServiceSpecificCredentialId", id));
 		}
 		if (!out)
 			fail_msg("%s %s", s_call.err.code, s_call.err.message);
@@ -175,11 +178,12 @@ static void test_context_keys(void **state)
 	in = json_pack("{s:s,s:s,s:i}", "UserName", "u", "ServiceName", "bedrock.amazonaws.com",
 	               "CredentialAgeDays", 30);
 	assert_int_equal(bw_iam_service_cred_keys(&s_call, in, extra), 0);
-	assert_string_equal(json_string_value(json_object_get(
-	                        extra, "iam:ServiceSpecificCredentialServiceName")),
-	                    "bedrock.amazonaws.com");
 	assert_string_equal(
-	    json_string_value(json_object_get(extra, "iam:ServiceSpecificCredentialAgeDays")), "30");
+	    json_string_value(json_object_get(extra, "iam:ServiceSpecificCredentialServiceName")),
+	    "bedrock.amazonaws.com");
+	assert_string_equal(
+	    json_string_value(json_object_get(extra, "iam:ServiceSpecificCredentialAgeDays")),
+	    "30");
 	json_decref(in);
 	json_decref(extra);
 }
@@ -187,10 +191,10 @@ static void test_context_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_services_table),
-		cmocka_unit_test(test_secret_hash),
-		cmocka_unit_test_setup_teardown(test_store_keeps_only_the_hash, setup, teardown),
-		cmocka_unit_test(test_context_keys),
+	    cmocka_unit_test(test_services_table),
+	    cmocka_unit_test(test_secret_hash),
+	    cmocka_unit_test_setup_teardown(test_store_keeps_only_the_hash, setup, teardown),
+	    cmocka_unit_test(test_context_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
