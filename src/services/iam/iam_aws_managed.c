@@ -31,6 +31,12 @@
 #define S_SLR_PUBLISHED 1508452784.0
 
 static const struct bw_iam_aws_policy s_policies[] = {
+    {"AWSConfigRemediationServiceRolePolicy", "ANPAPMBCIJFKSHWBVJYNH", "/aws-service-role/", "v1",
+     "Enables AWS Config to remediate noncompliant resources",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ssm:GetAu"
+     "tomationExecution\",\"ssm:StartAutomationExecution\",\"ssm:ListTagsForResource\"],\"Reso"
+     "urce\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
     {"AWSConfigServiceRolePolicy", "ANPA6B6DQEM7X34SO5R6I", "/aws-service-role/", "v1",
      "Enables AWS Config to read the configuration of AWS resources",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"cloudtrai"
@@ -43,6 +49,23 @@ static const struct bw_iam_aws_policy s_policies[] = {
      "tion\",\"s3:ListAllMyBuckets\",\"securityhub:Describe*\",\"securityhub:Get*\",\"security"
      "hub:List*\",\"shield:Describe*\",\"shield:List*\",\"wafv2:Get*\",\"wafv2:List*\"],\"Reso"
      "urce\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AWSEC2SpotServiceRolePolicy", "ANPAOC7JYTVXTHKHEWCU7", "/aws-service-role/", "v1",
+     "Allows EC2 Spot to launch and manage spot instances",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Creat"
+     "eTags\",\"ec2:DescribeImages\",\"ec2:DescribeInstanceStatus\",\"ec2:DescribeInstances\","
+     "\"ec2:DescribeSnapshots\",\"ec2:DescribeSubnets\",\"ec2:RunInstances\",\"ec2:StartInstan"
+     "ces\",\"ec2:StopInstances\",\"elasticloadbalancing:RegisterInstancesWithLoadBalancer\",\""
+     "elasticloadbalancing:RegisterTargets\",\"iam:PassRole\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AWSElasticBeanstalkServiceRolePolicy", "ANPA6JV2JNIAJF7DGI272", "/aws-service-role/", "v1",
+     "The Service Linked Role policy for AWS Elastic Beanstalk",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"autoscali"
+     "ng:*\",\"cloudformation:*\",\"cloudwatch:*\",\"ec2:*\",\"elasticloadbalancing:*\",\"iam:"
+     "PassRole\",\"logs:CreateLogGroup\",\"logs:DeleteLogGroup\",\"logs:PutRetentionPolicy\",\""
+     "s3:CreateBucket\",\"s3:DeleteObject\",\"s3:GetObject\",\"s3:ListBucket\",\"s3:PutObject\""
+     ",\"sns:CreateTopic\",\"sns:GetTopicAttributes\",\"sns:Subscribe\",\"sqs:GetQueueAttribut"
+     "es\",\"sqs:GetQueueUrl\"],\"Resource\":\"*\"}]}",
      S_SLR_PUBLISHED, S_SLR_PUBLISHED},
     {"AWSElasticLoadBalancingServiceRolePolicy", "ANPALRX7WESWVLI3FCFUG", "/aws-service-role/", "v1",
      "Service Linked Role Policy for AWS Elastic Load Balancing Control Plane",
@@ -68,6 +91,21 @@ static const struct bw_iam_aws_policy s_policies[] = {
      "ListUsers\"],"
      "\"Resource\":\"*\"}]}",
      S_PUBLISHED, S_PUBLISHED},
+    {"AWSOrganizationsServiceTrustPolicy", "ANPAX3X3E5UGMIM5NVPXZ", "/aws-service-role/", "v1",
+     "Policy to allow AWS Organizations to share trust with other AWS services.",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"iam:Delet"
+     "eRole\",\"iam:GetRole\",\"organizations:DescribeOrganization\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AWSSSOServiceRolePolicy", "ANPA7QIX22VCLFQGXB2DR", "/aws-service-role/", "v1",
+     "This policy grants permissions to AWS Single Sign-On to manage IAM roles and policies in your account",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"iam:Attac"
+     "hRolePolicy\",\"iam:CreateRole\",\"iam:DeleteRole\",\"iam:DeleteRolePolicy\",\"iam:Detac"
+     "hRolePolicy\",\"iam:GetRole\",\"iam:ListRolePolicies\",\"iam:PutRolePolicy\",\"iam:ListA"
+     "ttachedRolePolicies\",\"iam:UpdateRole\",\"iam:UpdateRoleDescription\",\"iam:CreateSAMLP"
+     "rovider\",\"iam:GetSAMLProvider\",\"iam:UpdateSAMLProvider\",\"iam:DeleteSAMLProvider\","
+     "\"organizations:DescribeAccount\",\"organizations:DescribeOrganization\",\"organizations"
+     ":ListAccounts\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
     {"AWSSecurityHubServiceRolePolicy", "ANPALX4TQ743PJJ7NJPMU", "/aws-service-role/", "v1",
      "Service-linked role required for AWS Security Hub to access your resources.",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"cloudtrai"
@@ -82,6 +120,25 @@ static const struct bw_iam_aws_policy s_policies[] = {
      "yRotationStatus\",\"macie2:GetMacieSession\",\"organizations:DescribeAccount\",\"organiz"
      "ations:DescribeOrganization\",\"organizations:ListAccounts\"],\"Resource\":\"*\"}]}",
      S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AWSSupportServiceRolePolicy", "ANPA5MU4I6OJX3TSWE3VE", "/aws-service-role/", "v1",
+     "Enable resource access for AWS Support to provide billing, administrative and support services",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"cloudtrai"
+     "l:DescribeTrails\",\"cloudtrail:GetTrailStatus\",\"config:Describe*\",\"config:Get*\",\""
+     "ec2:Describe*\",\"guardduty:Get*\",\"guardduty:List*\",\"iam:GetAccountSummary\",\"iam:G"
+     "etRole\",\"iam:ListRoles\",\"kms:DescribeKey\",\"kms:ListAliases\",\"kms:ListKeys\",\"s3"
+     ":GetBucket*\",\"s3:ListAllMyBuckets\",\"securityhub:Describe*\",\"securityhub:Get*\",\"w"
+     "afv2:Get*\",\"wafv2:List*\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AWSTrustedAdvisorServiceRolePolicy", "ANPAYJPWMAC2BDJ4EWUJG", "/aws-service-role/", "v1",
+     "Access for the AWS Trusted Advisor Service to help optimize your AWS Environment through best practice recommendations",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"cloudtrai"
+     "l:DescribeTrails\",\"cloudtrail:GetTrailStatus\",\"ec2:Describe*\",\"elasticloadbalancin"
+     "g:Describe*\",\"iam:GenerateCredentialReport\",\"iam:GetAccountPasswordPolicy\",\"iam:Ge"
+     "tAccountSummary\",\"iam:GetCredentialReport\",\"iam:ListServerCertificates\",\"kms:ListK"
+     "eys\",\"kms:GetKeyRotationStatus\",\"s3:GetBucketAcl\",\"s3:GetBucketPolicy\",\"s3:GetBu"
+     "cketPolicyStatus\",\"s3:GetBucketVersioning\",\"s3:GetLifecycleConfiguration\",\"s3:List"
+     "AllMyBuckets\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
     {"AccessAnalyzerServiceRolePolicy", "ANPANIURIW4YN2PXYYIKC", "/aws-service-role/", "v1",
      "Allow Access Analyzer to analyze resource metadata",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"iam:GetRo"
@@ -95,6 +152,28 @@ static const struct bw_iam_aws_policy s_policies[] = {
      "\"Action\":\"*\","
      "\"Resource\":\"*\"}]}",
      S_PUBLISHED, S_PUBLISHED},
+    {"AmazonECSServiceRolePolicy", "ANPABR5GX5VDSZWLF4JN7", "/aws-service-role/", "v1",
+     "Policy to enable Amazon ECS to manage your cluster.",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Attac"
+     "hNetworkInterface\",\"ec2:CreateNetworkInterface\",\"ec2:CreateNetworkInterfacePermissio"
+     "n\",\"ec2:DeleteNetworkInterface\",\"ec2:DeleteNetworkInterfacePermission\",\"ec2:Descri"
+     "be*\",\"ec2:DetachNetworkInterface\",\"elasticloadbalancing:DeregisterInstancesFromLoadB"
+     "alancer\",\"elasticloadbalancing:DeregisterTargets\",\"elasticloadbalancing:Describe*\","
+     "\"elasticloadbalancing:RegisterInstancesWithLoadBalancer\",\"elasticloadbalancing:Regist"
+     "erTargets\",\"route53:ChangeResourceRecordSets\",\"route53:CreateHealthCheck\",\"route53"
+     ":DeleteHealthCheck\",\"route53:Get*\",\"route53:List*\",\"route53:UpdateHealthCheck\",\""
+     "servicediscovery:DeregisterInstance\",\"servicediscovery:Get*\",\"servicediscovery:List*"
+     "\",\"servicediscovery:RegisterInstance\",\"servicediscovery:UpdateInstanceCustomHealthSt"
+     "atus\",\"logs:CreateLogGroup\",\"logs:CreateLogStream\",\"logs:PutLogEvents\"],\"Resourc"
+     "e\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AmazonElasticsearchServiceRolePolicy", "ANPAH4QZADJSOCUVHXFIU", "/aws-service-role/", "v1",
+     "Amazon Elasticsearch Service policy for its service-linked role",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Creat"
+     "eNetworkInterface\",\"ec2:DeleteNetworkInterface\",\"ec2:DescribeNetworkInterfaces\",\"e"
+     "c2:ModifyNetworkInterfaceAttribute\",\"ec2:DescribeSecurityGroups\",\"ec2:DescribeSubnet"
+     "s\",\"ec2:DescribeVpcs\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
     {"AmazonGuardDutyMalwareProtectionServiceRolePolicy", "ANPAWEG67OANG2HXOSNIB", "/aws-service-role/", "v1",
      "Enables Amazon GuardDuty Malware Protection to scan EBS volumes",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Creat"
@@ -141,6 +220,28 @@ static const struct bw_iam_aws_policy s_policies[] = {
      "Object\",\"s3:GetObjectAcl\",\"s3:GetObjectTagging\",\"s3:ListAllMyBuckets\",\"s3:ListBu"
      "cket\"],\"Resource\":\"*\"}]}",
      S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AmazonRDSServiceRolePolicy", "ANPAYGYF4FSD5G5IWEDTZ", "/aws-service-role/", "v1",
+     "Allows Amazon RDS to manage AWS resources on your behalf",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Autho"
+     "rizeSecurityGroupIngress\",\"ec2:CreateNetworkInterface\",\"ec2:CreateSecurityGroup\",\""
+     "ec2:DeleteNetworkInterface\",\"ec2:DeleteSecurityGroup\",\"ec2:DescribeAvailabilityZones"
+     "\",\"ec2:DescribeInternetGateways\",\"ec2:DescribeSecurityGroups\",\"ec2:DescribeSubnets"
+     "\",\"ec2:DescribeVpcAttribute\",\"ec2:DescribeVpcs\",\"ec2:ModifyNetworkInterfaceAttribu"
+     "te\",\"ec2:RevokeSecurityGroupIngress\",\"cloudwatch:PutMetricData\",\"logs:CreateLogGro"
+     "up\",\"logs:CreateLogStream\",\"logs:PutLogEvents\",\"logs:PutRetentionPolicy\",\"kinesi"
+     "s:CreateStream\",\"kinesis:PutRecord\",\"kinesis:PutRecords\",\"kinesis:DescribeStream\""
+     ",\"kinesis:DeleteStream\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"AmazonSSMServiceRolePolicy", "ANPAQDFCVMZB3LPA3FRD3", "/aws-service-role/", "v1",
+     "Provides access to AWS Resources managed or used by Amazon EC2 Systems Manager.",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ssm:Cance"
+     "lCommand\",\"ssm:GetCommandInvocation\",\"ssm:ListCommandInvocations\",\"ssm:ListCommand"
+     "s\",\"ssm:SendCommand\",\"ssm:GetAutomationExecution\",\"ssm:GetParameters\",\"ssm:Start"
+     "AutomationExecution\",\"ssm:ListTagsForResource\",\"ec2:DescribeInstanceAttribute\",\"ec"
+     "2:DescribeInstanceStatus\",\"ec2:DescribeInstances\",\"lambda:InvokeFunction\",\"states:"
+     "DescribeExecution\",\"states:StartExecution\",\"resource-groups:ListGroups\",\"resource-"
+     "groups:ListGroupResources\",\"tag:GetResources\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
     {"AutoScalingServiceRolePolicy", "ANPA4HBF45FFWZNNHOBQ2", "/aws-service-role/", "v1",
      "Enables access to AWS Services and Resources used or managed by Auto Scaling",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Attac"
@@ -158,6 +259,15 @@ static const struct bw_iam_aws_policy s_policies[] = {
      "l:*\",\"organizations:DescribeAccount\",\"organizations:DescribeOrganization\",\"organiz"
      "ations:ListAccounts\",\"organizations:ListAWSServiceAccessForOrganization\",\"iam:GetRol"
      "e\"],\"Resource\":\"*\"}]}",
+     S_SLR_PUBLISHED, S_SLR_PUBLISHED},
+    {"ConfigConformsServiceRolePolicy", "ANPABP2MRQQWWZ5MTSOX2", "/aws-service-role/", "v1",
+     "Enables AWS Config to create conformance packs",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"cloudform"
+     "ation:CreateStack\",\"cloudformation:DeleteStack\",\"cloudformation:DescribeStackEvents\""
+     ",\"cloudformation:DescribeStacks\",\"cloudformation:UpdateStack\",\"config:DeleteConfigR"
+     "ule\",\"config:DescribeConfigRules\",\"config:DescribeConformancePackStatus\",\"config:L"
+     "istTagsForResource\",\"config:PutConfigRule\",\"config:TagResource\",\"config:UntagResou"
+     "rce\",\"s3:GetObject\",\"ssm:GetDocument\"],\"Resource\":\"*\"}]}",
      S_SLR_PUBLISHED, S_SLR_PUBLISHED},
     {"FMSServiceRolePolicy", "ANPAMAILW6DCOHVRTZBDB", "/aws-service-role/", "v1",
      "A service-linked role required for AWS Firewall Manager to manage resources on your behalf.",

@@ -4,9 +4,11 @@
  * it takes a CustomSuffix, and the AWS managed policy (under
  * /aws-service-role/, in iam_aws_managed.c) IAM attaches to it.
  *
- * The services Bulwark serves or will serve, and the two its users meet
- * most beside them (Auto Scaling, Elastic Load Balancing). Names are AWS's,
- * as each service's "Using service-linked roles" page gives them. A
+ * The services Bulwark serves or will serve, and those its users meet
+ * most beside them (Auto Scaling, Elastic Load Balancing, ECS, RDS, Elastic
+ * Beanstalk, Organizations, IAM Identity Center, Systems Manager, Support).
+ * Names are AWS's, as each service's "Using service-linked roles" page
+ * gives them. A
  * principal not listed is refused (InvalidInput): inventing a role name for
  * a service AWS may not have would hand out a role no service uses.
  * Kept sorted by principal.
@@ -25,9 +27,16 @@ static const struct bw_iam_linked_service s_services[] = {
      "AutoScalingServiceRolePolicy"},
     {"cloudtrail.amazonaws.com", "AWSServiceRoleForCloudTrail", false,
      "CloudTrailServiceRolePolicy"},
+    {"config-conforms.amazonaws.com", "AWSServiceRoleForConfigConforms", false,
+     "ConfigConformsServiceRolePolicy"},
     {"config.amazonaws.com", "AWSServiceRoleForConfig", false, "AWSConfigServiceRolePolicy"},
+    {"ecs.amazonaws.com", "AWSServiceRoleForECS", false, "AmazonECSServiceRolePolicy"},
+    {"elasticbeanstalk.amazonaws.com", "AWSServiceRoleForElasticBeanstalk", false,
+     "AWSElasticBeanstalkServiceRolePolicy"},
     {"elasticloadbalancing.amazonaws.com", "AWSServiceRoleForElasticLoadBalancing", false,
      "AWSElasticLoadBalancingServiceRolePolicy"},
+    {"es.amazonaws.com", "AWSServiceRoleForAmazonElasticsearchService", false,
+     "AmazonElasticsearchServiceRolePolicy"},
     {"fms.amazonaws.com", "AWSServiceRoleForFMS", false, "FMSServiceRolePolicy"},
     {"guardduty.amazonaws.com", "AWSServiceRoleForAmazonGuardDuty", false,
      "AmazonGuardDutyServiceRolePolicy"},
@@ -37,8 +46,19 @@ static const struct bw_iam_linked_service s_services[] = {
     {"malware-protection.guardduty.amazonaws.com",
      "AWSServiceRoleForAmazonGuardDutyMalwareProtection", false,
      "AmazonGuardDutyMalwareProtectionServiceRolePolicy"},
+    {"organizations.amazonaws.com", "AWSServiceRoleForOrganizations", false,
+     "AWSOrganizationsServiceTrustPolicy"},
+    {"rds.amazonaws.com", "AWSServiceRoleForRDS", false, "AmazonRDSServiceRolePolicy"},
+    {"remediation.config.amazonaws.com", "AWSServiceRoleForConfigRemediation", false,
+     "AWSConfigRemediationServiceRolePolicy"},
     {"securityhub.amazonaws.com", "AWSServiceRoleForSecurityHub", false,
      "AWSSecurityHubServiceRolePolicy"},
+    {"spot.amazonaws.com", "AWSServiceRoleForEC2Spot", false, "AWSEC2SpotServiceRolePolicy"},
+    {"ssm.amazonaws.com", "AWSServiceRoleForAmazonSSM", false, "AmazonSSMServiceRolePolicy"},
+    {"sso.amazonaws.com", "AWSServiceRoleForSSO", false, "AWSSSOServiceRolePolicy"},
+    {"support.amazonaws.com", "AWSServiceRoleForSupport", false, "AWSSupportServiceRolePolicy"},
+    {"trustedadvisor.amazonaws.com", "AWSServiceRoleForTrustedAdvisor", false,
+     "AWSTrustedAdvisorServiceRolePolicy"},
     {"waf-regional.amazonaws.com", "AWSServiceRoleForWAFRegionalLogging", false,
      "WAFRegionalLoggingServiceRolePolicy"},
     {"waf.amazonaws.com", "AWSServiceRoleForWAFLogging", false, "WAFLoggingServiceRolePolicy"},
