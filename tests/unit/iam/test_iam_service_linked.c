@@ -150,7 +150,7 @@ static void test_store_keeps_only_the_hash(void **state)
 		assert_non_null(pw);
 		snprintf(id, sizeof id, "%s",
 		         json_string_value(json_object_get(c, "ServiceSpecificCredentialId")));
-		char full[128];
+		char full[192];
 		snprintf(full, sizeof full, "%s%s", key, id);
 		json_t *doc = NULL;
 		assert_int_equal(bw_doc_get(s_store, BW_IAM_SERVICE_CREDENTIAL, ACCT, full, &doc),
