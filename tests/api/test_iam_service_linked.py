@@ -148,8 +148,12 @@ class ServiceLinkedRoleTest(ServerTestCase):
             lambda: iam.detach_role_policy(RoleName=name, PolicyArn=managed),
             lambda: iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=extra),
             lambda: iam.delete_role_permissions_boundary(RoleName=name),
-            lambda: iam.update_role(RoleName=name, MaxSessionDuration=7200),
+            lambda: iam.add_role_to_instance_profile(InstanceProfileName="slr-profile",
+                                                     RoleName=name),
+            lambda: iam.remove_role_from_instance_profile(InstanceProfileName="slr-profile",
+                                                          RoleName=name),
         ]
+        iam.create_instance_profile(InstanceProfileName="slr-profile")
         for i, call in enumerate(refused):
             with self.assertRaises(ClientError, msg=i) as ctx:
                 call()
@@ -157,8 +161,17 @@ class ServiceLinkedRoleTest(ServerTestCase):
             self.assertEqual(err["Error"]["Message"],
                              f"Cannot perform the operation on the protected role '{name}' - "
                              "this role is only modifiable by AWS")
+        with self.assertRaises(ClientError) as ctx:
+            iam.update_role(RoleName=name, MaxSessionDuration=7200)
+        err = self.assertClientError(ctx, "UnmodifiableEntity", 400)
+        self.assertEqual(err["Error"]["Message"],
+                         f"{name} is an AWS service linked role, max session duration cannot "
+                         "be changed.")
         role = iam.get_role(RoleName=name)["Role"]
         self.assertEqual(role["MaxSessionDuration"], 3600)
+        self.assertEqual(iam.get_instance_profile(
+            InstanceProfileName="slr-profile")["InstanceProfile"]["Roles"], [])
+        iam.delete_instance_profile(InstanceProfileName="slr-profile")
         self.assertEqual(trust_of(role)["Statement"][0]["Principal"],
                          {"Service": "guardduty.amazonaws.com"})
         self.assertEqual(iam.list_role_policies(RoleName=name)["PolicyNames"], [])

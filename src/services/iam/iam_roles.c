@@ -299,7 +299,10 @@ static int s_edit_update(struct bw_call *call, const json_t *in, json_t *role)
 		return -1;
 	/* the description stays the user's; the session length is the service's */
 	if (dur && bw_iam_role_is_service_linked(role))
-		return s_unmodifiable(call, role);
+		return bw_fail(call, "UnmodifiableEntityException",
+		               "%s is an AWS service linked role, max session duration cannot be "
+		               "changed.",
+		               bw_iamp_str(role, "RoleName"));
 	if ((desc && json_object_set(role, "Description", (json_t *)desc) != 0) ||
 	    (dur && json_object_set(role, "MaxSessionDuration", (json_t *)dur) != 0))
 		return bw_iamp_oom(call);
