@@ -87,7 +87,8 @@ class ServiceCredsTest(ServerTestCase):
         with self.assertRaises(ClientError) as ctx:
             iam.delete_user(UserName="Git-User")
         err = self.assertClientError(ctx, "DeleteConflict", 409)
-        self.assertIn("service specific credentials", err["Error"]["Message"])
+        self.assertEqual(err["Error"]["Message"],
+                         "Cannot delete entity, must delete service-specific credentials first.")
         for c in (c1, c2, k):
             iam.delete_service_specific_credential(
                 UserName="Git-User", ServiceSpecificCredentialId=c["ServiceSpecificCredentialId"])

@@ -345,7 +345,7 @@ int bw_iam_delete_user(struct bw_call *call, const json_t *in, json_t *out)
 	}
 	if (n > 0) {
 		bw_fail(call, "DeleteConflictException",
-		        "Cannot delete entity, must delete service specific credentials first.");
+		        "Cannot delete entity, must delete service-specific credentials first.");
 		goto error;
 	}
 	/* a boundary does not block the deletion (AWS lists it nowhere among
