@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
+#include "services/iam/iam_util.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
 
@@ -432,7 +433,7 @@ int bw_iamp_attach_group_policy(struct bw_call *call, const json_t *in, json_t *
 }
 int bw_iamp_attach_role_policy(struct bw_call *call, const json_t *in, json_t *out)
 {
-	return bw_iamp_txn(call, s_attach_role, in, out);
+	return bw_iam_modifiable_role_txn(call, s_attach_role, in, out);
 }
 int bw_iamp_detach_user_policy(struct bw_call *call, const json_t *in, json_t *out)
 {
@@ -444,7 +445,7 @@ int bw_iamp_detach_group_policy(struct bw_call *call, const json_t *in, json_t *
 }
 int bw_iamp_detach_role_policy(struct bw_call *call, const json_t *in, json_t *out)
 {
-	return bw_iamp_txn(call, s_detach_role, in, out);
+	return bw_iam_modifiable_role_txn(call, s_detach_role, in, out);
 }
 int bw_iamp_list_attached_user_policies(struct bw_call *call, const json_t *in, json_t *out)
 {
@@ -468,9 +469,9 @@ int bw_iamp_delete_user_permissions_boundary(struct bw_call *call, const json_t 
 }
 int bw_iamp_put_role_permissions_boundary(struct bw_call *call, const json_t *in, json_t *out)
 {
-	return bw_iamp_txn(call, s_put_pb_role, in, out);
+	return bw_iam_modifiable_role_txn(call, s_put_pb_role, in, out);
 }
 int bw_iamp_delete_role_permissions_boundary(struct bw_call *call, const json_t *in, json_t *out)
 {
-	return bw_iamp_txn(call, s_del_pb_role, in, out);
+	return bw_iam_modifiable_role_txn(call, s_del_pb_role, in, out);
 }

@@ -104,4 +104,66 @@ int bw_iam_delete_account_alias(struct bw_call *call, const json_t *in, json_t *
 int bw_iam_user_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
 int bw_iam_group_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
 
+/* --- Service-linked roles (iam_service_linked.c) ---------------------------
+ * A service-linked role is an iam/role document carrying
+ * "ServiceLinked": {"AWSServiceName": principal}: only
+ * CreateServiceLinkedRole sets it, so a role created by CreateRole at the
+ * same path is not one. Deletions leave a task record:
+ * kind "iam/slr-deletion-task", key <DeletionTaskId>,
+ * {"DeletionTaskId","RoleName","RoleArn","AWSServiceName","Status",
+ *  "CreateDate","CompletedDate"}. */
+#define BW_IAM_SLR_DELETION_TASK "iam/slr-deletion-task"
+#define BW_IAM_SLR_PATH "/aws-service-role/"
+
+/* A service CreateServiceLinkedRole knows (iam_service_linked_services.c). */
+struct bw_iam_linked_service {
+	const char *principal; /* "config.amazonaws.com" */
+	const char *role_name; /* "AWSServiceRoleForConfig" */
+	bool custom_suffix;    /* accepts CustomSuffix ("<role name>_<suffix>") */
+	const char *policy;    /* AWS managed policy under /aws-service-role/, or NULL */
+};
+const struct bw_iam_linked_service *bw_iam_linked_service_find(const char *principal);
+size_t bw_iam_linked_service_count(void);
+const struct bw_iam_linked_service *bw_iam_linked_service_at(size_t i);
+
+int bw_iam_create_service_linked_role(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_delete_service_linked_role(struct bw_call *call, const json_t *in, json_t *out);
+int bw_iam_get_service_linked_role_deletion_status(struct bw_call *call, const json_t *in,
+                                                   json_t *out);
+/* Resource locators and condition keys of their rows. */
+int bw_iam_slr_new_role_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
+int bw_iam_slr_role_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
+int bw_iam_slr_task_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
+int bw_iam_slr_keys(struct bw_call *call, const json_t *in, json_t *extra);
+
+/* --- Service-specific credentials (iam_service_creds.c) --------------------
+ * kind "iam/service-credential", key "<UserId>/<ServiceSpecificCredentialId>"
+ * (bound to the user's unique id, so a rename keeps them and a new user of
+ * the same name never inherits them), document: ServiceSpecificCredential
+ * without the secret, plus "PasswordHash" (an Argon2id encoded hash of the
+ * password or API key secret; the secret itself is never stored). */
+#define BW_IAM_SERVICE_CREDENTIAL "iam/service-credential"
+#define BW_IAM_QUOTA_SERVICE_CREDS_PER_SERVICE 2
+
+int bw_iam_create_service_specific_credential(struct bw_call *call, const json_t *in,
+                                              json_t *out);
+int bw_iam_list_service_specific_credentials(struct bw_call *call, const json_t *in,
+                                             json_t *out);
+int bw_iam_reset_service_specific_credential(struct bw_call *call, const json_t *in,
+                                             json_t *out);
+int bw_iam_update_service_specific_credential(struct bw_call *call, const json_t *in,
+                                              json_t *out);
+int bw_iam_delete_service_specific_credential(struct bw_call *call, const json_t *in,
+                                              json_t *out);
+int bw_iam_service_cred_keys(struct bw_call *call, const json_t *in, json_t *extra);
+int bw_iam_service_cred_list_resource(struct bw_call *call, const json_t *in,
+                                      struct bw_resource *res);
+/* How many service-specific credentials the user (its unique id) has:
+ * DeleteUser's conflict. -1 when the store cannot answer. */
+int bw_iam_service_cred_count(struct bw_call *call, const char *user_id, size_t *n);
+/* The Argon2id encoded hash of a secret, and its constant-time check
+ * (1 matches, 0 does not, -1 error). */
+int bw_iam_secret_hash(const char *secret, char *out, size_t outlen);
+int bw_iam_secret_verify(const char *encoded, const char *secret);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
+#include "services/iam/iam_util.h"
 #include "services/iam/iam_store.h"
 #include "store/doc.h"
 
@@ -195,7 +196,7 @@ int bw_iamp_put_group_policy(struct bw_call *call, const json_t *in, json_t *out
 }
 int bw_iamp_put_role_policy(struct bw_call *call, const json_t *in, json_t *out)
 {
-	return bw_iamp_txn(call, s_put_role, in, out);
+	return bw_iam_modifiable_role_txn(call, s_put_role, in, out);
 }
 int bw_iamp_delete_user_policy(struct bw_call *call, const json_t *in, json_t *out)
 {
@@ -207,7 +208,7 @@ int bw_iamp_delete_group_policy(struct bw_call *call, const json_t *in, json_t *
 }
 int bw_iamp_delete_role_policy(struct bw_call *call, const json_t *in, json_t *out)
 {
-	return bw_iamp_txn(call, s_delete_role, in, out);
+	return bw_iam_modifiable_role_txn(call, s_delete_role, in, out);
 }
 int bw_iamp_get_user_policy(struct bw_call *call, const json_t *in, json_t *out)
 {

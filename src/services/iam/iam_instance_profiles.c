@@ -243,7 +243,7 @@ done:
 
 int bw_iamp_add_role_to_instance_profile(struct bw_call *call, const json_t *in, json_t *out)
 {
-	return bw_iamp_txn(call, s_add_role_txn, in, out);
+	return bw_iam_modifiable_role_txn(call, s_add_role_txn, in, out);
 }
 
 static int s_remove_role_txn(struct bw_call *call, const json_t *in, json_t *out)
@@ -279,7 +279,7 @@ done:
 
 int bw_iamp_remove_role_from_instance_profile(struct bw_call *call, const json_t *in, json_t *out)
 {
-	return bw_iamp_txn(call, s_remove_role_txn, in, out);
+	return bw_iam_modifiable_role_txn(call, s_remove_role_txn, in, out);
 }
 
 int bw_iamp_role_profile_count(struct bw_call *call, const char *role_key, size_t *n)

@@ -11,6 +11,7 @@
 #include "services/iam/iam_principals.h"
 #include "services/service.h"
 #include "services/iam/iam_store.h"
+#include "services/iam/iam_util.h"
 #include "store/doc.h"
 
 #define S_SESSION_MIN_S 3600
@@ -66,6 +67,55 @@ static int s_check_duration(struct bw_call *call, const json_t *v)
 		               (long long)d,
 		               d < S_SESSION_MIN_S ? "greater than or equal to 3600"
 		                                   : "less than or equal to 43200");
+	return 0;
+}
+
+/* --- service-linked roles: what users may not change
+ * ------------------------------------------------ */
+
+bool bw_iam_role_is_service_linked(const json_t *role)
+{
+	return json_is_object(json_object_get(role, "ServiceLinked"));
+}
+
+/* AWS's answer to a change of a role only its service may change. */
+static int s_unmodifiable(struct bw_call *call, const json_t *role)
+{
+	return bw_fail(call, "UnmodifiableEntityException",
+	               "Cannot perform the operation on the protected role '%s' - this role is "
+	               "only modifiable by AWS",
+	               bw_iamp_str(role, "RoleName"));
+}
+
+int bw_iam_role_modifiable_or_fail(struct bw_call *call, const json_t *in)
+{
+	const char *name = bw_iamp_str(in, "RoleName");
+	char key[BW_IAMP_KEY_MAX];
+	json_t *role = NULL;
+	if (!name || bw_iam_key(name, key, sizeof key) != 0)
+		return 0;
+	int rc = bw_doc_get(call->store, BW_IAM_ROLE, call->account_id, key, &role);
+	if (rc == BW_STORE_NOT_FOUND)
+		return 0;
+	if (rc != BW_STORE_OK)
+		return bw_iamp_store_fail(call);
+	rc = bw_iam_role_is_service_linked(role) ? s_unmodifiable(call, role) : 0;
+	json_decref(role);
+	return rc;
+}
+
+int bw_iam_modifiable_role_txn(struct bw_call *call,
+                               int (*fn)(struct bw_call *, const json_t *, json_t *),
+                               const json_t *in, json_t *out)
+{
+	if (bw_store_begin(call->store) != 0)
+		return bw_iamp_store_fail(call);
+	if (bw_iam_role_modifiable_or_fail(call, in) != 0 || fn(call, in, out) != 0) {
+		bw_store_rollback(call->store);
+		return -1;
+	}
+	if (bw_store_commit(call->store) != 0)
+		return bw_iamp_store_fail(call);
 	return 0;
 }
 
@@ -247,6 +297,12 @@ static int s_edit_update(struct bw_call *call, const json_t *in, json_t *role)
 	const json_t *dur = json_object_get(in, "MaxSessionDuration");
 	if (s_check_duration(call, dur) != 0)
 		return -1;
+	/* the description stays the user's; the session length is the service's */
+	if (dur && bw_iam_role_is_service_linked(role))
+		return bw_fail(call, "UnmodifiableEntityException",
+		               "%s is an AWS service linked role, max session duration cannot be "
+		               "changed.",
+		               bw_iamp_str(role, "RoleName"));
 	if ((desc && json_object_set(role, "Description", (json_t *)desc) != 0) ||
 	    (dur && json_object_set(role, "MaxSessionDuration", (json_t *)dur) != 0))
 		return bw_iamp_oom(call);
@@ -256,6 +312,8 @@ static int s_edit_update(struct bw_call *call, const json_t *in, json_t *role)
 static int s_edit_trust(struct bw_call *call, const json_t *in, json_t *role)
 {
 	const char *text = bw_iamp_str(in, "PolicyDocument");
+	if (bw_iam_role_is_service_linked(role))
+		return s_unmodifiable(call, role);
 	if (s_check_trust(call, text) != 0)
 		return -1;
 	return json_object_set_new(role, "AssumeRolePolicyDocument", json_string(text)) == 0
@@ -347,6 +405,11 @@ static int s_delete_role_txn(struct bw_call *call, const json_t *in, json_t *out
 	size_t n_inline = 0, n_attached = 0;
 	if (bw_iamp_get_entity(call, BW_IAMP_ROLE, name, &role) != 0)
 		return -1;
+	/* a service-linked role goes only through DeleteServiceLinkedRole */
+	if (bw_iam_role_is_service_linked(role)) {
+		s_unmodifiable(call, role);
+		goto fail;
+	}
 	if (bw_iamp_name_key(call, name, key) != 0)
 		goto fail;
 	snprintf(prefix, sizeof prefix, "role/%s/", key);

@@ -339,6 +339,15 @@ int bw_iam_delete_user(struct bw_call *call, const json_t *in, json_t *out)
 			goto error;
 		}
 	}
+	if (bw_iam_service_cred_count(call, bw_iam_str(doc, "UserId"), &n) != 0) {
+		bw_iam_internal(call);
+		goto error;
+	}
+	if (n > 0) {
+		bw_fail(call, "DeleteConflictException",
+		        "Cannot delete entity, must delete service-specific credentials first.");
+		goto error;
+	}
 	/* a boundary does not block the deletion (AWS lists it nowhere among
 	 * what must go first); release it so its usage count stays true */
 	if (bw_iamp_set_boundary(call, BW_IAMP_USER, doc, key, NULL) != 0)

@@ -103,4 +103,20 @@ int bw_iam_internal(struct bw_call *call);
  * fit (a truncated key could name another record). */
 int bw_iam_keyf(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Service-linked roles (iam_roles.c): users cannot change them — their
+ * trust policy, policies, boundary, session duration — nor delete them
+ * with DeleteRole; the description and tags stay theirs.
+ */
+bool bw_iam_role_is_service_linked(const json_t *role);
+/* UnmodifiableEntity, as AWS words it, when the role named by the input's
+ * RoleName is service-linked; 0 otherwise (a missing role is the
+ * handler's NoSuchEntity). */
+int bw_iam_role_modifiable_or_fail(struct bw_call *call, const json_t *in);
+/* Run fn in a store transaction after bw_iam_role_modifiable_or_fail, so the
+ * check and the change see the same role. */
+int bw_iam_modifiable_role_txn(struct bw_call *call,
+                               int (*fn)(struct bw_call *, const json_t *, json_t *),
+                               const json_t *in, json_t *out);
+
 #endif
