@@ -1167,11 +1167,19 @@ static void test_import_type(void **state)
 	assert_int_equal(
 	    s_import(k, material, 32, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"), mid),
 	    0);
-	/* a second material would be on-demand rotation of imported material */
-	s_expect_import_error(k, other, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"),
-	                      "UnsupportedOperationException");
+	/* a second material is pending on-demand rotation; the same bytes are
+	 * not new, and a third waits for that rotation */
+	char pending[BW_KMS_MATERIAL_ID_LEN + 1];
+	assert_int_equal(
+	    s_import(k, other, 32, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"), pending),
+	    0);
+	assert_string_not_equal(pending, mid);
 	s_expect_import_error(k, material, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"),
-	                      "UnsupportedOperationException");
+	                      "IncorrectKeyMaterialException");
+	uint8_t third[32];
+	RAND_bytes(third, sizeof third);
+	s_expect_import_error(k, third, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"),
+	                      "KMSInvalidStateException");
 	/* KeyMaterialId must be the id the bytes make */
 	s_expect_import_error(k, material,
 	                      json_pack("{s:s, s:s}", "ImportType", "EXISTING_KEY_MATERIAL",
