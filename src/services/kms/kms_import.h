@@ -28,6 +28,11 @@ const char *bw_kms_import_wrapping_refusal(const struct bw_kms_spec *key_spec,
 int bw_kms_import_asym_material(const struct bw_kms_spec *spec, struct bw_cur der,
                                 struct bw_buf *canon, struct bw_buf *pub);
 
+/* The EXTERNAL key the request's KeyId names, not pending deletion (nor
+ * disabled without material): UnsupportedOperationException for another
+ * origin, KMSInvalidStateException. 0, or -1 with the call failed. */
+int bw_kms_external_key_or_fail(struct bw_call *call, const json_t *in, json_t **key_doc);
+
 /* Copies of every kms/material document of key_id, in store order; read
  * inside the caller's transaction. 0, or -1 with the call failed. */
 int bw_kms_imported_materials(struct bw_call *call, const char *key_id, json_t **mats);
