@@ -30,7 +30,10 @@
  *                                                 "PENDING_IMPORT" (deleted: no "Sealed" then),
  *                                                 "ImportId" (the id its bytes make, when that
  *                                                 is not its MaterialId: imported before ids
- *                                                 were computed)}
+ *                                                 were computed), "ExpirationModel",
+ *                                                 "KeyMaterialDescription", "PendingRotation":
+ *                                                 true (imported with NEW_KEY_MATERIAL, not yet
+ *                                                 made current by RotateKeyOnDemand)}
  *   kms/alias         <alias name "alias/x">      {"AliasName", "AliasArn", "TargetKeyId",
  *                                                 "CreationDate", "LastUpdatedDate"}
  *   kms/import        <import token id>           {"KeyId", "WrappingKeySpec", "WrappingAlgorithm",
@@ -49,6 +52,9 @@
  * PENDING_IMPORT) and the key's CurrentKeyMaterialId. The id is what
  * ImportKeyMaterial compares a re-import against: only the same bytes go
  * back in, under the same id, and the ciphertexts made before decrypt again.
+ * A symmetric EXTERNAL key may hold several (on-demand rotation of imported
+ * material); its "CurrentMaterialId" is there only while every material
+ * not pending rotation is imported (bw_kms_imported_key_refresh).
  */
 #ifndef BW_SERVICES_KMS_STORE_H
 #define BW_SERVICES_KMS_STORE_H
