@@ -117,7 +117,7 @@ class KmsImportTest(ServerTestCase):
         material = os.urandom(32)
         out = self._import(key_id, material)
         mid = out["KeyMaterialId"]
-        self.assertRegex(mid, r"^[0-9a-f]{32}$")
+        self.assertRegex(mid, r"^[0-9a-f]{64}$")  # AWS's BackingKeyIdType
         md = self._describe(key_id)
         self.assertEqual(md["CurrentKeyMaterialId"], mid)
         ctx = {"purpose": "reimport"}
@@ -204,8 +204,7 @@ class KmsImportTest(ServerTestCase):
             self._import(key_id, material, ImportType="NEW_KEY_MATERIAL")
         self.assertClientError(c, "IncorrectKeyMaterialException")
         # a KeyMaterialId the bytes do not make is refused, and one the key
-        # does not have is not found (the model wants 64 hex characters; our
-        # ids are 32, so no id of ours can be named here yet)
+        # does not have is not found
         with self.assertRaises(ClientError) as c:
             self.kms.delete_imported_key_material(KeyId=key_id, KeyMaterialId="0" * 64)
         self.assertClientError(c, "NotFoundException")
@@ -215,6 +214,11 @@ class KmsImportTest(ServerTestCase):
                          KeyMaterialId="0" * 64)
         self.assertClientError(c, "IncorrectKeyMaterialException")
         out = self._import(key_id, material, ImportType="EXISTING_KEY_MATERIAL")
+        self.assertEqual(out["KeyMaterialId"], mid)
+        # the id the key reports names its material
+        self.kms.delete_imported_key_material(KeyId=key_id, KeyMaterialId=mid)
+        out = self._import(key_id, material, ImportType="EXISTING_KEY_MATERIAL",
+                           KeyMaterialId=mid)
         self.assertEqual(out["KeyMaterialId"], mid)
 
     def test_cli_reimport_of_different_material(self):

@@ -208,12 +208,43 @@ class KmsImportRotationTest(ServerTestCase):
 
     def test_delete_names_material_by_id(self):
         key_id = self._key()
-        self._import(key_id, os.urandom(32))
-        # the model wants 64 hex characters: one the key does not have is not found
+        first = os.urandom(32)
+        m1 = self._import(key_id, first)["KeyMaterialId"]
+        self.assertRegex(m1, r"^[0-9a-f]{64}$")  # AWS's BackingKeyIdType
+        # one the key does not have is not found
         with self.assertRaises(ClientError) as c:
             self.kms.delete_imported_key_material(KeyId=key_id, KeyMaterialId="a" * 64)
         self.assertClientError(c, "NotFoundException")
         self.assertEqual(self._describe(key_id)["KeyState"], "Enabled")
+        # a pending material deleted by its id goes entirely, and the key
+        # stays usable; other bytes may then take its place
+        wrong = os.urandom(32)
+        m2 = self._import(key_id, wrong, ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
+        out = self.kms.delete_imported_key_material(KeyId=key_id, KeyMaterialId=m2)
+        self.assertEqual(out["KeyMaterialId"], m2)
+        self.assertEqual(self._describe(key_id)["KeyState"], "Enabled")
+        self.assertEqual([r["KeyMaterialId"] for r in self._rotations(key_id)], [m1])
+        c1 = self.kms.encrypt(KeyId=key_id, Plaintext=b"still fine")["CiphertextBlob"]
+        right = os.urandom(32)
+        m3 = self._import(key_id, right, ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
+        self.assertNotEqual(m3, m2)
+        # the deleted pending bytes are nothing of this key any more
+        with self.assertRaises(ClientError) as c:
+            self._import(key_id, wrong, ImportType="EXISTING_KEY_MATERIAL")
+        self.assertClientError(c, "IncorrectKeyMaterialException")
+        self.kms.rotate_key_on_demand(KeyId=key_id)
+        # deleting the older, non-current material by id makes the key pending import
+        self.kms.delete_imported_key_material(KeyId=key_id, KeyMaterialId=m1)
+        md = self._describe(key_id)
+        self.assertEqual(md["KeyState"], "PendingImport")
+        self.assertEqual(md["CurrentKeyMaterialId"], m3)
+        # re-imported by id (the id must be the one the bytes make)
+        with self.assertRaises(ClientError) as c:
+            self._import(key_id, first, ImportType="EXISTING_KEY_MATERIAL", KeyMaterialId=m3)
+        self.assertClientError(c, "IncorrectKeyMaterialException")
+        self._import(key_id, first, ImportType="EXISTING_KEY_MATERIAL", KeyMaterialId=m1)
+        self.assertEqual(self._describe(key_id)["KeyState"], "Enabled")
+        self._decrypts(c1, b"still fine", m1)
 
     def test_bad_description_and_non_symmetric_keys(self):
         key_id = self._key()

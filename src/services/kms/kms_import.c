@@ -17,7 +17,10 @@
  * sealed bytes: a re-import must make the same id (compared in constant
  * time) — the same bytes — and then lands where it was, so ciphertexts
  * naming it decrypt again. Expiry (ValidTo) is checked when the key is used
- * (bw_kms_check_key_or_fail), so no timer is needed.
+ * (bw_kms_check_key_or_fail), so no timer is needed. Clients see the
+ * material of a symmetric key by AWS's 64-character KeyMaterialId: the
+ * whole HMAC, whose first half is the MaterialId the store and ciphertext
+ * blobs use (decision 0105).
  *
  * A symmetric key holds several materials (on-demand rotation of imported
  * keys): the first import's is current and permanently associated; an
@@ -351,7 +354,7 @@ static int s_find(struct bw_call *call, const char *key_id, const json_t *mats,
  * its bytes make (ImportId) for when it is deleted.
  */
 struct s_import {
-	const char *mid, *import_id, *model, *description;
+	const char *mid, *import_id, *public_id, *model, *description;
 	double valid_to;
 	struct bw_cur bytes, pub;
 };
@@ -367,7 +370,7 @@ static int s_material_doc(struct bw_call *call, const char *key_id, const struct
 	if (ok && strcmp(im->model, "KEY_MATERIAL_EXPIRES") == 0)
 		ok = json_object_set_new(*mdoc, "ValidTo", json_real(im->valid_to)) == 0;
 	static const char *const kept[] = {"CreateDate", "RotationType", "PendingRotation",
-	                                   "KeyMaterialDescription"};
+	                                   "KeyMaterialDescription", "KeyMaterialId"};
 	for (size_t i = 0; ok && prev && i < sizeof kept / sizeof kept[0]; i++)
 		if (json_object_get(prev, kept[i]))
 			ok = json_object_set(*mdoc, kept[i], json_object_get(prev, kept[i])) == 0;
@@ -376,6 +379,10 @@ static int s_material_doc(struct bw_call *call, const char *key_id, const struct
 		                         json_string(im->description)) == 0;
 	if (ok && strcmp(im->mid, im->import_id) != 0)
 		ok = json_object_set_new(*mdoc, "ImportId", json_string(im->import_id)) == 0;
+	/* new material of a symmetric key gets AWS's 64-character id; records
+	 * made before it (and their ciphertexts) keep the 32-character one */
+	if (ok && !prev && im->public_id)
+		ok = json_object_set_new(*mdoc, "KeyMaterialId", json_string(im->public_id)) == 0;
 	return ok ? 0 : s_internal(call);
 }
 
@@ -437,7 +444,7 @@ static int s_classify_or_fail(struct bw_call *call, const json_t *key_doc, const
 		/* "Matches the computed identifier against the specified key
 		 * material ID" */
 		if (want_mid &&
-		    strcmp(want_mid, bw_kms_doc_str(json_array_get(mats, at), "MaterialId")) != 0)
+		    strcmp(want_mid, bw_kms_material_public_id(json_array_get(mats, at))) != 0)
 			return s_incorrect_material(call);
 		return 0;
 	}
@@ -447,7 +454,7 @@ static int s_classify_or_fail(struct bw_call *call, const json_t *key_doc, const
 		return bw_fail(call, "IncorrectKeyMaterialException",
 		               "This key material is already associated with %s as key material %s. "
 		               "Re-import it with ImportType EXISTING_KEY_MATERIAL.",
-		               arn, bw_kms_doc_str(json_array_get(mats, at), "MaterialId"));
+		               arn, bw_kms_material_public_id(json_array_get(mats, at)));
 	if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingImport") == 0)
 		return bw_fail(call, "KMSInvalidStateException",
 		               "%s is pending import: re-import its key materials before importing "
@@ -458,7 +465,7 @@ static int s_classify_or_fail(struct bw_call *call, const json_t *key_doc, const
 			return bw_fail(call, "KMSInvalidStateException",
 			               "%s already has key material %s pending rotation. Rotate the key "
 			               "(RotateKeyOnDemand) or delete that key material first.",
-			               arn, bw_kms_doc_str(m, "MaterialId"));
+			               arn, bw_kms_material_public_id(m));
 	}
 	*pending = true;
 	return 0;
@@ -484,7 +491,8 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 	const char *type = s_str(in, "ImportType"), *want_mid = s_str(in, "KeyMaterialId");
 	struct s_import im = {.description = s_str(in, "KeyMaterialDescription")};
 	char aad[128], path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1] = "",
-	                          import_id[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	                          import_id[BW_KMS_MATERIAL_ID_LEN + 1] = "",
+	                          public_id[BW_KMS_KEY_MATERIAL_ID_MAX + 1] = "";
 	bool in_txn = false;
 	int rc = -1;
 	if (type && strcmp(type, "NEW_KEY_MATERIAL") != 0 &&
@@ -543,6 +551,8 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
 	if (bw_kms_material_import_id(call->root_key, call->account_id, key_id, im.bytes,
 	                              import_id) != 0 ||
+	    bw_kms_material_public_import_id(call->root_key, call->account_id, key_id, im.bytes,
+	                                     public_id) != 0 ||
 	    bw_store_begin(call->store) != BW_STORE_OK) {
 		s_internal(call);
 		goto done;
@@ -559,12 +569,14 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 	snprintf(mid, sizeof mid, "%s", prev ? bw_kms_doc_str(prev, "MaterialId") : import_id);
 	im.mid = mid;
 	im.import_id = import_id;
+	im.public_id = spec->kind == BW_KMS_SPEC_SYMMETRIC ? public_id : NULL;
 	if (s_material_doc(call, key_id, &im, prev, &mdoc) != 0)
 		goto done;
 	int ok = !pending || json_object_set_new(mdoc, "PendingRotation", json_true()) == 0;
 	ok = ok && (prev ? json_array_set(mats, at, mdoc) : json_array_append(mats, mdoc)) == 0;
 	if (ok && first && spec->kind == BW_KMS_SPEC_SYMMETRIC)
-		ok = json_object_set_new(key_doc, "CurrentKeyMaterialId", json_string(mid)) == 0;
+		ok = json_object_set_new(key_doc, "CurrentKeyMaterialId",
+		                         json_string(bw_kms_material_public_id(mdoc))) == 0;
 	ok = ok && bw_kms_imported_key_refresh(key_doc, mats) == 0;
 	/* "When this operation is successful, the state of the KMS key changes
 	 * to Enabled" — once all of its materials are imported */
@@ -588,7 +600,8 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 		goto done;
 	}
 	if (bw_kms_arn_out_or_fail(call, out, "KeyId", key_id) != 0 ||
-	    json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
+	    json_object_set_new(out, "KeyMaterialId",
+	                        json_string(bw_kms_material_public_id(mdoc))) != 0)
 		goto done;
 	rc = 0;
 done:

@@ -38,9 +38,9 @@ int bw_kms_external_key_or_fail(struct bw_call *call, const json_t *in, json_t *
 int bw_kms_imported_materials(struct bw_call *call, const char *key_id, json_t **mats);
 /* Whether the material was imported for a rotation not yet made. */
 bool bw_kms_material_pending_rotation(const json_t *mdoc);
-/* The id of the key's current material: CurrentKeyMaterialId (symmetric
- * keys), else the one material of the key; "" when there is none. */
-const char *bw_kms_imported_current_id(const json_t *key_doc, const json_t *mats);
+/* The key's current material in mats: the one CurrentKeyMaterialId names
+ * (symmetric keys), else the one material of the key; NULL when none. */
+const json_t *bw_kms_imported_current(const json_t *key_doc, const json_t *mats);
 /* Set the key's CurrentMaterialId, KeyState (PendingImport <-> Enabled),
  * ExpirationModel and ValidTo from its materials: usable only while every
  * permanently associated (not pending rotation) material is imported.

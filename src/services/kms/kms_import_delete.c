@@ -56,7 +56,8 @@ int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in, 
 {
 	json_t *key_doc = NULL, *mats = NULL, *target = NULL;
 	const char *want_mid = json_string_value(json_object_get(in, "KeyMaterialId"));
-	char path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	char path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1] = "",
+	                public[BW_KMS_KEY_MATERIAL_ID_MAX + 1] = "";
 	bool in_txn = false;
 	int rc = -1;
 	if (bw_kms_external_key_or_fail(call, in, &key_doc) != 0)
@@ -69,20 +70,26 @@ int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in, 
 	in_txn = true;
 	if (bw_kms_imported_materials(call, key_id, &mats) != 0)
 		goto done;
-	const char *name = want_mid ? want_mid : bw_kms_imported_current_id(key_doc, mats);
-	size_t i;
-	json_t *m;
-	json_array_foreach(mats, i, m) {
-		if (strcmp(bw_kms_doc_str(m, "MaterialId"), name) == 0)
-			target = m;
+	/* a KeyMaterialId is the id clients see (bw_kms_material_public_id) */
+	target = (json_t *)bw_kms_imported_current(key_doc, mats);
+	if (want_mid) {
+		size_t i;
+		json_t *m;
+		target = NULL;
+		json_array_foreach(mats, i, m) {
+			if (strcmp(bw_kms_material_public_id(m), want_mid) == 0)
+				target = m;
+		}
 	}
 	if (want_mid && !target) {
 		bw_fail(call, "NotFoundException", "Key material %s of %s was not found.", want_mid,
 		        bw_kms_doc_str(key_doc, "Arn"));
 		goto done;
 	}
-	if (target)
+	if (target) {
 		snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(target, "MaterialId"));
+		snprintf(public, sizeof public, "%s", bw_kms_material_public_id(target));
+	}
 	snprintf(path, sizeof path, "%s/%s", key_id, mid);
 	if (target && bw_kms_material_pending_rotation(target)) {
 		if (bw_doc_delete(call->store, BW_KMS_MATERIAL, call->account_id, path) !=
@@ -112,7 +119,7 @@ int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in, 
 	}
 	if (bw_kms_arn_out_or_fail(call, out, "KeyId", key_id) != 0)
 		goto done;
-	if (mid[0] && json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
+	if (public[0] && json_object_set_new(out, "KeyMaterialId", json_string(public)) != 0)
 		goto done;
 	rc = 0;
 done:

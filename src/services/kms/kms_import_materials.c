@@ -57,25 +57,25 @@ bool bw_kms_material_pending_rotation(const json_t *mdoc)
 	return json_is_true(json_object_get(mdoc, "PendingRotation"));
 }
 
-const char *bw_kms_imported_current_id(const json_t *key_doc, const json_t *mats)
+const json_t *bw_kms_imported_current(const json_t *key_doc, const json_t *mats)
 {
 	const char *cur = bw_kms_doc_str(key_doc, "CurrentKeyMaterialId");
-	if (*cur)
-		return cur;
-	/* asymmetric and HMAC keys report none: their one material is current */
 	size_t i;
 	json_t *m;
 	json_array_foreach(mats, i, m) {
-		if (!bw_kms_material_pending_rotation(m))
-			return bw_kms_doc_str(m, "MaterialId");
+		if (bw_kms_material_pending_rotation(m))
+			continue;
+		/* asymmetric and HMAC keys report none: their one material is */
+		if (!*cur || strcmp(bw_kms_material_public_id(m), cur) == 0)
+			return m;
 	}
-	return "";
+	return NULL;
 }
 
 int bw_kms_imported_key_refresh(json_t *key_doc, const json_t *mats)
 {
-	const char *current = bw_kms_imported_current_id(key_doc, mats);
-	bool all_imported = *current != 0, expires = false;
+	const json_t *current = bw_kms_imported_current(key_doc, mats);
+	bool all_imported = current != NULL, expires = false;
 	double valid_to = 0;
 	size_t i;
 	json_t *m;
@@ -102,10 +102,8 @@ int bw_kms_imported_key_refresh(json_t *key_doc, const json_t *mats)
 			     json_object_set_new(key_doc, "Enabled", json_false()) == 0;
 		return ok ? 0 : -1;
 	}
-	/* copy first: current may point into key_doc's own value */
-	char cur[BW_KMS_MATERIAL_ID_LEN + 1];
-	snprintf(cur, sizeof cur, "%s", current);
-	ok = json_object_set_new(key_doc, "CurrentMaterialId", json_string(cur)) == 0 &&
+	ok = json_object_set_new(key_doc, "CurrentMaterialId",
+	                         json_string(bw_kms_doc_str(current, "MaterialId"))) == 0 &&
 	     json_object_set_new(key_doc, "ExpirationModel",
 	                         json_string(expires ? "KEY_MATERIAL_EXPIRES"
 	                                             : "KEY_MATERIAL_DOES_NOT_EXPIRE")) == 0;

@@ -255,7 +255,7 @@ static int s_materials(struct bw_call *call, const char *key_id, json_t **out)
 static int s_rotate_imported_or_fail(struct bw_call *call, const char *key_id)
 {
 	json_t *doc = NULL, *mats = NULL, *pending = NULL;
-	char path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1];
+	char path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1], public[BW_KMS_KEY_MATERIAL_ID_MAX + 1];
 	int rc = -1;
 	if (bw_store_begin(call->store) != BW_STORE_OK)
 		return bw_kms_internal(call);
@@ -280,11 +280,12 @@ static int s_rotate_imported_or_fail(struct bw_call *call, const char *key_id)
 		goto done;
 	}
 	snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(pending, "MaterialId"));
+	snprintf(public, sizeof public, "%s", bw_kms_material_public_id(pending));
 	snprintf(path, sizeof path, "%s/%s", key_id, mid);
 	json_object_del(pending, "PendingRotation");
 	if (json_object_set_new(pending, "RotationType", json_string("ON_DEMAND")) != 0 ||
 	    json_object_set_new(pending, "CreateDate", json_real(s_ms(call->now_s))) != 0 ||
-	    json_object_set_new(doc, "CurrentKeyMaterialId", json_string(mid)) != 0 ||
+	    json_object_set_new(doc, "CurrentKeyMaterialId", json_string(public)) != 0 ||
 	    bw_kms_imported_key_refresh(doc, mats) != 0 ||
 	    bw_doc_update(call->store, BW_KMS_MATERIAL, call->account_id, path, pending) !=
 	        BW_STORE_OK ||
@@ -404,7 +405,8 @@ int bw_kms_list_key_rotations(struct bw_call *call, const json_t *in, json_t *ou
 			truncated = true;
 			break;
 		}
-		const char *mid = bw_kms_doc_str(m, "MaterialId");
+		/* the id clients see: 64 characters for imported material */
+		const char *mid = bw_kms_material_public_id(m);
 		const char *state = bw_kms_material_pending_rotation(m) ? "PENDING_ROTATION"
 		                    : strcmp(mid, current) == 0          ? "CURRENT"
 		                                                         : "NON_CURRENT";

@@ -174,6 +174,16 @@ static void test_key_state_of_materials(void **state)
 	assert_true(json_number_value(json_object_get(key, "ValidTo")) == 1500.0);
 	json_decref(mats);
 	json_decref(key);
+	/* a 64-character KeyMaterialId names the current material; the store's
+	 * MaterialId is what the key encrypts with */
+	key = s_key("PendingImport", "a-public");
+	mats = json_pack("[o]", s_mat("a", true, false, 0));
+	json_object_set_new(json_array_get(mats, 0), "KeyMaterialId", json_string("a-public"));
+	assert_int_equal(bw_kms_imported_key_refresh(key, mats), 0);
+	assert_string_equal(s_get(key, "CurrentMaterialId"), "a");
+	assert_string_equal(s_get(key, "KeyState"), "Enabled");
+	json_decref(mats);
+	json_decref(key);
 	/* Disabled and PendingDeletion stay what they are */
 	key = s_key("Disabled", "a");
 	mats = json_pack("[o]", s_mat("a", true, false, 0));
@@ -190,7 +200,7 @@ static void test_key_state_of_materials(void **state)
 	/* asymmetric and HMAC keys name no current material: their one is */
 	key = s_key("PendingImport", NULL);
 	mats = json_pack("[o]", s_mat("only", true, false, 0));
-	assert_string_equal(bw_kms_imported_current_id(key, mats), "only");
+	assert_string_equal(s_get(bw_kms_imported_current(key, mats), "MaterialId"), "only");
 	assert_int_equal(bw_kms_imported_key_refresh(key, mats), 0);
 	assert_string_equal(s_get(key, "CurrentMaterialId"), "only");
 	assert_string_equal(s_get(key, "KeyState"), "Enabled");
@@ -198,7 +208,7 @@ static void test_key_state_of_materials(void **state)
 	/* and a key that never had material stays pending import */
 	mats = json_array();
 	json_object_set_new(key, "KeyState", json_string("PendingImport"));
-	assert_string_equal(bw_kms_imported_current_id(key, mats), "");
+	assert_null(bw_kms_imported_current(key, mats));
 	assert_int_equal(bw_kms_imported_key_refresh(key, mats), 0);
 	assert_string_equal(s_get(key, "KeyState"), "PendingImport");
 	json_decref(mats);
