@@ -263,6 +263,45 @@ class KmsImportRotationTest(ServerTestCase):
             self.kms.list_key_rotations(KeyId=hmac)
         self.assertClientError(c, "UnsupportedOperationException")
 
+    def test_attacks_on_the_import_request(self):
+        key_id = self._key()
+        material = os.urandom(32)
+        token, wrapped = self._wrapped(key_id, material)
+        for bad in ({"ImportType": "new_key_material"},  # enum values are exact
+                    {"KeyMaterialDescription": "d" * 257},
+                    {"ExpirationModel": "KEY_MATERIAL_EXPIRES",
+                     "ValidTo": datetime.datetime.now(datetime.timezone.utc)
+                     + datetime.timedelta(days=400)}):
+            with self.subTest(bad=list(bad)):
+                kw = {"ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE", **bad}
+                with self.assertRaises(ClientError) as c:
+                    self.kms.import_key_material(KeyId=key_id, ImportToken=token,
+                                                 EncryptedKeyMaterial=wrapped, **kw)
+                self.assertClientError(c, "ValidationException", 400)
+        # a key of another account, named by ARN, is not found here
+        other = f"arn:aws:kms:us-east-1:999999999999:key/{key_id}"
+        with self.assertRaises(ClientError) as c:
+            self.kms.import_key_material(KeyId=other, ImportToken=token,
+                                         EncryptedKeyMaterial=wrapped,
+                                         ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+        self.assertClientError(c, "NotFoundException")
+        self.kms.import_key_material(KeyId=key_id, ImportToken=token, EncryptedKeyMaterial=wrapped,
+                                     ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+        # a token serves one import: replayed (even to add new material) it is refused
+        with self.assertRaises(ClientError) as c:
+            self.kms.import_key_material(KeyId=key_id, ImportToken=token,
+                                         EncryptedKeyMaterial=wrapped,
+                                         ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE",
+                                         ImportType="NEW_KEY_MATERIAL")
+        self.assertClientError(c, "InvalidImportTokenException")
+        # an id in upper case is not the key's material
+        mid = self._rotations(key_id)[0]["KeyMaterialId"]
+        with self.assertRaises(ClientError) as c:
+            self.kms.delete_imported_key_material(KeyId=key_id, KeyMaterialId=mid.upper())
+        self.assertIn(c.exception.response["Error"]["Code"],
+                      ("NotFoundException", "ValidationException"))
+        self.assertEqual(self._describe(key_id)["KeyState"], "Enabled")
+
     def test_rotation_is_authorized_by_its_own_action(self):
         iam = self.server.client("iam")
         name = "import-rotator-" + os.urandom(4).hex()
