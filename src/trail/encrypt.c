@@ -55,7 +55,7 @@ static int s_generate(void *ctx, const char *key_id, const json_t *context,
 {
 	struct bw_call *call = &((struct s_kms_ctx *)ctx)->call;
 	json_t *key_doc = NULL;
-	char mid[BW_KMS_MATERIAL_ID_LEN + 1];
+	char mid[BW_KMS_KEY_MATERIAL_ID_MAX + 1];
 	int rc = -1;
 	if (bw_kms_use_key_or_fail(call, key_id, "ENCRYPT_DECRYPT", "Encrypt", &key_doc) != 0)
 		goto done;

@@ -427,16 +427,19 @@ int bw_kms_sym_encrypt_or_fail(struct bw_call *call, const json_t *key_doc, cons
                                struct bw_cur plaintext, struct bw_buf *blob_out, char *material_id)
 {
 	struct bw_buf key = {.secret = true};
-	if (bw_kms_open_material_or_fail(call, key_doc, NULL, "KMSInternalException", &key, NULL) !=
+	json_t *mdoc = NULL;
+	if (bw_kms_open_material_or_fail(call, key_doc, NULL, "KMSInternalException", &key, &mdoc) !=
 	    0)
 		return -1;
 	const char *mid = bw_kms_doc_str(key_doc, "CurrentMaterialId");
 	int rc = bw_kms_ct_seal(bw_cur_from(key.data, key.len), bw_kms_doc_str(key_doc, "KeyId"),
 	                        mid, ctx, plaintext, blob_out);
 	bw_buf_free(&key);
+	/* the id clients see (64 characters for imported material) */
+	snprintf(material_id, BW_KMS_KEY_MATERIAL_ID_MAX + 1, "%s", bw_kms_material_public_id(mdoc));
+	json_decref(mdoc);
 	if (rc != 0)
 		return s_internal(call);
-	snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s", mid);
 	return 0;
 }
 
@@ -471,7 +474,7 @@ static int s_encrypt_or_fail(struct bw_call *call, const json_t *key_doc, const 
 	else if (bw_kms_rsa_oaep(pub, true, md, plaintext, blob) != 0)
 		rc = s_internal(call);
 	EVP_PKEY_free(pub);
-	snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s",
+	snprintf(material_id, BW_KMS_KEY_MATERIAL_ID_MAX + 1, "%s",
 	         bw_kms_doc_str(key_doc, "CurrentMaterialId"));
 	return rc;
 }
@@ -485,7 +488,7 @@ static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in, const 
                              const json_t *ctx, struct bw_cur blob, json_t **key_doc,
                              struct bw_buf *plaintext, char *material_id)
 {
-	json_t *named = NULL, *doc = NULL;
+	json_t *named = NULL, *doc = NULL, *mdoc = NULL;
 	*key_doc = NULL;
 	plaintext->secret = true;
 	if (key_id_in && bw_kms_resolve_key_or_fail(call, key_id_in, &named) != 0)
@@ -533,7 +536,7 @@ static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in, const 
 			s_invalid_ciphertext(call);
 			goto asym_done;
 		}
-		snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s",
+		snprintf(material_id, BW_KMS_KEY_MATERIAL_ID_MAX + 1, "%s",
 		         bw_kms_doc_str(named, "CurrentMaterialId"));
 		*key_doc = named;
 		named = NULL;
@@ -594,18 +597,20 @@ static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in, const 
 		goto done;
 	}
 	if (bw_kms_open_material_or_fail(call, doc, ct.material_id, "InvalidCiphertextException",
-	                                 &key, NULL) != 0)
+	                                 &key, &mdoc) != 0)
 		goto done;
 	if (bw_kms_ct_open(bw_cur_from(key.data, key.len), &ct, ctx, plaintext) != 0) {
 		s_invalid_ciphertext(call);
 		goto done;
 	}
-	snprintf(material_id, BW_KMS_MATERIAL_ID_LEN + 1, "%s", ct.material_id);
+	/* the id clients see (64 characters for imported material) */
+	snprintf(material_id, BW_KMS_KEY_MATERIAL_ID_MAX + 1, "%s", bw_kms_material_public_id(mdoc));
 	*key_doc = doc;
 	doc = NULL;
 	rc = 0;
 done:
 	bw_buf_free(&key);
+	json_decref(mdoc);
 	json_decref(named);
 	json_decref(doc);
 	return rc;
@@ -620,7 +625,7 @@ int bw_kms_encrypt(struct bw_call *call, const json_t *in, json_t *out)
 {
 	struct bw_buf plaintext = {.secret = true}, blob = {0};
 	json_t *key_doc = NULL;
-	char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	char mid[BW_KMS_KEY_MATERIAL_ID_MAX + 1] = "";
 	const char *alg = s_str(in, "EncryptionAlgorithm");
 	int rc = -1;
 	if (!alg)
@@ -652,7 +657,7 @@ int bw_kms_decrypt(struct bw_call *call, const json_t *in, json_t *out)
 {
 	struct bw_buf blob = {0}, plaintext = {.secret = true};
 	json_t *key_doc = NULL;
-	char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	char mid[BW_KMS_KEY_MATERIAL_ID_MAX + 1] = "";
 	const char *alg = s_str(in, "EncryptionAlgorithm");
 	int rc = -1;
 	if (json_object_get(in, "Recipient"))
@@ -685,7 +690,7 @@ int bw_kms_re_encrypt(struct bw_call *call, const json_t *in, json_t *out)
 {
 	struct bw_buf blob = {0}, plaintext = {.secret = true}, blob2 = {0};
 	json_t *src = NULL, *dst = NULL;
-	char smid[BW_KMS_MATERIAL_ID_LEN + 1] = "", dmid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	char smid[BW_KMS_KEY_MATERIAL_ID_MAX + 1] = "", dmid[BW_KMS_KEY_MATERIAL_ID_MAX + 1] = "";
 	const char *salg = s_str(in, "SourceEncryptionAlgorithm");
 	const char *dalg = s_str(in, "DestinationEncryptionAlgorithm");
 	int rc = -1;

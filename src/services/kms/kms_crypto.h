@@ -126,7 +126,8 @@ struct evp_pkey_st *bw_kms_pkey_public(const json_t *material_doc);
 int bw_kms_rsa_oaep(struct evp_pkey_st *pkey, bool encrypt, const char *md, struct bw_cur in,
                     struct bw_buf *out);
 /* Encrypt plaintext under the symmetric key's current material: a blob
- * appended to blob_out, the material id into material_id (33 bytes). */
+ * appended to blob_out, the id clients see of its material into material_id
+ * (BW_KMS_KEY_MATERIAL_ID_MAX + 1 bytes). */
 int bw_kms_sym_encrypt_or_fail(struct bw_call *call, const json_t *key_doc, const json_t *ctx,
                                struct bw_cur plaintext, struct bw_buf *blob_out, char *material_id);
 /* HMAC with a digest name ("SHA256"): out receives the MAC, *out_len its size.

@@ -44,7 +44,7 @@ static int s_data_key(struct bw_call *call, const json_t *in, json_t *out, bool 
 	const char *spec = s_str(in, "KeySpec");
 	struct bw_buf key = {.secret = true}, blob = {0};
 	json_t *key_doc = NULL;
-	char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	char mid[BW_KMS_KEY_MATERIAL_ID_MAX + 1] = "";
 	size_t len = 0;
 	int rc = -1;
 	if (json_object_get(in, "Recipient"))
@@ -122,7 +122,7 @@ static int s_data_key_pair(struct bw_call *call, const json_t *in, json_t *out, 
 	const struct bw_kms_spec *spec = bw_kms_spec_find(pair_spec);
 	struct bw_buf priv = {.secret = true}, pub = {0}, blob = {0};
 	json_t *key_doc = NULL;
-	char mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	char mid[BW_KMS_KEY_MATERIAL_ID_MAX + 1] = "";
 	int rc = -1;
 	if (json_object_get(in, "Recipient"))
 		return bw_fail(

@@ -1,6 +1,7 @@
 /*
  * kms_import.c: customer-provided key material (Origin EXTERNAL):
- * GetParametersForImport, ImportKeyMaterial, DeleteImportedKeyMaterial.
+ * GetParametersForImport and ImportKeyMaterial (DeleteImportedKeyMaterial:
+ * kms_import_delete.c).
  *
  * GetParametersForImport makes a fresh RSA wrapping key; its private half
  * is sealed in kms/import under a random token id, which is the opaque
@@ -8,17 +9,27 @@
  * hours. ImportKeyMaterial unwraps with it — RSAES_OAEP_SHA_1/SHA_256, or
  * RSA_AES_KEY_WRAP_SHA_1/SHA_256 (an RSA-OAEP-wrapped ephemeral AES-256
  * key followed by the material under AES key wrap with padding, RFC 5649,
- * as KMS defines it) — checks the length for the key spec and seals the
- * material like generated material, under the MaterialId its bytes make
- * (bw_kms_material_import_id, keyed by the root key). That id outlives
- * DeleteImportedKeyMaterial, which drops only the sealed bytes: a re-import
- * must make the same id (compared in constant time) — the same bytes — and
- * then lands where it was, so ciphertexts naming it decrypt again. Expiry
- * (ValidTo) is checked when the key is used (bw_kms_check_key_or_fail), so
- * no timer is needed.
+ * as KMS defines it) — checks the material for the key spec (the length of
+ * a symmetric or HMAC key; an RSA or ECC private key of the spec, PKCS#8:
+ * kms_import_asym.c) and seals it like generated material, under the
+ * MaterialId its bytes make (bw_kms_material_import_id, keyed by the root
+ * key). That id outlives DeleteImportedKeyMaterial, which drops only the
+ * sealed bytes: a re-import must make the same id (compared in constant
+ * time) — the same bytes — and then lands where it was, so ciphertexts
+ * naming it decrypt again. Expiry (ValidTo) is checked when the key is used
+ * (bw_kms_check_key_or_fail), so no timer is needed. Clients see the
+ * material of a symmetric key by AWS's 64-character KeyMaterialId: the
+ * whole HMAC, whose first half is the MaterialId the store and ciphertext
+ * blobs use (decision 0105).
  *
- * Only symmetric (SYMMETRIC_DEFAULT) and HMAC keys take imported material
- * here; asymmetric imports are refused with UnsupportedOperationException.
+ * A symmetric key holds several materials (on-demand rotation of imported
+ * keys): the first import's is current and permanently associated; an
+ * ImportType NEW_KEY_MATERIAL import adds one PENDING_ROTATION material
+ * ("PendingRotation": true), not associated until RotateKeyOnDemand
+ * (kms_rotation.c) makes it current — until then it may be deleted and
+ * other bytes imported in its place. The key is usable only while every
+ * associated material is imported (bw_kms_imported_key_refresh); asymmetric
+ * and HMAC keys hold one material, ever.
  */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -27,6 +38,7 @@
 
 #include "core/encoding.h"
 #include "services/kms/kms_crypto.h"
+#include "services/kms/kms_import.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
 #include "store/doc.h"
@@ -46,8 +58,7 @@ static int s_internal(struct bw_call *call)
 	                      "An internal error occurred in KMS");
 }
 
-/* The EXTERNAL key the request names, not pending deletion. */
-static int s_external_key_or_fail(struct bw_call *call, const json_t *in, json_t **key_doc)
+int bw_kms_external_key_or_fail(struct bw_call *call, const json_t *in, json_t **key_doc)
 {
 	if (bw_kms_resolve_key_or_fail(call, s_str(in, "KeyId"), key_doc) != 0)
 		return -1;
@@ -98,14 +109,20 @@ int bw_kms_get_parameters_for_import(struct bw_call *call, const json_t *in, jso
 		return bw_fail(call, "UnsupportedOperationException",
 		               "Wrapping algorithm %s is not supported by bulwark.",
 		               walg ? walg : "null");
-	if (s_external_key_or_fail(call, in, &key_doc) != 0)
+	if (bw_kms_external_key_or_fail(call, in, &key_doc) != 0)
 		return -1;
-	if (!bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec")) ||
-	    bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"))->kind == BW_KMS_SPEC_RSA ||
-	    bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"))->kind == BW_KMS_SPEC_EC) {
+	const struct bw_kms_spec *key_spec = bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"));
+	if (!key_spec) {
 		bw_fail(call, "UnsupportedOperationException",
 		        "Importing %s key material is not supported by bulwark.",
 		        bw_kms_doc_str(key_doc, "KeySpec"));
+		goto done;
+	}
+	const char *refusal = bw_kms_import_wrapping_refusal(key_spec, wspec, walg);
+	if (refusal) {
+		bw_fail(call, "ValidationException",
+		        "WrappingAlgorithm %s with WrappingKeySpec %s is not valid for a %s key: %s.",
+		        walg, wspec, key_spec->name, refusal);
 		goto done;
 	}
 	if (RAND_bytes(token, sizeof token) != 1 || bw_hex_encode(token, sizeof token, &hex) != 0 ||
@@ -222,7 +239,8 @@ done:
 	return rc;
 }
 
-/* ExpirationModel and ValidTo as KMS pairs them. */
+/* ExpirationModel and ValidTo as KMS pairs them; ValidTo "must be a future
+ * date and time. The maximum value is 365 days from the request date." */
 static int s_expiry_or_fail(struct bw_call *call, const json_t *in, const char **model,
                             double *valid_to)
 {
@@ -239,6 +257,9 @@ static int s_expiry_or_fail(struct bw_call *call, const json_t *in, const char *
 		if (*valid_to <= call->now_s)
 			return bw_fail(call, "ValidationException",
 			               "ValidTo must be in the future.");
+		if (*valid_to > call->now_s + 365.0 * 86400.0)
+			return bw_fail(call, "ValidationException",
+			               "ValidTo must be at most 365 days from now.");
 		return 0;
 	}
 	if (strcmp(*model, "KEY_MATERIAL_DOES_NOT_EXPIRE") == 0) {
@@ -251,32 +272,20 @@ static int s_expiry_or_fail(struct bw_call *call, const json_t *in, const char *
 	return bw_fail(call, "ValidationException", "ExpirationModel %s is not valid.", *model);
 }
 
-/* The material document of key_id (kms/material "<key id>/..."), a copy
- * the caller owns, or NULL when none was ever imported. An EXTERNAL key
- * holds one at most: a NEW_KEY_MATERIAL import into a key that has one is
- * refused. Read inside the caller's transaction, so two imports cannot
- * both find none. */
-static int s_imported_or_fail(struct bw_call *call, const char *key_id, json_t **mdoc)
+/* KeyMaterialDescription: ^[a-zA-Z0-9:/_\s.-]+$, at most 256 characters. */
+static bool s_description_ok(const char *d)
 {
-	char prefix[64];
-	struct bw_doc_page page = {.prefix = prefix, .limit = 2};
-	json_t *docs = NULL;
-	bool more = false;
-	*mdoc = NULL;
-	snprintf(prefix, sizeof prefix, "%s/", key_id);
-	if (bw_doc_list(call->store, BW_KMS_MATERIAL, call->account_id, &page, &docs, &more) !=
-	        BW_STORE_OK ||
-	    json_array_size(docs) > 1) {
-		json_decref(docs);
-		return s_internal(call);
+	size_t n = strlen(d);
+	if (n == 0 || n > 256)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		          strchr(":/_.- \t\n\r\f\v", c) != NULL;
+		if (!ok)
+			return false;
 	}
-	if (json_array_size(docs) == 1 &&
-	    !(*mdoc = json_deep_copy(json_object_get(json_array_get(docs, 0), "doc")))) {
-		json_decref(docs);
-		return s_internal(call);
-	}
-	json_decref(docs);
-	return 0;
+	return true;
 }
 
 static int s_incorrect_material(struct bw_call *call)
@@ -287,76 +296,203 @@ static int s_incorrect_material(struct bw_call *call)
 }
 
 /*
- * Whether material is the material prev holds or held, compared in
- * constant time. By the id its bytes make: prev's ImportId, else its
+ * Whether the material document m holds or held the bytes whose id is
+ * import_id, compared in constant time: by m's ImportId, else its
  * MaterialId. Material imported before ids were computed has a random
  * MaterialId and, while it is still there, no ImportId: its bytes are
- * compared then.
+ * compared then. 1 yes, 0 no, -1 with the call failed.
  */
-static int s_same_material_or_fail(struct bw_call *call, const char *key_id, const json_t *prev,
-                                   struct bw_cur material, const char *import_id)
+static int s_holds(struct bw_call *call, const char *key_id, const json_t *m,
+                   struct bw_cur material, const char *import_id)
 {
-	const char *want = bw_kms_doc_str(prev, "ImportId");
+	const char *want = bw_kms_doc_str(m, "ImportId");
 	if (!*want)
-		want = bw_kms_doc_str(prev, "MaterialId");
-	bool same = strlen(want) == BW_KMS_MATERIAL_ID_LEN &&
-	            bw_ct_equal(want, import_id, BW_KMS_MATERIAL_ID_LEN);
-	if (!same && !json_object_get(prev, "ImportId") && json_object_get(prev, "Sealed")) {
-		struct bw_buf current = {.secret = true};
-		if (bw_kms_material_open(call->root_key, call->account_id, key_id, prev,
-		                         &current) != 0) {
-			bw_buf_free(&current);
-			return s_internal(call);
-		}
-		same = current.len == material.len &&
-		       bw_ct_equal(current.data, material.ptr, material.len);
+		want = bw_kms_doc_str(m, "MaterialId");
+	if (strlen(want) == BW_KMS_MATERIAL_ID_LEN &&
+	    bw_ct_equal(want, import_id, BW_KMS_MATERIAL_ID_LEN))
+		return 1;
+	if (json_object_get(m, "ImportId") || !json_object_get(m, "Sealed"))
+		return 0;
+	struct bw_buf current = {.secret = true};
+	if (bw_kms_material_open(call->root_key, call->account_id, key_id, m, &current) != 0) {
 		bw_buf_free(&current);
+		return s_internal(call);
 	}
-	return same ? 0 : s_incorrect_material(call);
+	bool same = current.len == material.len &&
+	            bw_ct_equal(current.data, material.ptr, material.len);
+	bw_buf_free(&current);
+	return same ? 1 : 0;
+}
+
+/* The index in mats of the material the bytes make, or -1 with *found
+ * false. -1 and the call failed on an internal error. */
+static int s_find(struct bw_call *call, const char *key_id, const json_t *mats,
+                  struct bw_cur material, const char *import_id, size_t *at, bool *found)
+{
+	size_t i;
+	json_t *m;
+	*found = false;
+	json_array_foreach(mats, i, m) {
+		int r = s_holds(call, key_id, m, material, import_id);
+		if (r < 0)
+			return -1;
+		if (r == 1) {
+			*at = i;
+			*found = true;
+			return 0;
+		}
+	}
+	return 0;
 }
 
 /*
  * The material document a successful import writes, under the id mid:
- * sealed anew (the bytes are the same; only the seal's nonce changes),
- * ImportState IMPORTED, and for material imported before ids were
- * computed the id its bytes make (ImportId), kept for when it is deleted.
+ * sealed anew (the same bytes; only the seal's nonce changes), ImportState
+ * IMPORTED, this import's expiry, and what the material's record had
+ * (CreateDate, RotationType, PendingRotation, its description unless a new
+ * one is given). Material imported before ids were computed keeps the id
+ * its bytes make (ImportId) for when it is deleted.
  */
-static int s_material_doc(struct bw_call *call, const char *key_id, const char *mid,
-                          const char *import_id, const json_t *prev, struct bw_cur material,
-                          json_t **mdoc)
+struct s_import {
+	const char *mid, *import_id, *public_id, *model, *description;
+	double valid_to;
+	struct bw_cur bytes, pub;
+};
+
+static int s_material_doc(struct bw_call *call, const char *key_id, const struct s_import *im,
+                          const json_t *prev, json_t **mdoc)
 {
-	if (bw_kms_material_seal_as(call->root_key, call->account_id, key_id, mid, material,
-	                            bw_cur_from(NULL, 0), "EXTERNAL", mdoc) != 0)
+	if (bw_kms_material_seal_as(call->root_key, call->account_id, key_id, im->mid, im->bytes,
+	                            im->pub, "EXTERNAL", mdoc) != 0)
 		return s_internal(call);
-	int ok = json_object_set_new(*mdoc, "ImportState", json_string("IMPORTED")) == 0;
-	if (ok && prev && json_object_get(prev, "CreateDate"))
-		ok = json_object_set(*mdoc, "CreateDate", json_object_get(prev, "CreateDate")) == 0;
-	if (ok && strcmp(mid, import_id) != 0)
-		ok = json_object_set_new(*mdoc, "ImportId", json_string(import_id)) == 0;
+	int ok = json_object_set_new(*mdoc, "ImportState", json_string("IMPORTED")) == 0 &&
+	         json_object_set_new(*mdoc, "ExpirationModel", json_string(im->model)) == 0;
+	if (ok && strcmp(im->model, "KEY_MATERIAL_EXPIRES") == 0)
+		ok = json_object_set_new(*mdoc, "ValidTo", json_real(im->valid_to)) == 0;
+	static const char *const kept[] = {"CreateDate", "RotationType", "PendingRotation",
+	                                   "KeyMaterialDescription", "KeyMaterialId"};
+	for (size_t i = 0; ok && prev && i < sizeof kept / sizeof kept[0]; i++)
+		if (json_object_get(prev, kept[i]))
+			ok = json_object_set(*mdoc, kept[i], json_object_get(prev, kept[i])) == 0;
+	if (ok && im->description)
+		ok = json_object_set_new(*mdoc, "KeyMaterialDescription",
+		                         json_string(im->description)) == 0;
+	if (ok && strcmp(im->mid, im->import_id) != 0)
+		ok = json_object_set_new(*mdoc, "ImportId", json_string(im->import_id)) == 0;
+	/* new material of a symmetric key gets AWS's 64-character id; records
+	 * made before it (and their ciphertexts) keep the 32-character one */
+	if (ok && !prev && im->public_id)
+		ok = json_object_set_new(*mdoc, "KeyMaterialId", json_string(im->public_id)) == 0;
 	return ok ? 0 : s_internal(call);
+}
+
+/* The bytes an import stores, checked for the key spec: a symmetric or
+ * HMAC key of its length, or (kms_import_asym.c) a PKCS#8 private key of
+ * the spec, re-encoded into canon with its public half into pub. */
+static int s_material_for_spec_or_fail(struct bw_call *call, const struct bw_kms_spec *spec,
+                                       struct bw_buf *unwrapped, struct bw_buf *canon,
+                                       struct bw_buf *pub, struct bw_cur *bytes)
+{
+	if (spec->kind == BW_KMS_SPEC_RSA || spec->kind == BW_KMS_SPEC_EC) {
+		int r = bw_kms_import_asym_material(spec, bw_cur_from(unwrapped->data, unwrapped->len),
+		                                    canon, pub);
+		if (r < 0)
+			return s_internal(call);
+		if (r > 0)
+			return bw_fail(call, "IncorrectKeyMaterialException",
+			               "The key material is not a PKCS#8 private key of key spec %s.",
+			               spec->name);
+		*bytes = bw_cur_from(canon->data, canon->len);
+		return 0;
+	}
+	if (spec->bytes == 0 || unwrapped->len != spec->bytes)
+		return bw_fail(call, "ValidationException",
+		               "The key material must be %zu bytes for key spec %s.", spec->bytes,
+		               spec->name);
+	*bytes = bw_cur_from(unwrapped->data, unwrapped->len);
+	return 0;
+}
+
+/*
+ * Which material an import is, by ImportType (omitted: NEW_KEY_MATERIAL
+ * into a key that never had material, EXISTING_KEY_MATERIAL after).
+ * EXISTING: the bytes must make the id of a material of the key (and the
+ * KeyMaterialId given). NEW into a key with material (symmetric keys
+ * only): bytes no material of the key holds, into a key whose materials
+ * are all imported and that has none pending rotation already. *prev_at
+ * receives the index of the material re-imported, *pending whether the
+ * import is pending rotation.
+ */
+static int s_classify_or_fail(struct bw_call *call, const json_t *key_doc, const json_t *mats,
+                              const char *type, const char *want_mid, bool found, size_t at,
+                              bool *pending)
+{
+	const char *arn = bw_kms_doc_str(key_doc, "Arn");
+	size_t n = json_array_size(mats), i;
+	json_t *m;
+	*pending = false;
+	if (!type)
+		type = n ? "EXISTING_KEY_MATERIAL" : "NEW_KEY_MATERIAL";
+	if (strcmp(type, "EXISTING_KEY_MATERIAL") == 0) {
+		if (n == 0)
+			return bw_fail(call, "IncorrectKeyMaterialException",
+			               "No key material was imported into %s before. Import it with "
+			               "ImportType NEW_KEY_MATERIAL.",
+			               arn);
+		if (!found)
+			return s_incorrect_material(call);
+		/* "Matches the computed identifier against the specified key
+		 * material ID" */
+		if (want_mid &&
+		    strcmp(want_mid, bw_kms_material_public_id(json_array_get(mats, at))) != 0)
+			return s_incorrect_material(call);
+		return 0;
+	}
+	if (n == 0)
+		return 0;
+	if (found)
+		return bw_fail(call, "IncorrectKeyMaterialException",
+		               "This key material is already associated with %s as key material %s. "
+		               "Re-import it with ImportType EXISTING_KEY_MATERIAL.",
+		               arn, bw_kms_material_public_id(json_array_get(mats, at)));
+	if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingImport") == 0)
+		return bw_fail(call, "KMSInvalidStateException",
+		               "%s is pending import: re-import its key materials before importing "
+		               "new key material.",
+		               arn);
+	json_array_foreach(mats, i, m) {
+		if (bw_kms_material_pending_rotation(m))
+			return bw_fail(call, "KMSInvalidStateException",
+			               "%s already has key material %s pending rotation. Rotate the key "
+			               "(RotateKeyOnDemand) or delete that key material first.",
+			               arn, bw_kms_material_public_id(m));
+	}
+	*pending = true;
+	return 0;
 }
 
 /*
  * ImportKeyMaterial. AWS: "After you successfully import key material into
- * a KMS key, you can reimport the same key material into that KMS key, but
- * you cannot import different key material" — also after
- * DeleteImportedKeyMaterial, which keeps the material's record. The same
- * bytes go back under the same MaterialId, so what was encrypted before
- * decrypts again. ImportType NEW_KEY_MATERIAL (the default of a first
- * import) adds a material to a key that has one only for on-demand rotation
- * of imported keys, which this server does not do: refused then.
+ * a KMS key, you can reimport the same key material into that KMS key"
+ * (also after DeleteImportedKeyMaterial, which keeps the material's
+ * record: the same bytes go back under the same MaterialId, so what was
+ * encrypted before decrypts again) "or, if the key supports on-demand
+ * rotation, import new key material" — symmetric keys only: "For
+ * asymmetric and HMAC keys, you cannot change the key material after the
+ * initial import", and their imports take no ImportType, KeyMaterialId or
+ * KeyMaterialDescription ("only usable with symmetric encryption keys").
  */
 int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *out)
 {
-	json_t *key_doc = NULL, *token_doc = NULL, *mdoc = NULL, *prev = NULL;
-	struct bw_buf hex = {0}, wrapped = {0}, material = {.secret = true}, sealed = {0},
-	              priv = {.secret = true};
+	json_t *key_doc = NULL, *token_doc = NULL, *mdoc = NULL, *mats = NULL;
+	struct bw_buf hex = {0}, wrapped = {0}, unwrapped = {.secret = true},
+	              canon = {.secret = true}, pub = {0}, sealed = {0}, priv = {.secret = true};
 	EVP_PKEY *pkey = NULL;
-	const char *model = NULL, *type = s_str(in, "ImportType");
-	const char *want_mid = s_str(in, "KeyMaterialId");
-	double valid_to = 0;
-	char aad[128], path[128],
-	    mid[BW_KMS_MATERIAL_ID_LEN + 1] = "", import_id[BW_KMS_MATERIAL_ID_LEN + 1] = "";
+	const char *type = s_str(in, "ImportType"), *want_mid = s_str(in, "KeyMaterialId");
+	struct s_import im = {.description = s_str(in, "KeyMaterialDescription")};
+	char aad[128], path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1] = "",
+	                          import_id[BW_KMS_MATERIAL_ID_LEN + 1] = "",
+	                          public_id[BW_KMS_KEY_MATERIAL_ID_MAX + 1] = "";
 	bool in_txn = false;
 	int rc = -1;
 	if (type && strcmp(type, "NEW_KEY_MATERIAL") != 0 &&
@@ -369,10 +505,27 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 	if (type && strcmp(type, "NEW_KEY_MATERIAL") == 0 && want_mid)
 		return bw_fail(call, "ValidationException",
 		               "A KeyMaterialId cannot be given with ImportType NEW_KEY_MATERIAL.");
-	if (s_expiry_or_fail(call, in, &model, &valid_to) != 0)
+	if (im.description && !s_description_ok(im.description))
+		return bw_fail(call, "ValidationException",
+		               "1 validation error detected: Value at 'keyMaterialDescription' failed "
+		               "to satisfy constraint: Member must satisfy regular expression pattern: "
+		               "^[a-zA-Z0-9:/_\\s.-]+$");
+	if (s_expiry_or_fail(call, in, &im.model, &im.valid_to) != 0)
 		return -1;
-	if (s_external_key_or_fail(call, in, &key_doc) != 0)
+	if (bw_kms_external_key_or_fail(call, in, &key_doc) != 0)
 		return -1;
+	const struct bw_kms_spec *spec = bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"));
+	if (!spec) {
+		s_internal(call);
+		goto done;
+	}
+	if (spec->kind != BW_KMS_SPEC_SYMMETRIC && (type || want_mid || im.description)) {
+		bw_fail(call, "ValidationException",
+		        "ImportType, KeyMaterialId and KeyMaterialDescription are only valid for "
+		        "symmetric encryption keys; %s is a %s key.",
+		        bw_kms_doc_str(key_doc, "Arn"), spec->name);
+		goto done;
+	}
 	if (s_token_or_fail(call, in, key_doc, &token_doc, &hex) != 0 ||
 	    bw_kms_blob_in_or_fail(call, in, "EncryptedKeyMaterial", 6144, true, &wrapped) != 0)
 		goto done;
@@ -386,71 +539,51 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 		goto done;
 	}
 	if (s_unwrap(pkey, bw_kms_doc_str(token_doc, "WrappingAlgorithm"),
-	             bw_cur_from(wrapped.data, wrapped.len), &material) != 0) {
+	             bw_cur_from(wrapped.data, wrapped.len), &unwrapped) != 0) {
 		bw_fail(call, "InvalidCiphertextException",
 		        "The EncryptedKeyMaterial could not be unwrapped with this import "
 		        "token.");
 		goto done;
 	}
-	const struct bw_kms_spec *spec = bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"));
-	if (!spec || spec->bytes == 0 || material.len != spec->bytes) {
-		bw_fail(call, "ValidationException",
-		        "The key material must be %zu bytes for key spec %s.",
-		        spec ? spec->bytes : 0, bw_kms_doc_str(key_doc, "KeySpec"));
+	if (s_material_for_spec_or_fail(call, spec, &unwrapped, &canon, &pub, &im.bytes) != 0)
 		goto done;
-	}
+	im.pub = bw_cur_from(pub.data, pub.len);
 	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
-	struct bw_cur bytes = bw_cur_from(material.data, material.len);
-	if (bw_kms_material_import_id(call->root_key, call->account_id, key_id, bytes, import_id) !=
-	        0 ||
+	if (bw_kms_material_import_id(call->root_key, call->account_id, key_id, im.bytes,
+	                              import_id) != 0 ||
+	    bw_kms_material_public_import_id(call->root_key, call->account_id, key_id, im.bytes,
+	                                     public_id) != 0 ||
 	    bw_store_begin(call->store) != BW_STORE_OK) {
 		s_internal(call);
 		goto done;
 	}
 	in_txn = true;
-	if (s_imported_or_fail(call, key_id, &prev) != 0)
+	size_t at = 0;
+	bool found = false, pending = false, first = false;
+	if (bw_kms_imported_materials(call, key_id, &mats) != 0 ||
+	    s_find(call, key_id, mats, im.bytes, import_id, &at, &found) != 0 ||
+	    s_classify_or_fail(call, key_doc, mats, type, want_mid, found, at, &pending) != 0)
 		goto done;
-	if (prev) {
-		if (type && strcmp(type, "NEW_KEY_MATERIAL") == 0) {
-			bw_fail(call, "UnsupportedOperationException",
-			        "%s already has key material. Importing new key material into it "
-			        "(on-demand rotation of imported key material) is not supported by "
-			        "bulwark.",
-			        bw_kms_doc_str(key_doc, "Arn"));
-			goto done;
-		}
-		if (s_same_material_or_fail(call, key_id, prev, bytes, import_id) != 0)
-			goto done;
-		snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(prev, "MaterialId"));
-	} else {
-		if (type && strcmp(type, "EXISTING_KEY_MATERIAL") == 0) {
-			bw_fail(call, "IncorrectKeyMaterialException",
-			        "No key material was imported into %s before. Import it with "
-			        "ImportType NEW_KEY_MATERIAL.",
-			        bw_kms_doc_str(key_doc, "Arn"));
-			goto done;
-		}
-		snprintf(mid, sizeof mid, "%s", import_id);
-	}
-	/* "When you re-import key material with a specified key material ID,
-	 * KMS computes the identifier for the key material [and] matches [it]
-	 * against the specified key material ID" */
-	if (want_mid && strcmp(want_mid, mid) != 0) {
-		s_incorrect_material(call);
+	const json_t *prev = found ? json_array_get(mats, at) : NULL;
+	first = json_array_size(mats) == 0;
+	snprintf(mid, sizeof mid, "%s", prev ? bw_kms_doc_str(prev, "MaterialId") : import_id);
+	im.mid = mid;
+	im.import_id = import_id;
+	im.public_id = spec->kind == BW_KMS_SPEC_SYMMETRIC ? public_id : NULL;
+	if (s_material_doc(call, key_id, &im, prev, &mdoc) != 0)
 		goto done;
-	}
-	if (s_material_doc(call, key_id, mid, import_id, prev, bytes, &mdoc) != 0)
-		goto done;
-	int ok = json_object_set_new(key_doc, "KeyState", json_string("Enabled")) == 0 &&
-	         json_object_set_new(key_doc, "Enabled", json_true()) == 0 &&
-	         json_object_set_new(key_doc, "CurrentMaterialId", json_string(mid)) == 0 &&
-	         json_object_set_new(key_doc, "ExpirationModel", json_string(model)) == 0;
-	if (ok && strcmp(bw_kms_doc_str(key_doc, "KeySpec"), "SYMMETRIC_DEFAULT") == 0)
-		ok = json_object_set_new(key_doc, "CurrentKeyMaterialId", json_string(mid)) == 0;
-	if (ok && strcmp(model, "KEY_MATERIAL_EXPIRES") == 0)
-		ok = json_object_set_new(key_doc, "ValidTo", json_real(valid_to)) == 0;
-	else if (ok)
-		json_object_del(key_doc, "ValidTo");
+	int ok = !pending || json_object_set_new(mdoc, "PendingRotation", json_true()) == 0;
+	ok = ok && (prev ? json_array_set(mats, at, mdoc) : json_array_append(mats, mdoc)) == 0;
+	if (ok && first && spec->kind == BW_KMS_SPEC_SYMMETRIC)
+		ok = json_object_set_new(key_doc, "CurrentKeyMaterialId",
+		                         json_string(bw_kms_material_public_id(mdoc))) == 0;
+	ok = ok && bw_kms_imported_key_refresh(key_doc, mats) == 0;
+	/* "When this operation is successful, the state of the KMS key changes
+	 * to Enabled" — once all of its materials are imported */
+	if (ok && !pending && json_object_get(key_doc, "CurrentMaterialId") &&
+	    strcmp(bw_kms_doc_str(key_doc, "KeyState"), "Disabled") == 0)
+		ok = json_object_set_new(key_doc, "KeyState", json_string("Enabled")) == 0 &&
+		     json_object_set_new(key_doc, "Enabled", json_true()) == 0;
 	snprintf(path, sizeof path, "%s/%s", key_id, mid);
 	if (!ok ||
 	    bw_doc_put(call->store, BW_KMS_MATERIAL, call->account_id, path, mdoc) != BW_STORE_OK ||
@@ -467,7 +600,8 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 		goto done;
 	}
 	if (bw_kms_arn_out_or_fail(call, out, "KeyId", key_id) != 0 ||
-	    json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
+	    json_object_set_new(out, "KeyMaterialId",
+	                        json_string(bw_kms_material_public_id(mdoc))) != 0)
 		goto done;
 	rc = 0;
 done:
@@ -476,112 +610,14 @@ done:
 	EVP_PKEY_free(pkey);
 	bw_buf_free(&hex);
 	bw_buf_free(&wrapped);
-	bw_buf_free(&material);
+	bw_buf_free(&unwrapped);
+	bw_buf_free(&canon);
+	bw_buf_free(&pub);
 	bw_buf_free(&sealed);
 	bw_buf_free(&priv);
-	json_decref(prev);
+	json_decref(mats);
 	json_decref(mdoc);
 	json_decref(token_doc);
-	json_decref(key_doc);
-	return rc;
-}
-
-/*
- * Make mdoc the record of deleted material: the sealed bytes go, the id
- * stays (ImportState PENDING_IMPORT) for ImportKeyMaterial to compare a
- * re-import against. Material imported before ids were computed gets the
- * id its bytes make (ImportId) first, while they can still be read.
- */
-static int s_forget_bytes_or_fail(struct bw_call *call, const char *key_id, json_t *mdoc)
-{
-	if (!json_object_get(mdoc, "Sealed"))
-		return 0; /* deleted before */
-	if (!json_object_get(mdoc, "ImportState") && !json_object_get(mdoc, "ImportId")) {
-		struct bw_buf bytes = {.secret = true};
-		char import_id[BW_KMS_MATERIAL_ID_LEN + 1];
-		int rc =
-		    bw_kms_material_open(call->root_key, call->account_id, key_id, mdoc, &bytes) !=
-		        0 ||
-		    bw_kms_material_import_id(call->root_key, call->account_id, key_id,
-		                              bw_cur_from(bytes.data, bytes.len), import_id) != 0;
-		bw_buf_free(&bytes);
-		if (rc != 0)
-			return s_internal(call);
-		if (strcmp(import_id, bw_kms_doc_str(mdoc, "MaterialId")) != 0 &&
-		    json_object_set_new(mdoc, "ImportId", json_string(import_id)) != 0)
-			return s_internal(call);
-	}
-	json_object_del(mdoc, "Sealed");
-	if (json_object_set_new(mdoc, "ImportState", json_string("PENDING_IMPORT")) != 0)
-		return s_internal(call);
-	return 0;
-}
-
-/*
- * DeleteImportedKeyMaterial: the key becomes PendingImport and its bytes
- * are gone from the store; the material's id and record stay, and so does
- * the key's CurrentKeyMaterialId, as in AWS.
- */
-int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in, json_t *out)
-{
-	json_t *key_doc = NULL, *mdoc = NULL;
-	const char *want_mid = s_str(in, "KeyMaterialId");
-	char path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1] = "";
-	bool in_txn = false;
-	int rc = -1;
-	if (s_external_key_or_fail(call, in, &key_doc) != 0)
-		return -1;
-	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
-	if (bw_store_begin(call->store) != BW_STORE_OK) {
-		s_internal(call);
-		goto done;
-	}
-	in_txn = true;
-	if (s_imported_or_fail(call, key_id, &mdoc) != 0)
-		goto done;
-	if (mdoc)
-		snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(mdoc, "MaterialId"));
-	if (want_mid && strcmp(want_mid, mid) != 0) {
-		bw_fail(call, "NotFoundException", "Key material %s of %s was not found.", want_mid,
-		        bw_kms_doc_str(key_doc, "Arn"));
-		goto done;
-	}
-	if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingDeletion") != 0) {
-		json_object_set_new(key_doc, "KeyState", json_string("PendingImport"));
-		json_object_set_new(key_doc, "Enabled", json_false());
-	}
-	/* CurrentKeyMaterialId stays: AWS still names the material after the
-	 * deletion, and a re-import of it brings the same id back */
-	static const char *const drop[] = {"CurrentMaterialId", "ValidTo", "ExpirationModel"};
-	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
-		json_object_del(key_doc, drop[i]);
-	snprintf(path, sizeof path, "%s/%s", key_id, mid);
-	if (mdoc && (s_forget_bytes_or_fail(call, key_id, mdoc) != 0 ||
-	             bw_doc_update(call->store, BW_KMS_MATERIAL, call->account_id, path, mdoc) !=
-	                 BW_STORE_OK)) {
-		if (!call->failed)
-			s_internal(call);
-		goto done;
-	}
-	if (bw_doc_update(call->store, BW_KMS_KEY, call->account_id, key_id, key_doc) !=
-	    BW_STORE_OK) {
-		s_internal(call);
-		goto done;
-	}
-	in_txn = false;
-	if (bw_store_commit(call->store) != BW_STORE_OK) {
-		s_internal(call);
-		goto done;
-	}
-	if (bw_kms_arn_out_or_fail(call, out, "KeyId", key_id) != 0)
-		goto done;
-	if (mid[0] && json_object_set_new(out, "KeyMaterialId", json_string(mid)) != 0)
-		goto done;
-	rc = 0;
-done:
-	if (in_txn)
-		bw_store_rollback(call->store);
-	json_decref(mdoc);
 	json_decref(key_doc);
 	return rc;
 }

@@ -107,13 +107,14 @@ static int s_derive(const struct bw_root_key *rk, const char *info, uint8_t out[
 	return rc;
 }
 
-int bw_kms_material_import_id(const struct bw_root_key *rk, const char *account, const char *key_id,
-                              struct bw_cur secret, char out[BW_KMS_MATERIAL_ID_LEN + 1])
+/* HMAC-SHA256 of the imported bytes for (account, key id): see
+ * bw_kms_material_import_id. */
+static int s_import_mac(const struct bw_root_key *rk, const char *account, const char *key_id,
+                        struct bw_cur secret, uint8_t mac[32])
 {
-	uint8_t key[32], mac[32];
+	uint8_t key[32];
 	struct bw_buf msg = {.secret = true};
 	int rc = -1;
-	out[0] = 0;
 	if (!rk || !rk->loaded || !account || !key_id || !secret.ptr || !secret.len)
 		return -1;
 	/* Keyed, so the id (in every ciphertext, every response, the trail)
@@ -126,13 +127,46 @@ int bw_kms_material_import_id(const struct bw_root_key *rk, const char *account,
 	    bw_buf_append(&msg, secret.ptr, secret.len) != 0 ||
 	    !bw_hmac_sha256(key, sizeof key, msg.data, msg.len, mac))
 		goto done;
-	s_hex_id(mac, out);
 	rc = 0;
 done:
 	bw_cleanse(key, sizeof key);
-	bw_cleanse(mac, sizeof mac);
 	bw_buf_free(&msg);
 	return rc;
+}
+
+int bw_kms_material_import_id(const struct bw_root_key *rk, const char *account, const char *key_id,
+                              struct bw_cur secret, char out[BW_KMS_MATERIAL_ID_LEN + 1])
+{
+	uint8_t mac[32];
+	out[0] = 0;
+	if (s_import_mac(rk, account, key_id, secret, mac) != 0)
+		return -1;
+	s_hex_id(mac, out);
+	bw_cleanse(mac, sizeof mac);
+	return 0;
+}
+
+int bw_kms_material_public_import_id(const struct bw_root_key *rk, const char *account,
+                                     const char *key_id, struct bw_cur secret,
+                                     char out[BW_KMS_KEY_MATERIAL_ID_MAX + 1])
+{
+	uint8_t mac[32];
+	out[0] = 0;
+	if (s_import_mac(rk, account, key_id, secret, mac) != 0)
+		return -1;
+	/* two halves, so the first is exactly bw_kms_material_import_id's */
+	s_hex_id(mac, out);
+	s_hex_id(mac + BW_KMS_MATERIAL_ID_LEN / 2, out + BW_KMS_MATERIAL_ID_LEN);
+	bw_cleanse(mac, sizeof mac);
+	return 0;
+}
+
+const char *bw_kms_material_public_id(const json_t *material_doc)
+{
+	const char *id = json_string_value(json_object_get(material_doc, "KeyMaterialId"));
+	if (!id)
+		id = json_string_value(json_object_get(material_doc, "MaterialId"));
+	return id ? id : "";
 }
 
 int bw_kms_material_seal_as(const struct bw_root_key *rk, const char *account, const char *key_id,

@@ -7,14 +7,18 @@
  * Rotation adds material and makes it current; it never removes any: the
  * key's Encrypt uses CurrentMaterialId and Decrypt finds the material a
  * ciphertext names, so everything encrypted before keeps decrypting. Only
- * symmetric keys with KMS-made material rotate (as in AWS: asymmetric,
- * HMAC and imported keys do not).
+ * symmetric keys rotate (as in AWS: asymmetric and HMAC keys do not), and
+ * symmetric keys with imported material (Origin EXTERNAL) only on demand:
+ * RotateKeyOnDemand makes the material imported for it (ImportType
+ * NEW_KEY_MATERIAL, PENDING_ROTATION: kms_import.c) current, and
+ * ListKeyRotations shows each material's import state beside.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "services/kms/kms_import.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -85,10 +89,20 @@ error:
 	return rc;
 }
 
-/* AWS's answers for keys that do not rotate (the key state table). */
-static int s_rotation_supported_or_fail(struct bw_call *call, const json_t *doc)
+static bool s_imported_symmetric(const json_t *doc)
+{
+	return strcmp(bw_kms_doc_str(doc, "KeySpec"), "SYMMETRIC_DEFAULT") == 0 &&
+	       strcmp(bw_kms_doc_str(doc, "Origin"), "EXTERNAL") == 0;
+}
+
+/* AWS's answers for keys that do not rotate (the key state table).
+ * on_demand: RotateKeyOnDemand and ListKeyRotations, which symmetric keys
+ * with imported material take too. */
+static int s_rotation_supported_or_fail(struct bw_call *call, const json_t *doc, bool on_demand)
 {
 	const char *arn = bw_kms_doc_str(doc, "Arn");
+	if (on_demand && s_imported_symmetric(doc))
+		return 0;
 	if (strcmp(bw_kms_doc_str(doc, "Origin"), "AWS_KMS") != 0)
 		return bw_fail(call, "UnsupportedOperationException",
 		               "%s origin is %s which is not valid for this operation.", arn,
@@ -106,11 +120,13 @@ static int s_rotation_supported_or_fail(struct bw_call *call, const json_t *doc)
 static int s_key_or_fail(struct bw_call *call, const json_t *in, const char *action,
                          bool change, json_t **doc)
 {
+	bool on_demand = strcmp(action, "kms:RotateKeyOnDemand") == 0 ||
+	                 strcmp(action, "kms:ListKeyRotations") == 0;
 	if (bw_kms_resolve_key_or_fail(call, json_string_value(json_object_get(in, "KeyId")),
 	                               doc) != 0)
 		return -1;
 	int rc = 0;
-	if (s_rotation_supported_or_fail(call, *doc) != 0)
+	if (s_rotation_supported_or_fail(call, *doc, on_demand) != 0)
 		rc = -1;
 	else if (change && bw_kms_customer_managed_or_fail(call, *doc, action) != 0)
 		rc = -1;
@@ -234,6 +250,65 @@ static int s_materials(struct bw_call *call, const char *key_id, json_t **out)
 	return 0;
 }
 
+/*
+ * On-demand rotation of a symmetric key with imported material: its
+ * material PENDING_ROTATION becomes current and permanently associated.
+ * AWS: "you must have already imported new key material and that key
+ * material's state should be PENDING_ROTATION". Read and written in one
+ * transaction, so two rotations cannot both take the same material.
+ */
+static int s_rotate_imported_or_fail(struct bw_call *call, const char *key_id)
+{
+	json_t *doc = NULL, *mats = NULL, *pending = NULL;
+	char path[128], mid[BW_KMS_MATERIAL_ID_LEN + 1], public[BW_KMS_KEY_MATERIAL_ID_MAX + 1];
+	int rc = -1;
+	if (bw_store_begin(call->store) != BW_STORE_OK)
+		return bw_kms_internal(call);
+	if (bw_doc_get(call->store, BW_KMS_KEY, call->account_id, key_id, &doc) != BW_STORE_OK) {
+		bw_kms_internal(call);
+		goto done;
+	}
+	if (bw_kms_imported_materials(call, key_id, &mats) != 0)
+		goto done;
+	size_t i;
+	json_t *m;
+	json_array_foreach(mats, i, m) {
+		if (bw_kms_material_pending_rotation(m))
+			pending = m;
+	}
+	if (!pending || !json_object_get(pending, "Sealed")) {
+		bw_fail(call, "KMSInvalidStateException",
+		        "%s has no imported key material in PENDING_ROTATION state. Import new key "
+		        "material (ImportKeyMaterial with ImportType NEW_KEY_MATERIAL) before "
+		        "rotating it on demand.",
+		        bw_kms_doc_str(doc, "Arn"));
+		goto done;
+	}
+	snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(pending, "MaterialId"));
+	snprintf(public, sizeof public, "%s", bw_kms_material_public_id(pending));
+	snprintf(path, sizeof path, "%s/%s", key_id, mid);
+	json_object_del(pending, "PendingRotation");
+	if (json_object_set_new(pending, "RotationType", json_string("ON_DEMAND")) != 0 ||
+	    json_object_set_new(pending, "CreateDate", json_real(s_ms(call->now_s))) != 0 ||
+	    json_object_set_new(doc, "CurrentKeyMaterialId", json_string(public)) != 0 ||
+	    bw_kms_imported_key_refresh(doc, mats) != 0 ||
+	    bw_doc_update(call->store, BW_KMS_MATERIAL, call->account_id, path, pending) !=
+	        BW_STORE_OK ||
+	    bw_doc_update(call->store, BW_KMS_KEY, call->account_id, key_id, doc) != BW_STORE_OK) {
+		bw_kms_internal(call);
+		goto done;
+	}
+	rc = 0;
+	if (bw_store_commit(call->store) != BW_STORE_OK)
+		rc = bw_kms_internal(call);
+done:
+	if (rc != 0)
+		bw_store_rollback(call->store);
+	json_decref(doc);
+	json_decref(mats);
+	return rc;
+}
+
 int bw_kms_rotate_key_on_demand(struct bw_call *call, const json_t *in, json_t *out)
 {
 	json_t *doc = NULL, *mats = NULL, *after = NULL;
@@ -255,9 +330,11 @@ int bw_kms_rotate_key_on_demand(struct bw_call *call, const json_t *in, json_t *
 		        bw_kms_doc_str(doc, "Arn"), BW_KMS_MAX_ON_DEMAND_ROTATIONS);
 		goto done;
 	}
-	int src = bw_kms_rotate_key(call->store, call->root_key, call->account_id, key_id,
-	                            "ON_DEMAND", call->now_s, &after);
-	if (src != BW_STORE_OK) {
+	if (s_imported_symmetric(doc)) {
+		if (s_rotate_imported_or_fail(call, key_id) != 0)
+			goto done;
+	} else if (bw_kms_rotate_key(call->store, call->root_key, call->account_id, key_id,
+	                             "ON_DEMAND", call->now_s, &after) != BW_STORE_OK) {
 		bw_kms_internal(call);
 		goto done;
 	}
@@ -271,6 +348,25 @@ done:
 	json_decref(mats);
 	json_decref(after);
 	return rc;
+}
+
+/* What a rotations entry of imported material adds: ImportState,
+ * ExpirationModel, ValidTo, KeyMaterialDescription. Nonzero when out of
+ * memory. */
+static int s_imported_entry(json_t *e, const json_t *m)
+{
+	const char *model = bw_kms_doc_str(m, "ExpirationModel");
+	int bad = json_object_set_new(e, "ImportState",
+	                              json_string(json_object_get(m, "Sealed") ? "IMPORTED"
+	                                                                       : "PENDING_IMPORT"));
+	if (!bad && *model)
+		bad = json_object_set_new(e, "ExpirationModel", json_string(model));
+	if (!bad && strcmp(model, "KEY_MATERIAL_EXPIRES") == 0 && json_object_get(m, "ValidTo"))
+		bad = json_object_set(e, "ValidTo", json_object_get(m, "ValidTo"));
+	if (!bad && json_object_get(m, "KeyMaterialDescription"))
+		bad = json_object_set(e, "KeyMaterialDescription",
+		                      json_object_get(m, "KeyMaterialDescription"));
+	return bad;
 }
 
 int bw_kms_list_key_rotations(struct bw_call *call, const json_t *in, json_t *out)
@@ -292,7 +388,11 @@ int bw_kms_list_key_rotations(struct bw_call *call, const json_t *in, json_t *ou
 		return -1;
 	int rc = -1;
 	const char *key_id = bw_kms_doc_str(doc, "KeyId");
-	const char *current = bw_kms_doc_str(doc, "CurrentMaterialId");
+	/* CurrentKeyMaterialId stays while imported material is deleted */
+	const char *current = bw_kms_doc_str(doc, "CurrentKeyMaterialId");
+	if (!*current)
+		current = bw_kms_doc_str(doc, "CurrentMaterialId");
+	bool imported = s_imported_symmetric(doc);
 	if (s_materials(call, key_id, &mats) != 0)
 		goto done;
 	/* the first material is no rotation: listed only with ALL_KEY_MATERIAL */
@@ -310,13 +410,21 @@ int bw_kms_list_key_rotations(struct bw_call *call, const json_t *in, json_t *ou
 			truncated = true;
 			break;
 		}
-		const char *mid = bw_kms_doc_str(m, "MaterialId");
-		json_t *e = json_pack("{s:s, s:s, s:s, s:O}", "KeyId", key_id, "KeyMaterialId", mid,
-		                      "KeyMaterialState",
-		                      strcmp(mid, current) == 0 ? "CURRENT" : "NON_CURRENT",
-		                      "RotationDate", json_object_get(m, "CreateDate"));
-		if (!e || (type && json_object_set_new(e, "RotationType", json_string(type)) != 0) ||
-		    json_array_append_new(list, e) != 0) {
+		/* the id clients see: 64 characters for imported material */
+		const char *mid = bw_kms_material_public_id(m);
+		const char *state = bw_kms_material_pending_rotation(m) ? "PENDING_ROTATION"
+		                    : strcmp(mid, current) == 0          ? "CURRENT"
+		                                                         : "NON_CURRENT";
+		json_t *e = json_pack("{s:s, s:s, s:s}", "KeyId", key_id, "KeyMaterialId", mid,
+		                      "KeyMaterialState", state);
+		/* "not present for the first key material or an imported key
+		 * material in PENDING_ROTATION state" */
+		int bad = !e || (type && (json_object_set_new(e, "RotationType", json_string(type)) ||
+		                          json_object_set(e, "RotationDate",
+		                                          json_object_get(m, "CreateDate"))));
+		if (!bad && imported)
+			bad = s_imported_entry(e, m);
+		if (bad || json_array_append_new(list, e) != 0) {
 			bw_kms_internal(call);
 			goto done;
 		}

@@ -31,7 +31,12 @@
  *                                                 "PENDING_IMPORT" (deleted: no "Sealed" then),
  *                                                 "ImportId" (the id its bytes make, when that
  *                                                 is not its MaterialId: imported before ids
- *                                                 were computed)}
+ *                                                 were computed), "KeyMaterialId" (the 64-hex
+ *                                                 id clients see, symmetric imported only),
+ *                                                 "ExpirationModel",
+ *                                                 "KeyMaterialDescription", "PendingRotation":
+ *                                                 true (imported with NEW_KEY_MATERIAL, not yet
+ *                                                 made current by RotateKeyOnDemand)}
  *   kms/alias         <alias name "alias/x">      {"AliasName", "AliasArn", "TargetKeyId",
  *                                                 "CreationDate", "LastUpdatedDate"}
  *   kms/import        <import token id>           {"KeyId", "WrappingKeySpec", "WrappingAlgorithm",
@@ -59,6 +64,9 @@
  * PENDING_IMPORT) and the key's CurrentKeyMaterialId. The id is what
  * ImportKeyMaterial compares a re-import against: only the same bytes go
  * back in, under the same id, and the ciphertexts made before decrypt again.
+ * A symmetric EXTERNAL key may hold several (on-demand rotation of imported
+ * material); its "CurrentMaterialId" is there only while every material
+ * not pending rotation is imported (bw_kms_imported_key_refresh).
  */
 #ifndef BW_SERVICES_KMS_STORE_H
 #define BW_SERVICES_KMS_STORE_H
@@ -78,6 +86,10 @@
 
 #define BW_SEAL_PURPOSE_KMS_MATERIAL "kms/key-material"
 #define BW_KMS_MATERIAL_ID_LEN 32
+/* The longest id a client sees (KeyMaterialId): AWS's are 64 hex characters
+ * (BackingKeyIdType); those of symmetric imported material are (decision
+ * 0105), the rest are the 32-character MaterialId. */
+#define BW_KMS_KEY_MATERIAL_ID_MAX 64
 
 /* "<account>|<key id>|<material id>". -1 if it does not fit. */
 int bw_kms_material_aad(const char *account, const char *key_id, const char *material_id,
@@ -103,6 +115,15 @@ int bw_kms_material_new(const struct bw_root_key *rk, const char *account, const
 int bw_kms_material_import_id(const struct bw_root_key *rk, const char *account,
                               const char *key_id, struct bw_cur secret,
                               char out[BW_KMS_MATERIAL_ID_LEN + 1]);
+/* The same HMAC, all 32 bytes in hex: the KeyMaterialId clients see of
+ * symmetric imported material (64 characters, as AWS's). Its first 32
+ * characters are bw_kms_material_import_id's. -1 on failure. */
+int bw_kms_material_public_import_id(const struct bw_root_key *rk, const char *account,
+                                     const char *key_id, struct bw_cur secret,
+                                     char out[BW_KMS_KEY_MATERIAL_ID_MAX + 1]);
+/* The id clients see of a kms/material document: its "KeyMaterialId"
+ * (symmetric imported material), else its "MaterialId"; "" if neither. */
+const char *bw_kms_material_public_id(const json_t *material_doc);
 
 /*
  * Unseal a kms/material document of (account, key id) into secret: the raw

@@ -1018,7 +1018,7 @@ static void test_import(void **state)
 
 /* Import material into k with a fresh token; 0 or -1 (s_call.err). */
 static int s_import(const char *k, const uint8_t *material, size_t len, json_t *extra,
-                    char mid[BW_KMS_MATERIAL_ID_LEN + 1])
+                    char mid[BW_KMS_KEY_MATERIAL_ID_MAX + 1])
 {
 	json_t *params = s_params(k, "RSAES_OAEP_SHA_256"), *out = NULL;
 	json_t *in = json_pack(
@@ -1033,7 +1033,7 @@ static int s_import(const char *k, const uint8_t *material, size_t len, json_t *
 	json_decref(params);
 	int rc = s_run("ImportKeyMaterial", in, &out);
 	if (rc == 0 && mid)
-		snprintf(mid, BW_KMS_MATERIAL_ID_LEN + 1, "%s",
+		snprintf(mid, BW_KMS_KEY_MATERIAL_ID_MAX + 1, "%s",
 		         json_string_value(json_object_get(out, "KeyMaterialId")));
 	json_decref(out);
 	return rc;
@@ -1080,17 +1080,23 @@ static void s_expect_plaintext(const json_t *enc, const char *want)
 static void test_reimport_after_delete(void **state)
 {
 	(void)state;
-	char k[37], mid[BW_KMS_MATERIAL_ID_LEN + 1], again[BW_KMS_MATERIAL_ID_LEN + 1],
-	    want[BW_KMS_MATERIAL_ID_LEN + 1], buf[64];
+	char k[37], mid[BW_KMS_KEY_MATERIAL_ID_MAX + 1], again[BW_KMS_KEY_MATERIAL_ID_MAX + 1],
+	    want[BW_KMS_KEY_MATERIAL_ID_MAX + 1], store_id[BW_KMS_MATERIAL_ID_LEN + 1], buf[80];
 	s_make_key("SYMMETRIC_DEFAULT", "EXTERNAL", k);
 	uint8_t material[32], other[32];
 	RAND_bytes(material, sizeof material);
 	RAND_bytes(other, sizeof other);
 	assert_int_equal(s_import(k, material, 32, NULL, mid), 0);
-	/* the id is the one the bytes make, and the key shows it */
-	assert_int_equal(bw_kms_material_import_id(&s_rk, ACCT, k, bw_cur_from(material, 32), want),
-	                 0);
+	/* the id is the one the bytes make (AWS's 64 characters; the store's
+	 * 32 are its first half), and the key shows it */
+	assert_int_equal(
+	    bw_kms_material_public_import_id(&s_rk, ACCT, k, bw_cur_from(material, 32), want), 0);
 	assert_string_equal(mid, want);
+	assert_int_equal(strlen(mid), 64);
+	assert_int_equal(
+	    bw_kms_material_import_id(&s_rk, ACCT, k, bw_cur_from(material, 32), store_id), 0);
+	assert_memory_equal(mid, store_id, BW_KMS_MATERIAL_ID_LEN);
+	assert_string_equal(s_key_str(k, "CurrentMaterialId", buf, sizeof buf), store_id);
 	assert_string_equal(s_key_str(k, "CurrentKeyMaterialId", buf, sizeof buf), mid);
 	json_t *enc = s_encrypt(k, "before", json_pack("{s:s}", "a", "b"));
 	json_t *out = NULL;
@@ -1149,7 +1155,7 @@ static void test_reimport_after_delete(void **state)
 static void test_import_type(void **state)
 {
 	(void)state;
-	char k[37], mid[BW_KMS_MATERIAL_ID_LEN + 1], again[BW_KMS_MATERIAL_ID_LEN + 1];
+	char k[37], mid[BW_KMS_KEY_MATERIAL_ID_MAX + 1], again[BW_KMS_KEY_MATERIAL_ID_MAX + 1];
 	s_make_key("SYMMETRIC_DEFAULT", "EXTERNAL", k);
 	uint8_t material[32], other[32];
 	RAND_bytes(material, sizeof material);
@@ -1167,11 +1173,19 @@ static void test_import_type(void **state)
 	assert_int_equal(
 	    s_import(k, material, 32, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"), mid),
 	    0);
-	/* a second material would be on-demand rotation of imported material */
-	s_expect_import_error(k, other, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"),
-	                      "UnsupportedOperationException");
+	/* a second material is pending on-demand rotation; the same bytes are
+	 * not new, and a third waits for that rotation */
+	char pending[BW_KMS_KEY_MATERIAL_ID_MAX + 1];
+	assert_int_equal(
+	    s_import(k, other, 32, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"), pending),
+	    0);
+	assert_string_not_equal(pending, mid);
 	s_expect_import_error(k, material, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"),
-	                      "UnsupportedOperationException");
+	                      "IncorrectKeyMaterialException");
+	uint8_t third[32];
+	RAND_bytes(third, sizeof third);
+	s_expect_import_error(k, third, json_pack("{s:s}", "ImportType", "NEW_KEY_MATERIAL"),
+	                      "KMSInvalidStateException");
 	/* KeyMaterialId must be the id the bytes make */
 	s_expect_import_error(k, material,
 	                      json_pack("{s:s, s:s}", "ImportType", "EXISTING_KEY_MATERIAL",
@@ -1191,7 +1205,7 @@ static void test_import_type(void **state)
 static void test_reimport_legacy_material(void **state)
 {
 	(void)state;
-	char k[37], mid[BW_KMS_MATERIAL_ID_LEN + 1], path[128], buf[64];
+	char k[37], mid[BW_KMS_KEY_MATERIAL_ID_MAX + 1], path[128], buf[80];
 	s_make_key("SYMMETRIC_DEFAULT", "EXTERNAL", k);
 	uint8_t material[32], other[32];
 	RAND_bytes(material, sizeof material);
@@ -1236,7 +1250,8 @@ static void test_reimport_legacy_material(void **state)
 static void test_hmac_reimport(void **state)
 {
 	(void)state;
-	char k[37], mid[BW_KMS_MATERIAL_ID_LEN + 1], again[BW_KMS_MATERIAL_ID_LEN + 1], buf[64];
+	char k[37], mid[BW_KMS_KEY_MATERIAL_ID_MAX + 1], again[BW_KMS_KEY_MATERIAL_ID_MAX + 1],
+	    buf[80];
 	s_make_key("HMAC_256", "EXTERNAL", k);
 	s_set_key_field(k, "KeyUsage", json_string("GENERATE_VERIFY_MAC"));
 	uint8_t material[32], other[32];
