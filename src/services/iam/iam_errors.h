@@ -165,4 +165,36 @@
 	    "The request processing has failed because of an unknown error, exception or "         \
 	    "failure."
 
+/* --- service-specific credentials --- */
+#define IAM_SERVICE_NOT_SUPPORTED                                                                  \
+	"ServiceNotSupportedException",                                                            \
+	    "The specified service %.128s is not supported for service-specific credentials."
+#define IAM_CREDENTIAL_AGE_NOT_API_KEY                                                             \
+	"InvalidInputException",                                                                   \
+	    "CredentialAgeDays is only valid for services that support long-term API keys."
+#define IAM_CREDENTIAL_AGE_RANGE                                                                   \
+	"ValidationError",                                                                         \
+	    "1 validation error detected: Value '%lld' at 'credentialAgeDays' failed to satisfy "  \
+	    "constraint: Member must have value between 1 and 36600"
+#define IAM_ALL_USERS_WITH_USER_NAME                                                               \
+	"ValidationError", "AllUsers cannot be specified together with UserName."
+#define IAM_NO_SUCH_SERVICE_CREDENTIAL                                                             \
+	"NoSuchEntityException", "The Service Specific Credential with id %.128s cannot be found."
+
+/* --- service-linked roles --- */
+#define IAM_SLR_SERVICE_INVALID "InvalidInputException", "Invalid service name: %.128s"
+#define IAM_SLR_SUFFIX_NOT_ALLOWED "InvalidInputException", "Custom suffix is not allowed for %s"
+#define IAM_SLR_SUFFIX_INVALID                                                                     \
+	"InvalidInputException", "Invalid CustomSuffix: %.64s. It must match [\\w+=,.@-]+"
+/* the role name, the suffix, the limit */
+#define IAM_SLR_NAME_TOO_LONG                                                                      \
+	"InvalidInputException",                                                                   \
+	    "The role name %s_%.64s exceeds the maximum length of %d characters."
+#define IAM_SLR_NAME_TAKEN                                                                         \
+	"InvalidInputException",                                                                   \
+	    "Service role name %s has been taken in this account, please try a different suffix."
+#define IAM_SLR_TASK_INVALID "InvalidInputException", "Invalid deletion task id: %.256s"
+#define IAM_NO_SUCH_SLR_TASK                                                                       \
+	"NoSuchEntityException", "The deletion task with id %.256s cannot be found."
+
 #endif

@@ -16,6 +16,7 @@
 
 #include "core/encoding.h"
 #include "gateway/resource.h"
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_store.h"
 #include "services/iam/iam_util.h"
@@ -56,10 +57,7 @@ static int s_service(const char *name)
 
 static int s_not_supported(struct bw_call *call, const char *name)
 {
-	return bw_fail(call, "ServiceNotSupportedException",
-	               "The specified service %.128s is not supported for service-specific "
-	               "credentials.",
-	               name ? name : "");
+	return bw_fail(call, IAM_SERVICE_NOT_SUPPORTED, name ? name : "");
 }
 
 /* --- hashing
@@ -154,8 +152,7 @@ static int s_user_or_fail(struct bw_call *call, const json_t *in, json_t **user)
 	if (bw_iam_caller_user_or_fail(call, in, &name) != 0)
 		return -1;
 	if (!name[0])
-		return bw_fail(call, "ValidationError",
-		               "Must specify userName when calling with non-User credentials");
+		return bw_fail(call, IAM_USER_NAME_NEEDED);
 	return bw_iam_user_load_or_fail(call, name, user);
 }
 
@@ -240,16 +237,9 @@ static int s_create(struct bw_call *call, const json_t *in, json_t *out)
 		return s_not_supported(call, service);
 	bool api_key = s_services[si].api_key;
 	if (age && !api_key)
-		return bw_fail(
-		    call, "InvalidInputException",
-		    "CredentialAgeDays is only valid for services that support long-term "
-		    "API keys.");
+		return bw_fail(call, IAM_CREDENTIAL_AGE_NOT_API_KEY);
 	if (age && (json_integer_value(age) < 1 || json_integer_value(age) > S_AGE_DAYS_MAX))
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%lld' at 'credentialAgeDays' "
-		               "failed to satisfy constraint: Member must have value between 1 and "
-		               "36600",
-		               (long long)json_integer_value(age));
+		return bw_fail(call, IAM_CREDENTIAL_AGE_RANGE, (long long)json_integer_value(age));
 	if (s_user_or_fail(call, in, &user) != 0)
 		return -1;
 	const char *user_id = bw_iam_str(user, "UserId");
@@ -272,8 +262,7 @@ static int s_create(struct bw_call *call, const json_t *in, json_t *out)
 			json_array_remove(rows, i--);
 	}
 	if (have >= BW_IAM_QUOTA_SERVICE_CREDS_PER_SERVICE) {
-		bw_fail(call, "LimitExceededException",
-		        "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: %d",
+		bw_fail(call, IAM_QUOTA_EXCEEDED, "ServiceSpecificCredentialsPerUserPerService",
 		        BW_IAM_QUOTA_SERVICE_CREDS_PER_SERVICE);
 		goto done;
 	}
@@ -354,8 +343,7 @@ int bw_iam_list_service_specific_credentials(struct bw_call *call, const json_t 
 	if (service && s_service(service) < 0)
 		return s_not_supported(call, service);
 	if (all && bw_iam_str(in, "UserName"))
-		return bw_fail(call, "ValidationError",
-		               "AllUsers cannot be specified together with UserName.");
+		return bw_fail(call, IAM_ALL_USERS_WITH_USER_NAME);
 	if (!all) {
 		const char *name = NULL;
 		if (bw_iam_caller_user_or_fail(call, in, &name) != 0)
@@ -425,14 +413,10 @@ static int s_cred_or_fail(struct bw_call *call, const json_t *in, json_t **user,
 	if (s_user_or_fail(call, in, user) != 0)
 		return -1;
 	if (!id || bw_iam_keyf(key, BW_IAM_KEY_MAX, "%s/%s", bw_iam_str(*user, "UserId"), id) != 0)
-		return bw_fail(call, "NoSuchEntityException",
-		               "The Service Specific Credential with id %.128s cannot be found.",
-		               id ? id : "");
+		return bw_fail(call, IAM_NO_SUCH_SERVICE_CREDENTIAL, id ? id : "");
 	int rc = bw_doc_get(call->store, BW_IAM_SERVICE_CREDENTIAL, call->account_id, key, doc);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "NoSuchEntityException",
-		               "The Service Specific Credential with id %.128s cannot be found.",
-		               id);
+		return bw_fail(call, IAM_NO_SUCH_SERVICE_CREDENTIAL, id);
 	return rc == BW_STORE_OK ? 0 : bw_iam_internal(call);
 }
 
@@ -458,11 +442,7 @@ static int s_change(struct bw_call *call, const json_t *in, json_t *out, enum s_
 		const char *status = bw_iam_str(in, "Status");
 		/* Expired is what a credential becomes, not what a user sets */
 		if (!status || (strcmp(status, "Active") != 0 && strcmp(status, "Inactive") != 0)) {
-			bw_fail(call, "ValidationError",
-			        "1 validation error detected: Value '%.32s' at 'status' failed to "
-			        "satisfy constraint: Member must satisfy enum value set: [Active, "
-			        "Inactive]",
-			        status ? status : "");
+			bw_fail(call, IAM_ACCESS_KEY_STATUS_INVALID, status ? status : "");
 			goto done;
 		}
 		if (json_object_set_new(doc, "Status", json_string(status)) != 0)

@@ -17,6 +17,7 @@
 
 #include "core/ids.h"
 #include "gateway/resource.h"
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
@@ -127,19 +128,14 @@ static int s_create_txn(struct bw_call *call, const json_t *in, json_t *out)
 	const struct bw_iam_linked_service *svc = bw_iam_linked_service_find(principal);
 	char name[BW_IAM_KEY_MAX], path[BW_IAM_KEY_MAX], key[BW_IAM_KEY_MAX], policy[512];
 	if (!svc)
-		return bw_fail(call, "InvalidInputException", "Invalid service name: %.128s",
-		               principal ? principal : "");
+		return bw_fail(call, IAM_SLR_SERVICE_INVALID, principal ? principal : "");
 	if (suffix && !svc->custom_suffix)
-		return bw_fail(call, "InvalidInputException", "Custom suffix is not allowed for %s",
-		               svc->principal);
+		return bw_fail(call, IAM_SLR_SUFFIX_NOT_ALLOWED, svc->principal);
 	if (suffix && !bw_iam_name_ok(suffix, S_ROLE_NAME_MAX))
-		return bw_fail(call, "InvalidInputException",
-		               "Invalid CustomSuffix: %.64s. It must match [\\w+=,.@-]+", suffix);
+		return bw_fail(call, IAM_SLR_SUFFIX_INVALID, suffix);
 	if (s_role_name(svc, suffix, name, sizeof name) != 0 || strlen(name) > S_ROLE_NAME_MAX)
-		return bw_fail(
-		    call, "InvalidInputException",
-		    "The role name %s_%.64s exceeds the maximum length of %d characters.",
-		    svc->role_name, suffix ? suffix : "", S_ROLE_NAME_MAX);
+		return bw_fail(call, IAM_SLR_NAME_TOO_LONG, svc->role_name, suffix ? suffix : "",
+		               S_ROLE_NAME_MAX);
 	if (s_path(svc->principal, path, sizeof path) != 0 ||
 	    bw_iam_key(name, key, sizeof key) != 0)
 		return bw_iam_internal(call);
@@ -149,10 +145,7 @@ static int s_create_txn(struct bw_call *call, const json_t *in, json_t *out)
 	int rc = bw_doc_get(call->store, BW_IAM_ROLE, call->account_id, key, &existing);
 	json_decref(existing);
 	if (rc == BW_STORE_OK)
-		return bw_fail(call, "InvalidInputException",
-		               "Service role name %s has been taken in this account, please try a "
-		               "different suffix.",
-		               name);
+		return bw_fail(call, IAM_SLR_NAME_TAKEN, name);
 	if (rc != BW_STORE_NOT_FOUND)
 		return bw_iam_internal(call);
 
@@ -244,8 +237,7 @@ static int s_delete_txn(struct bw_call *call, const json_t *in, json_t *out)
 	 * its path: DeleteRole is */
 	if (!role || !bw_iam_role_is_service_linked(role)) {
 		json_decref(role);
-		return bw_fail(call, "NoSuchEntityException",
-		               "The service-linked role with name %.64s cannot be found.", name);
+		return bw_fail(call, IAM_NO_SUCH_ENTITY, "service-linked role", name);
 	}
 	json_t *mark = json_object_get(role, "ServiceLinked");
 	const char *principal = bw_iam_str(mark, "AWSServiceName");
@@ -305,12 +297,10 @@ int bw_iam_get_service_linked_role_deletion_status(struct bw_call *call, const j
 	char principal[BW_IAM_KEY_MAX], role[BW_IAM_KEY_MAX];
 	json_t *task = NULL;
 	if (s_parse_task(id, principal, role, sizeof role) != 0)
-		return bw_fail(call, "InvalidInputException", "Invalid deletion task id: %.256s",
-		               id ? id : "");
+		return bw_fail(call, IAM_SLR_TASK_INVALID, id ? id : "");
 	int rc = bw_doc_get(call->store, BW_IAM_SLR_DELETION_TASK, call->account_id, id, &task);
 	if (rc == BW_STORE_NOT_FOUND)
-		return bw_fail(call, "NoSuchEntityException",
-		               "The deletion task with id %.256s cannot be found.", id);
+		return bw_fail(call, IAM_NO_SUCH_SLR_TASK, id);
 	if (rc != BW_STORE_OK)
 		return bw_iam_internal(call);
 	json_t *status = json_object_get(task, "Status");
