@@ -1,6 +1,7 @@
 """AWS's exact answers, through boto3: the order of checks (syntax before
 authorization), same-account trust for AssumeRole, and the error codes,
 messages and members AWS sends (or leaves out) for KMS and IAM."""
+import hashlib
 import json
 import time
 import unittest
@@ -180,6 +181,19 @@ class AwsAnswersTest(ServerTestCase):
         pol = iam.create_policy(PolicyName="plain", PolicyDocument=policy(allow("s3:Get*")))
         self.assertNotIn("Tags", pol["Policy"])
         self.assertNotIn("Tags", iam.get_policy(PolicyArn=pol["Policy"]["Arn"])["Policy"])
+
+    # --- ListPublicKeys before any digest --------------------------------
+
+    def test_list_public_keys_has_the_current_key_before_any_digest(self):
+        # no trail, no digest yet: AWS still answers the current key
+        ct = self.server.client("cloudtrail")
+        keys = ct.list_public_keys()["PublicKeyList"]
+        self.assertEqual(len(keys), 1, keys)
+        self.assertNotIn("ValidityEndTime", keys[0])
+        self.assertEqual(hashlib.md5(keys[0]["Value"]).hexdigest(), keys[0]["Fingerprint"])
+        # the same key on the next call: the one the next digest is signed with
+        again = ct.list_public_keys()["PublicKeyList"]
+        self.assertEqual([k["Fingerprint"] for k in again], [keys[0]["Fingerprint"]])
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "core/timeutil.h"
@@ -814,6 +815,17 @@ int bw_ct_list_public_keys(struct bw_call *call, const json_t *in, json_t *out)
 		return bw_fail(call, CT_PUBLIC_KEYS_START_AFTER_END);
 	if (json_string_value(json_object_get(in, "NextToken")))
 		return bw_fail(call, CT_PUBLIC_KEYS_TOKEN_INVALID);
+	/* the current key exists before any digest is signed with it, as AWS's
+	 * does ("the current public key" of a call with no times): a range that
+	 * reaches now makes sure of it, the key the next digest will use */
+	if (end >= call->now_s) {
+		EVP_PKEY *priv = NULL;
+		char fp[33];
+		if (bw_trail_key_current(call->store, call->root_key, call->account_id, call->now_s,
+		                         &priv, fp) != 0)
+			return s_store_fail(call);
+		EVP_PKEY_free(priv);
+	}
 	json_t *list = NULL;
 	if (bw_trail_keys_list(call->store, call->account_id, start, end, &list) != 0)
 		return s_store_fail(call);

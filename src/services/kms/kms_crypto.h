@@ -18,6 +18,8 @@
 #include "services/kms/kms_ciphertext.h"
 #include "services/service.h"
 
+struct evp_pkey_st; /* OpenSSL's EVP_PKEY */
+
 enum bw_kms_spec_kind {
 	BW_KMS_SPEC_SYMMETRIC,
 	BW_KMS_SPEC_HMAC,
@@ -39,6 +41,9 @@ const struct bw_kms_spec *bw_kms_spec_find(const char *name);
 /* A new RSA or EC key pair of spec: PKCS#8 DER into priv (marked secret),
  * DER SubjectPublicKeyInfo into pub. 0 or -1. */
 int bw_kms_keygen_asym(const struct bw_kms_spec *spec, struct bw_buf *priv, struct bw_buf *pub);
+/* A key pair's PKCS#8 DER into priv (marked secret) and its
+ * SubjectPublicKeyInfo DER into pub, as KMS keeps them; -1 on failure. */
+int bw_kms_keypair_der(struct evp_pkey_st *pkey, struct bw_buf *priv, struct bw_buf *pub);
 
 /*
  * Seal given material bytes (the raw AES key of an import) into a

@@ -69,9 +69,6 @@ int bw_kms_import_asym_material(const struct bw_kms_spec *spec, struct bw_cur de
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;
 	EVP_PKEY *pkey = NULL;
 	EVP_PKEY_CTX *check = NULL;
-	OSSL_ENCODER_CTX *ectx = NULL;
-	unsigned char *out = NULL, *pder = NULL;
-	size_t out_len = 0;
 	int rc = 1;
 	canon->secret = true;
 	if (!spec || (spec->kind != BW_KMS_SPEC_RSA && spec->kind != BW_KMS_SPEC_EC) || !der.ptr ||
@@ -87,20 +84,9 @@ int bw_kms_import_asym_material(const struct bw_kms_spec *spec, struct bw_cur de
 	check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
 	if (!check || EVP_PKEY_pairwise_check(check) != 1)
 		goto done;
-	rc = -1;
-	ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_KEYPAIR, "DER", "PrivateKeyInfo", NULL);
-	if (!ectx || OSSL_ENCODER_to_data(ectx, &out, &out_len) != 1 || !out ||
-	    bw_buf_append(canon, out, out_len) != 0)
-		goto done;
-	int pub_len = i2d_PUBKEY(pkey, &pder);
-	if (pub_len <= 0 || bw_buf_append(pub, pder, (size_t)pub_len) != 0)
-		goto done;
-	rc = 0;
+	/* kept in the form generated keys are kept in */
+	rc = bw_kms_keypair_der(pkey, canon, pub);
 done:
-	if (out)
-		OPENSSL_clear_free(out, out_len);
-	OPENSSL_free(pder);
-	OSSL_ENCODER_CTX_free(ectx);
 	EVP_PKEY_CTX_free(check);
 	EVP_PKEY_free(pkey);
 	PKCS8_PRIV_KEY_INFO_free(p8);

@@ -217,22 +217,13 @@ int bw_kms_material_seal(const struct bw_root_key *rk, const char *account, cons
 	                               material_doc);
 }
 
-/* Generate an RSA or EC key; its PKCS#8 DER into priv (secret) and its
- * SubjectPublicKeyInfo DER into pub. */
-int bw_kms_keygen_asym(const struct bw_kms_spec *spec, struct bw_buf *priv, struct bw_buf *pub)
+int bw_kms_keypair_der(struct evp_pkey_st *pkey, struct bw_buf *priv, struct bw_buf *pub)
 {
-	EVP_PKEY *pkey = NULL;
 	OSSL_ENCODER_CTX *ectx = NULL;
 	unsigned char *der = NULL, *pder = NULL;
 	size_t der_len = 0;
 	int rc = -1;
 	priv->secret = true;
-	if (spec->kind == BW_KMS_SPEC_RSA)
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)spec->bits);
-	else
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", spec->curve);
-	if (!pkey)
-		goto done;
 	ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_KEYPAIR, "DER", "PrivateKeyInfo", NULL);
 	if (!ectx || OSSL_ENCODER_to_data(ectx, &der, &der_len) != 1 || !der)
 		goto done;
@@ -247,6 +238,18 @@ done:
 		OPENSSL_clear_free(der, der_len);
 	OPENSSL_free(pder);
 	OSSL_ENCODER_CTX_free(ectx);
+	return rc;
+}
+
+/* Generate an RSA or EC key; its PKCS#8 DER into priv (secret) and its
+ * SubjectPublicKeyInfo DER into pub. */
+int bw_kms_keygen_asym(const struct bw_kms_spec *spec, struct bw_buf *priv, struct bw_buf *pub)
+{
+	EVP_PKEY *pkey = spec->kind == BW_KMS_SPEC_RSA
+		? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)spec->bits)
+		: EVP_PKEY_Q_keygen(NULL, NULL, "EC", spec->curve);
+	priv->secret = true;
+	int rc = pkey ? bw_kms_keypair_der(pkey, priv, pub) : -1;
 	EVP_PKEY_free(pkey);
 	return rc;
 }
