@@ -17,7 +17,9 @@ extern const struct bw_op_table bw_kms_key_ops;
 
 /* Limits as AWS documents them for KMS. */
 #define BW_KMS_MAX_TAGS 50
-#define BW_KMS_MAX_ON_DEMAND_ROTATIONS 10
+/* RotateKeyOnDemand: "a maximum of 25 times per KMS key" (the current
+ * model; it was 10 before) */
+#define BW_KMS_MAX_ON_DEMAND_ROTATIONS 25
 #define BW_KMS_DAY_S 86400.0
 
 /* kms_keys.c */
