@@ -142,7 +142,7 @@ static void s_hex(const uint8_t in[32], char out[65])
 static void s_put_entry(sqlite3 *db, const char *table, const char *name, uint64_t seq,
                         const uint8_t digest[32], const uint8_t *key)
 {
-	char hex[65], value[200], msg[160], sql[512];
+	char hex[65], value[200], msg[280], sql[512];
 	s_hex(digest, hex);
 	snprintf(value, sizeof value, "%llu %s", (unsigned long long)seq, hex);
 	if (key) {

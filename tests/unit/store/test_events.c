@@ -83,7 +83,7 @@ static uint64_t s_append_n(int from, int n)
 		snprintf(src[k], sizeof src[k], "s%d", i % 2);
 		snprintf(user[k], sizeof user[k], "u%d", i % 4);
 		snprintf(akid[k], sizeof akid[k], "K%d", i % 5);
-		snprintf(text[k], sizeof text[k], "{\"eventID\":\"%s\",\"n\":%d}", id[k], i);
+		snprintf(text[k], sizeof text[k], "{\"eventID\":\"%.39s\",\"n\":%d}", id[k], i);
 		res[k] = json_pack("[{s:s, s:s}, {s:s, s:s}]", "ResourceType", "AWS::KMS::Key",
 		                   "ResourceName", i % 2 ? "key-odd" : "key-even", "ResourceType",
 		                   "AWS::KMS::Key", "ResourceName", "key-all");

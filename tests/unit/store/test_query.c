@@ -33,13 +33,13 @@ static int setup(void **state)
 	    bw_events_set_chain_key(s_store, key, sizeof key) != 0)
 		return -1;
 	struct bw_event_row rows[13];
-	char text[13][320], id[13][16];
+	char text[13][400], id[13][16];
 	for (int i = 0; i < 13; i++) {
 		const char *acct = i < 10 ? "111122223333" : "999999999999";
 		const char *name = i >= 10 ? "Secret" : i < 6 ? "Encrypt" : "Decrypt";
 		snprintf(id[i], sizeof id[i], "id-%d", i);
 		snprintf(text[i], sizeof text[i],
-		         "{\"eventID\":\"%s\",\"eventName\":\"%s\",\"eventSource\":\"kms.amazonaws.com\","
+		         "{\"eventID\":\"%.15s\",\"eventName\":\"%s\",\"eventSource\":\"kms.amazonaws.com\","
 		         "\"recipientAccountId\":\"%s\",\"userIdentity\":{\"type\":\"IAMUser\","
 		         "\"arn\":\"arn:aws:iam::%s:user/u%d\"}}",
 		         id[i], name, acct, acct, i % 2);
