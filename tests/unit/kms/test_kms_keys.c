@@ -785,8 +785,8 @@ static void test_rotate_on_demand(void **state)
 		json_decref(d);
 	}
 	s_fails("RotateKeyOnDemand", json_pack("{s:s}", "KeyId", id), "LimitExceededException");
-	assert_int_equal(s_materials(id), 11);
-	/* ListKeyRotations: ten rotations, oldest first, paged; ALL adds the first */
+	assert_int_equal(s_materials(id), BW_KMS_MAX_ON_DEMAND_ROTATIONS + 1);
+	/* ListKeyRotations: every rotation, oldest first, paged; ALL adds the first */
 	json_t *out = s_run("ListKeyRotations", json_pack("{s:s, s:i}", "KeyId", id, "Limit", 4));
 	assert_non_null(out);
 	json_t *rots = json_object_get(out, "Rotations");
@@ -814,10 +814,11 @@ static void test_rotate_on_demand(void **state)
 		if (!more)
 			break;
 	}
-	assert_int_equal(total, 10);
+	assert_int_equal(total, BW_KMS_MAX_ON_DEMAND_ROTATIONS);
 	out = s_run("ListKeyRotations", json_pack("{s:s, s:s}", "KeyId", id, "IncludeKeyMaterial",
 	                                          "ALL_KEY_MATERIAL"));
-	assert_int_equal(json_array_size(json_object_get(out, "Rotations")), 11);
+	assert_int_equal(json_array_size(json_object_get(out, "Rotations")),
+	                 BW_KMS_MAX_ON_DEMAND_ROTATIONS + 1);
 	assert_null(json_object_get(json_array_get(json_object_get(out, "Rotations"), 0),
 	                            "RotationType"));
 	json_decref(out);
