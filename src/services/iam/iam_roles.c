@@ -39,8 +39,7 @@ static json_t *s_role_out(struct bw_call *call, const json_t *doc)
 static int s_check_trust(struct bw_call *call, const char *text)
 {
 	if (text && bw_iamp_doc_chars(text) > BW_IAMP_TRUST_MAX_CHARS)
-		return bw_fail(call, IAM_QUOTA_EXCEEDED, "ACLSizePerRole",
-		               BW_IAMP_TRUST_MAX_CHARS);
+		return bw_fail(call, IAM_QUOTA_EXCEEDED, "ACLSizePerRole", BW_IAMP_TRUST_MAX_CHARS);
 	if (bw_iamp_check_doc(call, text, BW_POLICY_TRUST) != 0)
 		return -1;
 	/* every user or role it names must exist: one named before it exists
@@ -66,8 +65,7 @@ bool bw_iam_role_is_service_linked(const json_t *role)
 /* AWS's answer to a change of a role only its service may change. */
 static int s_unmodifiable(struct bw_call *call, const json_t *role)
 {
-	return bw_fail(call, IAM_ROLE_PROTECTED,
-	               bw_iamp_str(role, "RoleName"));
+	return bw_fail(call, IAM_ROLE_PROTECTED, bw_iamp_str(role, "RoleName"));
 }
 
 int bw_iam_role_modifiable_or_fail(struct bw_call *call, const json_t *in)
@@ -273,8 +271,7 @@ static int s_edit_update(struct bw_call *call, const json_t *in, json_t *role)
 	const json_t *dur = json_object_get(in, "MaxSessionDuration");
 	/* the description stays the user's; the session length is the service's */
 	if (dur && bw_iam_role_is_service_linked(role))
-		return bw_fail(call, IAM_SLR_SESSION_DURATION_FIXED,
-		               bw_iamp_str(role, "RoleName"));
+		return bw_fail(call, IAM_SLR_SESSION_DURATION_FIXED, bw_iamp_str(role, "RoleName"));
 	if ((desc && json_object_set(role, "Description", (json_t *)desc) != 0) ||
 	    (dur && json_object_set(role, "MaxSessionDuration", (json_t *)dur) != 0))
 		return bw_iamp_oom(call);

@@ -107,8 +107,7 @@ int bw_iam_create_user(struct bw_call *call, const json_t *in, json_t *out)
 	if (s_count_or_fail(call, BW_IAM_USER, NULL, &nusers) != 0)
 		goto error;
 	if (nusers >= BW_IAM_QUOTA_USERS) {
-		bw_fail(call, IAM_QUOTA_EXCEEDED, "UsersPerAccount",
-		        BW_IAM_QUOTA_USERS);
+		bw_fail(call, IAM_QUOTA_EXCEEDED, "UsersPerAccount", BW_IAM_QUOTA_USERS);
 		goto error;
 	}
 	if (bw_iam_register_id(call, "AIDA", "user", name, id) != 0)
@@ -262,8 +261,7 @@ int bw_iam_update_user(struct bw_call *call, const json_t *in, json_t *out)
 		int rc = bw_doc_get(call->store, BW_IAM_USER, call->account_id, new_key, &other);
 		json_decref(other);
 		if (rc == BW_STORE_OK) {
-			bw_fail(call, IAM_ENTITY_EXISTS, "User",
-			        new_name);
+			bw_fail(call, IAM_ENTITY_EXISTS, "User", new_name);
 			goto error;
 		}
 		if (rc != BW_STORE_NOT_FOUND) {
@@ -334,8 +332,7 @@ int bw_iam_delete_user(struct bw_call *call, const json_t *in, json_t *out)
 		if (s_count_or_fail(call, s_blockers[i].kind, prefix, &n) != 0)
 			goto error;
 		if (n > 0) {
-			bw_fail(call, IAM_DELETE_CONFLICT,
-			        s_blockers[i].what);
+			bw_fail(call, IAM_DELETE_CONFLICT, s_blockers[i].what);
 			goto error;
 		}
 	}

@@ -165,8 +165,7 @@ int bw_kms_derive_shared_secret(struct bw_call *call, const json_t *in, json_t *
 	pkey = bw_kms_pkey_private(bw_cur_from(priv.data, priv.len));
 	enum bw_kms_ecdh_error e = bw_kms_ecdh(pkey, bw_cur_from(peer.data, peer.len), &secret);
 	if (e == BW_KMS_ECDH_INTERNAL) {
-		bw_fail(call, KMS_INTERNAL_REASON,
-		               bw_kms_ecdh_error_message(e));
+		bw_fail(call, KMS_INTERNAL_REASON, bw_kms_ecdh_error_message(e));
 		goto done;
 	}
 	if (e != BW_KMS_ECDH_OK) {

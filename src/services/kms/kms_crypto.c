@@ -124,8 +124,7 @@ int bw_kms_open_material_or_fail(struct bw_call *call, const json_t *key_doc,
 		/* imported material deleted (DeleteImportedKeyMaterial keeps its
 		 * record): the key needs the same bytes imported again */
 		json_decref(doc);
-		return bw_fail(call, KMS_PENDING_IMPORT,
-		               bw_kms_doc_str(key_doc, "Arn"));
+		return bw_fail(call, KMS_PENDING_IMPORT, bw_kms_doc_str(key_doc, "Arn"));
 	}
 	if (bw_kms_material_open(call->root_key, call->account_id, key_id, doc, secret) != 0) {
 		json_decref(doc);
@@ -172,8 +171,7 @@ static int s_context_member_or_fail(struct bw_call *call, const json_t *in, cons
 	if (n == SIZE_MAX)
 		return bw_fail(call, KMS_CONTEXT_NOT_MAP, member);
 	if (n > BW_KMS_CONTEXT_MAX_BYTES)
-		return bw_fail(call, KMS_CONTEXT_TOO_LARGE,
-		               member, n, BW_KMS_CONTEXT_MAX_BYTES);
+		return bw_fail(call, KMS_CONTEXT_TOO_LARGE, member, n, BW_KMS_CONTEXT_MAX_BYTES);
 	return 0;
 }
 
@@ -226,14 +224,12 @@ int bw_kms_blob_in_or_fail(struct bw_call *call, const json_t *in, const char *m
 	if (!v || json_is_null(v)) {
 		if (!required)
 			return 1;
-		return bw_fail(call, KMS_MEMBER_NULL,
-		               member);
+		return bw_fail(call, KMS_MEMBER_NULL, member);
 	}
 	if (!s || bw_base64_decode(s, json_string_length(v), out) != 0)
 		return bw_fail(call, KMS_NOT_BASE64, member);
 	if (out->len < 1 || out->len > max)
-		return bw_fail(call, KMS_BLOB_LENGTH,
-		               member, max);
+		return bw_fail(call, KMS_BLOB_LENGTH, member, max);
 	return 0;
 }
 
@@ -402,8 +398,7 @@ static int s_algorithm_or_fail(struct bw_call *call, const json_t *key_doc, cons
 {
 	if (bw_kms_doc_has(key_doc, "EncryptionAlgorithms", alg))
 		return 0;
-	return bw_fail(call, KMS_ENCRYPTION_ALGORITHM_INVALID, alg,
-	               bw_kms_doc_str(key_doc, "Arn"));
+	return bw_fail(call, KMS_ENCRYPTION_ALGORITHM_INVALID, alg, bw_kms_doc_str(key_doc, "Arn"));
 }
 
 int bw_kms_sym_encrypt_or_fail(struct bw_call *call, const json_t *key_doc, const json_t *ctx,
@@ -533,8 +528,7 @@ static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in, const 
 	struct bw_buf key = {.secret = true};
 	int rc = -1;
 	if (alg && strcmp(alg, S_SYM) != 0) {
-		bw_fail(call, KMS_SYMMETRIC_ALGORITHM_INVALID,
-		        alg);
+		bw_fail(call, KMS_SYMMETRIC_ALGORITHM_INVALID, alg);
 		goto done;
 	}
 	if (bw_kms_ct_parse(blob, &ct) != 0) {

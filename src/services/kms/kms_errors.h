@@ -24,7 +24,8 @@
 /* the region, the account, the alias name (alias/...) */
 #define KMS_ALIAS_NOT_FOUND "NotFoundException", "Alias arn:aws:kms:%s:%s:%.256s is not found."
 #define KMS_INVALID_ARN "NotFoundException", "Invalid arn %.2048s"
-#define KMS_INVALID_KEY_ID "NotFoundException", "Invalid keyId '%.2048s'"
+/* AWS quotes nothing here ("Invalid keyId testkmskey") */
+#define KMS_INVALID_KEY_ID "NotFoundException", "Invalid keyId %.2048s"
 /* a key policy name other than "default" */
 #define KMS_NO_SUCH_POLICY "NotFoundException", "No such policy exists"
 /* the grant id, the key ARN */

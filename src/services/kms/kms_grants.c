@@ -349,8 +349,7 @@ static int s_check_grant_or_fail(struct bw_call *call, const json_t *in, const j
 			               bw_kms_doc_str(key_doc, "KeySpec"));
 		if (constrained && !s_context_op(op) && strcmp(op, "DescribeKey") != 0 &&
 		    strcmp(op, "CreateGrant") != 0 && strcmp(op, "RetireGrant") != 0)
-			return bw_fail(call, KMS_GRANT_CONSTRAINTS_INVALID,
-			               op);
+			return bw_fail(call, KMS_GRANT_CONSTRAINTS_INVALID, op);
 	}
 	return 0;
 }
@@ -620,8 +619,7 @@ int bw_kms_list_retirable_grants(struct bw_call *call, const json_t *in, json_t 
 	char after[BW_KMS_MARKER_MAX], last[BW_KMS_MARKER_MAX];
 	const char *who = json_string_value(json_object_get(in, "RetiringPrincipal"));
 	if (!s_principal_ok(who))
-		return bw_fail(call, KMS_INVALID_PRINCIPAL, "RetiringPrincipal",
-		               who ? who : "");
+		return bw_fail(call, KMS_INVALID_PRINCIPAL, "RetiringPrincipal", who ? who : "");
 	if (bw_kms_page_or_fail(call, in, &limit, after, sizeof after) != 0)
 		return -1;
 	struct s_filter f = {.principal = who, .member = "RetiringPrincipal"};
@@ -655,8 +653,7 @@ static int s_grant_by_id(struct bw_call *call, const json_t *in, json_t **grant,
 		return -1;
 	int rc = -1;
 	if (!s_grant_id_ok(gid)) {
-		bw_fail(call, KMS_INVALID_GRANT_ID,
-		        gid ? gid : "");
+		bw_fail(call, KMS_INVALID_GRANT_ID, gid ? gid : "");
 		goto done;
 	}
 	snprintf(store_key, S_GRANT_KEY_MAX, "%s/%s", bw_kms_doc_str(key, "KeyId"), gid);
@@ -668,8 +665,7 @@ static int s_grant_by_id(struct bw_call *call, const json_t *in, json_t **grant,
 		src = BW_STORE_NOT_FOUND;
 	}
 	if (src == BW_STORE_NOT_FOUND)
-		bw_fail(call, KMS_GRANT_NOT_FOUND, gid,
-		        bw_kms_doc_str(key, "Arn"));
+		bw_fail(call, KMS_GRANT_NOT_FOUND, gid, bw_kms_doc_str(key, "Arn"));
 	else if (src != BW_STORE_OK)
 		bw_kms_internal(call);
 	else
@@ -711,8 +707,7 @@ int bw_kms_authorize_retire(struct bw_call *call, const json_t *in)
 	           s_has_str(json_object_get(g, "Operations"), "RetireGrant"));
 	int rc = 0;
 	if (!ok)
-		rc = bw_fail(call, KMS_RETIRE_GRANT_DENIED,
-		             p->arn, bw_kms_doc_str(g, "KeyId"));
+		rc = bw_fail(call, KMS_RETIRE_GRANT_DENIED, p->arn, bw_kms_doc_str(g, "KeyId"));
 	json_decref(g);
 	return rc;
 }

@@ -65,8 +65,7 @@ int bw_kms_external_key_or_fail(struct bw_call *call, const json_t *in, json_t *
 	const char *arn = bw_kms_doc_str(*key_doc, "Arn");
 	int rc = 0;
 	if (strcmp(bw_kms_doc_str(*key_doc, "Origin"), "EXTERNAL") != 0)
-		rc = bw_fail(call, KMS_ORIGIN_INVALID, arn,
-		             bw_kms_doc_str(*key_doc, "Origin"));
+		rc = bw_fail(call, KMS_ORIGIN_INVALID, arn, bw_kms_doc_str(*key_doc, "Origin"));
 	else if (strcmp(bw_kms_doc_str(*key_doc, "KeyState"), "PendingDeletion") == 0)
 		rc = bw_fail(call, KMS_PENDING_DELETION, arn);
 	else if (strcmp(bw_kms_doc_str(*key_doc, "KeyState"), "Disabled") == 0 &&
@@ -102,20 +101,17 @@ int bw_kms_get_parameters_for_import(struct bw_call *call, const json_t *in, jso
 	    (strcmp(walg, "RSAES_OAEP_SHA_1") != 0 && strcmp(walg, "RSAES_OAEP_SHA_256") != 0 &&
 	     strcmp(walg, "RSA_AES_KEY_WRAP_SHA_1") != 0 &&
 	     strcmp(walg, "RSA_AES_KEY_WRAP_SHA_256") != 0))
-		return bw_fail(call, KMS_WRAPPING_ALGORITHM_UNSUPPORTED,
-		               walg ? walg : "null");
+		return bw_fail(call, KMS_WRAPPING_ALGORITHM_UNSUPPORTED, walg ? walg : "null");
 	if (bw_kms_external_key_or_fail(call, in, &key_doc) != 0)
 		return -1;
 	const struct bw_kms_spec *key_spec = bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"));
 	if (!key_spec) {
-		bw_fail(call, KMS_IMPORT_SPEC_UNSUPPORTED,
-		        bw_kms_doc_str(key_doc, "KeySpec"));
+		bw_fail(call, KMS_IMPORT_SPEC_UNSUPPORTED, bw_kms_doc_str(key_doc, "KeySpec"));
 		goto done;
 	}
 	const char *refusal = bw_kms_import_wrapping_refusal(key_spec, wspec, walg);
 	if (refusal) {
-		bw_fail(call, KMS_WRAPPING_INVALID,
-		        walg, wspec, key_spec->name, refusal);
+		bw_fail(call, KMS_WRAPPING_INVALID, walg, wspec, key_spec->name, refusal);
 		goto done;
 	}
 	if (RAND_bytes(token, sizeof token) != 1 || bw_hex_encode(token, sizeof token, &hex) != 0 ||
@@ -365,14 +361,12 @@ static int s_material_for_spec_or_fail(struct bw_call *call, const struct bw_kms
 		if (r < 0)
 			return s_internal(call);
 		if (r > 0)
-			return bw_fail(call, KMS_MATERIAL_NOT_PKCS8,
-			               spec->name);
+			return bw_fail(call, KMS_MATERIAL_NOT_PKCS8, spec->name);
 		*bytes = bw_cur_from(canon->data, canon->len);
 		return 0;
 	}
 	if (spec->bytes == 0 || unwrapped->len != spec->bytes)
-		return bw_fail(call, KMS_MATERIAL_LENGTH, spec->bytes,
-		               spec->name);
+		return bw_fail(call, KMS_MATERIAL_LENGTH, spec->bytes, spec->name);
 	*bytes = bw_cur_from(unwrapped->data, unwrapped->len);
 	return 0;
 }
@@ -399,8 +393,7 @@ static int s_classify_or_fail(struct bw_call *call, const json_t *key_doc, const
 		type = n ? "EXISTING_KEY_MATERIAL" : "NEW_KEY_MATERIAL";
 	if (strcmp(type, "EXISTING_KEY_MATERIAL") == 0) {
 		if (n == 0)
-			return bw_fail(call, KMS_NO_MATERIAL_IMPORTED,
-			               arn);
+			return bw_fail(call, KMS_NO_MATERIAL_IMPORTED, arn);
 		if (!found)
 			return s_incorrect_material(call);
 		/* "Matches the computed identifier against the specified key
@@ -416,8 +409,7 @@ static int s_classify_or_fail(struct bw_call *call, const json_t *key_doc, const
 		return bw_fail(call, KMS_MATERIAL_ALREADY_IMPORTED,
 		               arn, bw_kms_material_public_id(json_array_get(mats, at)));
 	if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingImport") == 0)
-		return bw_fail(call, KMS_PENDING_REIMPORT,
-		               arn);
+		return bw_fail(call, KMS_PENDING_REIMPORT, arn);
 	json_array_foreach(mats, i, m) {
 		if (bw_kms_material_pending_rotation(m))
 			return bw_fail(call, KMS_MATERIAL_PENDING_ROTATION,

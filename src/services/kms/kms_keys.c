@@ -395,8 +395,7 @@ static int s_check_create(struct bw_call *call, const json_t *in, const char **s
 		return s_unsupported(call, "This server does not support this KeySpec (SM2, ML-DSA "
 		                           "and Ed25519 keys are not available).");
 	if (!bw_kms_usage_ok(*spec, *usage))
-		return bw_fail(call, KMS_USAGE_SPEC_INCOMPATIBLE,
-		               *usage, *spec);
+		return bw_fail(call, KMS_USAGE_SPEC_INCOMPATIBLE, *usage, *spec);
 	const json_t *tags = json_object_get(in, "Tags");
 	if (tags && bw_kms_check_tags_or_fail(call, tags) != 0)
 		return -1;

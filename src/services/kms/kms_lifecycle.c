@@ -149,8 +149,7 @@ int bw_kms_cancel_key_deletion(struct bw_call *call, const json_t *in, json_t *o
 	int rc = -1;
 	if (strcmp(s_state(doc), "PendingDeletion") != 0 &&
 	    strcmp(s_state(doc), "PendingReplicaDeletion") != 0) {
-		bw_fail(call, KMS_NOT_PENDING_DELETION,
-		        bw_kms_doc_str(doc, "Arn"));
+		bw_fail(call, KMS_NOT_PENDING_DELETION, bw_kms_doc_str(doc, "Arn"));
 		goto done;
 	}
 	/* KMS leaves a cancelled key disabled; one that never got its

@@ -63,8 +63,7 @@ static int s_mac_or_fail(struct bw_call *call, const json_t *in, const char *op,
 	                           "GENERATE_VERIFY_MAC", op, key_doc) != 0)
 		goto done;
 	if (!bw_kms_doc_has(*key_doc, "MacAlgorithms", alg)) {
-		bw_fail(call, KMS_ALGORITHM_INVALID, "MAC",
-		        alg, bw_kms_doc_str(*key_doc, "Arn"));
+		bw_fail(call, KMS_ALGORITHM_INVALID, "MAC", alg, bw_kms_doc_str(*key_doc, "Arn"));
 		goto done;
 	}
 	if (bw_kms_dry_run_or_fail(call, in) != 0)

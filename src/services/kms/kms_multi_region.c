@@ -250,8 +250,7 @@ int bw_kms_mrk_primary_only_or_fail(struct bw_call *call, const json_t *key_doc)
 	const char *t = s_key_type(key_doc);
 	if (!t || strcmp(t, "REPLICA") != 0)
 		return 0;
-	return bw_fail(call, KMS_REPLICA_NOT_PRIMARY,
-	               bw_kms_doc_str(key_doc, "Arn"));
+	return bw_fail(call, KMS_REPLICA_NOT_PRIMARY, bw_kms_doc_str(key_doc, "Arn"));
 }
 
 /* ---- regions ---------------------------------------------------------------- */
@@ -387,11 +386,9 @@ static int s_primary_or_fail(struct bw_call *call, const json_t *in, json_t **do
 	const char *arn = bw_kms_doc_str(*doc, "Arn");
 	int rc = 0;
 	if (!json_is_true(json_object_get(*doc, "MultiRegion")))
-		rc = bw_fail(call, KMS_NOT_MULTI_REGION,
-		             arn);
+		rc = bw_fail(call, KMS_NOT_MULTI_REGION, arn);
 	else if (!s_is_primary(*doc))
-		rc = bw_fail(call, KMS_NOT_MULTI_REGION_PRIMARY,
-		             arn);
+		rc = bw_fail(call, KMS_NOT_MULTI_REGION_PRIMARY, arn);
 	if (rc == 0)
 		return 0;
 	json_decref(*doc);
@@ -404,8 +401,7 @@ static int s_not_deleting_or_fail(struct bw_call *call, const json_t *doc)
 {
 	const char *state = bw_kms_doc_str(doc, "KeyState");
 	if (strcmp(state, "PendingDeletion") == 0 || strcmp(state, "PendingReplicaDeletion") == 0)
-		return bw_fail(call, KMS_PENDING_DELETION,
-		               bw_kms_doc_str(doc, "Arn"));
+		return bw_fail(call, KMS_PENDING_DELETION, bw_kms_doc_str(doc, "Arn"));
 	return 0;
 }
 
@@ -556,8 +552,7 @@ int bw_kms_update_primary_region(struct bw_call *call, const json_t *in, json_t 
 	}
 	int grc = bw_kms_key_get(call->store, call->account_id, region, key_id, &replica);
 	if (grc == BW_STORE_NOT_FOUND) {
-		bw_fail(call, KMS_KEY_NOT_FOUND,
-		        region, call->account_id, key_id);
+		bw_fail(call, KMS_KEY_NOT_FOUND, region, call->account_id, key_id);
 		goto done;
 	}
 	if (grc != BW_STORE_OK) {

@@ -27,8 +27,7 @@ int bw_kms_check_key_policy_or_fail(struct bw_call *call, const json_t *in,
 	const json_t *p = json_object_get(in, "Policy");
 	size_t len = json_is_string(p) ? json_string_length(p) : strlen(policy);
 	if (len > BW_KMS_POLICY_MAX_BYTES)
-		return bw_fail(call, KMS_POLICY_TOO_LARGE, len,
-		               BW_KMS_POLICY_MAX_BYTES);
+		return bw_fail(call, KMS_POLICY_TOO_LARGE, len, BW_KMS_POLICY_MAX_BYTES);
 	if (strlen(policy) != len) /* an embedded NUL: not a policy text */
 		return bw_fail(call, KMS_POLICY_SYNTAX_ERRORS);
 	struct bw_policy *parsed = NULL;

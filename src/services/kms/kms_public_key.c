@@ -22,8 +22,7 @@ int bw_kms_get_public_key(struct bw_call *call, const json_t *in, json_t *out)
 		return -1;
 	const char *family = bw_kms_doc_str(key_doc, "KeySpec");
 	if (strncmp(family, "RSA_", 4) != 0 && strncmp(family, "ECC_", 4) != 0) {
-		bw_fail(call, KMS_PUBLIC_KEY_UNSUPPORTED,
-		        bw_kms_doc_str(key_doc, "Arn"), family);
+		bw_fail(call, KMS_PUBLIC_KEY_UNSUPPORTED, bw_kms_doc_str(key_doc, "Arn"), family);
 		goto done;
 	}
 	snprintf(path, sizeof path, "%s/%s", bw_kms_doc_str(key_doc, "KeyId"),

@@ -6,7 +6,7 @@
  * AWS's answers, which clients and tests match on:
  *   unknown key id / key ARN   NotFoundException "Key '<key arn>' does not exist"
  *   unknown alias              NotFoundException "Alias <alias arn> is not found."
- *   not a key id at all        NotFoundException "Invalid keyId '<input>'"
+ *   not a key id at all        NotFoundException "Invalid keyId <input>"
  *   ARN of another account / region / partition, or not a KMS ARN:
  *                              NotFoundException (the key is not here)
  */
@@ -54,8 +54,7 @@ static bool s_is_key_id(const char *s, size_t len)
 
 static int s_key_not_found(struct bw_call *call, const char *key_id)
 {
-	return bw_fail(call, KMS_KEY_NOT_FOUND,
-	               call->region, call->account_id, key_id);
+	return bw_fail(call, KMS_KEY_NOT_FOUND, call->region, call->account_id, key_id);
 }
 
 static int s_get_key(struct bw_call *call, const char *key_id, json_t **key_doc)
@@ -82,8 +81,7 @@ static int s_get_alias(struct bw_call *call, const char *alias, json_t **key_doc
 	if (rc == BW_STORE_NOT_FOUND ||
 	    (rc == BW_STORE_OK && (!arn || strncmp(arn, want, strlen(want)) != 0))) {
 		json_decref(a);
-		return bw_fail(call, KMS_ALIAS_NOT_FOUND,
-		               call->region, call->account_id, alias);
+		return bw_fail(call, KMS_ALIAS_NOT_FOUND, call->region, call->account_id, alias);
 	}
 	if (rc != BW_STORE_OK)
 		return bw_fail(call, KMS_UNREADABLE, "alias store");
@@ -121,8 +119,7 @@ int bw_kms_resolve_key_or_fail(struct bw_call *call, const char *key_id_in, json
 		if (rest && strncmp(rest, "key/", 4) == 0 && s_is_key_id(rest + 4, strlen(rest + 4)))
 			return s_get_key(call, rest + 4, key_doc);
 		if (rest && strncmp(rest, "key/", 4) == 0)
-			return bw_fail(call, KMS_KEY_ARN_NOT_FOUND,
-			               key_id_in);
+			return bw_fail(call, KMS_KEY_ARN_NOT_FOUND, key_id_in);
 		/* another account, region or partition: nothing of it lives here */
 		return bw_fail(call, KMS_INVALID_ARN, key_id_in);
 	}
@@ -152,8 +149,7 @@ int bw_kms_key_not_pending_deletion_or_fail(struct bw_call *call, const json_t *
 	const char *state = bw_kms_doc_str(key_doc, "KeyState");
 	if (strcmp(state, "PendingDeletion") != 0 && strcmp(state, "PendingReplicaDeletion") != 0)
 		return 0;
-	return bw_fail(call, KMS_PENDING_DELETION,
-	               bw_kms_doc_str(key_doc, "Arn"));
+	return bw_fail(call, KMS_PENDING_DELETION, bw_kms_doc_str(key_doc, "Arn"));
 }
 
 int bw_kms_key_id_resource(struct bw_call *call, const char *id, struct bw_resource *res)

@@ -105,8 +105,7 @@ static int s_rotation_supported_or_fail(struct bw_call *call, const json_t *doc,
 	if (on_demand && s_imported_symmetric(doc))
 		return 0;
 	if (strcmp(bw_kms_doc_str(doc, "Origin"), "AWS_KMS") != 0)
-		return bw_fail(call, KMS_ORIGIN_INVALID, arn,
-		               bw_kms_doc_str(doc, "Origin"));
+		return bw_fail(call, KMS_ORIGIN_INVALID, arn, bw_kms_doc_str(doc, "Origin"));
 	if (!s_rotatable(doc))
 		return bw_fail(call, KMS_ROTATION_UNSUPPORTED, arn, bw_kms_doc_str(doc, "KeySpec"));
 	return 0;
@@ -269,8 +268,7 @@ static int s_rotate_imported_or_fail(struct bw_call *call, const char *key_id)
 			pending = m;
 	}
 	if (!pending || !json_object_get(pending, "Sealed")) {
-		bw_fail(call, KMS_NO_MATERIAL_PENDING_ROTATION,
-		        bw_kms_doc_str(doc, "Arn"));
+		bw_fail(call, KMS_NO_MATERIAL_PENDING_ROTATION, bw_kms_doc_str(doc, "Arn"));
 		goto done;
 	}
 	snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(pending, "MaterialId"));

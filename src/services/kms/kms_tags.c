@@ -33,8 +33,7 @@ int bw_kms_check_tags_or_fail(struct bw_call *call, const json_t *tags)
 	if (!json_is_array(tags))
 		return bw_fail(call, KMS_NOT_A_LIST, "Tags");
 	if (json_array_size(tags) > BW_KMS_MAX_TAGS)
-		return bw_fail(call, KMS_TOO_MANY_TAGS,
-		               BW_KMS_MAX_TAGS);
+		return bw_fail(call, KMS_TOO_MANY_TAGS, BW_KMS_MAX_TAGS);
 	size_t i;
 	const json_t *t;
 	json_array_foreach(tags, i, t) {
@@ -108,8 +107,7 @@ int bw_kms_tag_resource(struct bw_call *call, const json_t *in, json_t *out)
 		goto done;
 	}
 	if (json_array_size(json_object_get(doc, "Tags")) > BW_KMS_MAX_TAGS) {
-		bw_fail(call, KMS_TAG_LIMIT,
-		        BW_KMS_MAX_TAGS);
+		bw_fail(call, KMS_TAG_LIMIT, BW_KMS_MAX_TAGS);
 		goto done;
 	}
 	rc = bw_kms_save_key_or_fail(call, doc);

@@ -362,7 +362,7 @@ static void test_resolve_forms(void **state)
 	                                        "does not exist");
 	assert_null(s_describe("not-a-key"));
 	assert_string_equal(s_call.err.code, "NotFoundException");
-	assert_string_equal(s_call.err.message, "Invalid keyId 'not-a-key'");
+	assert_string_equal(s_call.err.message, "Invalid keyId not-a-key");
 	/* another account, another region: not here */
 	char other[160];
 	snprintf(other, sizeof other, "arn:aws:kms:us-east-1:999999999999:key/%s", id);
