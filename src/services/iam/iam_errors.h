@@ -197,4 +197,18 @@
 #define IAM_NO_SUCH_SLR_TASK                                                                       \
 	"NoSuchEntityException", "The deletion task with id %.256s cannot be found."
 
+/* --- roles and users --- */
+/* the entity's word ("Role", "User"), its name */
+#define IAM_ENTITY_EXISTS "EntityAlreadyExistsException", "%s with name %s already exists."
+/* a trust policy naming an AWS principal that does not exist */
+#define IAM_TRUST_PRINCIPAL_INVALID                                                                \
+	"MalformedPolicyDocumentException", "Invalid principal in policy: \"AWS\":\"%s\""
+#define IAM_ROLE_PROTECTED                                                                         \
+	"UnmodifiableEntityException",                                                             \
+	    "Cannot perform the operation on the protected role '%s' - this role is only "         \
+	    "modifiable by AWS"
+#define IAM_SLR_SESSION_DURATION_FIXED                                                             \
+	"UnmodifiableEntityException",                                                             \
+	    "%s is an AWS service linked role, max session duration cannot be changed."
+
 #endif

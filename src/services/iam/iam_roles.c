@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_principals.h"
 #include "services/service.h"
@@ -15,7 +16,6 @@
 #include "store/doc.h"
 
 #define S_SESSION_MIN_S 3600
-#define S_SESSION_MAX_S 43200
 
 /* The Role as returned: the trust policy URL-encoded. */
 static json_t *s_role_out(struct bw_call *call, const json_t *doc)
@@ -39,9 +39,7 @@ static json_t *s_role_out(struct bw_call *call, const json_t *doc)
 static int s_check_trust(struct bw_call *call, const char *text)
 {
 	if (text && bw_iamp_doc_chars(text) > BW_IAMP_TRUST_MAX_CHARS)
-		return bw_fail(call, "LimitExceededException",
-		               "Cannot exceed quota for ACLSizePerRole: %d",
-		               BW_IAMP_TRUST_MAX_CHARS);
+		return bw_fail(call, IAM_QUOTA_EXCEEDED, "ACLSizePerRole", BW_IAMP_TRUST_MAX_CHARS);
 	if (bw_iamp_check_doc(call, text, BW_POLICY_TRUST) != 0)
 		return -1;
 	/* every user or role it names must exist: one named before it exists
@@ -52,21 +50,7 @@ static int s_check_trust(struct bw_call *call, const char *text)
 	if (m < 0)
 		return bw_iamp_store_fail(call);
 	if (m > 0)
-		return bw_fail(call, "MalformedPolicyDocument",
-		               "Invalid principal in policy: \"AWS\":\"%s\"", missing);
-	return 0;
-}
-
-static int s_check_duration(struct bw_call *call, const json_t *v)
-{
-	json_int_t d = json_integer_value(v);
-	if (v && (!json_is_integer(v) || d < S_SESSION_MIN_S || d > S_SESSION_MAX_S))
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%lld' at 'maxSessionDuration' "
-		               "failed to satisfy constraint: Member must have value %s",
-		               (long long)d,
-		               d < S_SESSION_MIN_S ? "greater than or equal to 3600"
-		                                   : "less than or equal to 43200");
+		return bw_fail(call, IAM_TRUST_PRINCIPAL_INVALID, missing);
 	return 0;
 }
 
@@ -81,10 +65,7 @@ bool bw_iam_role_is_service_linked(const json_t *role)
 /* AWS's answer to a change of a role only its service may change. */
 static int s_unmodifiable(struct bw_call *call, const json_t *role)
 {
-	return bw_fail(call, "UnmodifiableEntityException",
-	               "Cannot perform the operation on the protected role '%s' - this role is "
-	               "only modifiable by AWS",
-	               bw_iamp_str(role, "RoleName"));
+	return bw_fail(call, IAM_ROLE_PROTECTED, bw_iamp_str(role, "RoleName"));
 }
 
 int bw_iam_role_modifiable_or_fail(struct bw_call *call, const json_t *in)
@@ -145,14 +126,8 @@ static int s_create_role_txn(struct bw_call *call, const json_t *in, json_t *out
 		path = "/";
 	if (bw_iamp_check_name(call, name, "roleName") != 0 ||
 	    bw_iamp_check_path(call, path) != 0 || bw_iamp_name_key(call, name, key) != 0 ||
-	    s_check_duration(call, dur) != 0 || s_check_trust(call, trust) != 0)
+	    s_check_trust(call, trust) != 0)
 		return -1;
-	if (strlen(name) > 64)
-		return bw_fail(call, "ValidationError",
-		               "1 validation error detected: Value '%s' at 'roleName' failed to "
-		               "satisfy "
-		               "constraint: Member must have length less than or equal to 64",
-		               name);
 	if (boundary) {
 		json_t *pol;
 		bool aws;
@@ -180,8 +155,7 @@ static int s_create_role_txn(struct bw_call *call, const json_t *in, json_t *out
 	int rc = bw_doc_create(call->store, BW_IAM_ROLE, call->account_id, key, doc);
 	if (rc == BW_STORE_EXISTS) {
 		json_decref(doc);
-		return bw_fail(call, "EntityAlreadyExistsException",
-		               "Role with name %s already exists.", name);
+		return bw_fail(call, IAM_ENTITY_EXISTS, "Role", name);
 	}
 	json_t *idoc = json_pack("{s:s,s:s}", "Kind", "role", "Name", name);
 	if (rc != BW_STORE_OK || !idoc ||
@@ -295,14 +269,9 @@ static int s_edit_update(struct bw_call *call, const json_t *in, json_t *role)
 {
 	const json_t *desc = json_object_get(in, "Description");
 	const json_t *dur = json_object_get(in, "MaxSessionDuration");
-	if (s_check_duration(call, dur) != 0)
-		return -1;
 	/* the description stays the user's; the session length is the service's */
 	if (dur && bw_iam_role_is_service_linked(role))
-		return bw_fail(call, "UnmodifiableEntityException",
-		               "%s is an AWS service linked role, max session duration cannot be "
-		               "changed.",
-		               bw_iamp_str(role, "RoleName"));
+		return bw_fail(call, IAM_SLR_SESSION_DURATION_FIXED, bw_iamp_str(role, "RoleName"));
 	if ((desc && json_object_set(role, "Description", (json_t *)desc) != 0) ||
 	    (dur && json_object_set(role, "MaxSessionDuration", (json_t *)dur) != 0))
 		return bw_iamp_oom(call);
@@ -420,8 +389,7 @@ static int s_delete_role_txn(struct bw_call *call, const json_t *in, json_t *out
 		goto fail;
 	}
 	if (n_attached > 0) {
-		bw_fail(call, "DeleteConflictException",
-		        "Cannot delete entity, must detach all policies first.");
+		bw_fail(call, IAM_DELETE_CONFLICT, "must detach all policies first");
 		goto fail;
 	}
 	size_t n_profiles = 0;
@@ -430,13 +398,11 @@ static int s_delete_role_txn(struct bw_call *call, const json_t *in, json_t *out
 		goto fail;
 	}
 	if (n_profiles > 0) {
-		bw_fail(call, "DeleteConflictException",
-		        "Cannot delete entity, must remove roles from instance profile first.");
+		bw_fail(call, IAM_DELETE_CONFLICT, "must remove roles from instance profile first");
 		goto fail;
 	}
 	if (n_inline > 0) {
-		bw_fail(call, "DeleteConflictException",
-		        "Cannot delete entity, must delete policies first.");
+		bw_fail(call, IAM_DELETE_CONFLICT, "must delete policies first");
 		goto fail;
 	}
 	/* the boundary goes with the role: its usage count follows */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "services/iam/iam_errors.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
@@ -28,11 +29,11 @@ static int s_check_boundary_or_fail(struct bw_call *call, const char *arn)
 	snprintf(own, sizeof own, "arn:aws:iam::%s:policy/", call->account_id);
 	const char *slash = strrchr(arn, '/');
 	if (strncmp(arn, own, strlen(own)) != 0 || !slash || !bw_iam_name_ok(slash + 1, 128))
-		return bw_fail(call, "InvalidInputException", "ARN %.512s is not valid.", arn);
+		return bw_fail(call, IAM_ARN_INVALID, arn);
 	char key[BW_IAM_KEY_MAX];
 	json_t *policy = NULL;
 	if (bw_iam_key(slash + 1, key, sizeof key) != 0)
-		return bw_fail(call, "InvalidInputException", "ARN %.512s is not valid.", arn);
+		return bw_fail(call, IAM_ARN_INVALID, arn);
 	int rc = bw_doc_get(call->store, BW_IAM_POLICY, call->account_id, key, &policy);
 	if (rc != BW_STORE_OK && rc != BW_STORE_NOT_FOUND)
 		return bw_iam_internal(call);
@@ -40,8 +41,7 @@ static int s_check_boundary_or_fail(struct bw_call *call, const char *arn)
 	                              arn) == 0;
 	json_decref(policy);
 	if (!found)
-		return bw_fail(call, "NoSuchEntityException",
-		               "Policy %.512s does not exist or is not attachable.", arn);
+		return bw_fail(call, IAM_POLICY_NOT_ATTACHABLE, arn);
 	return 0;
 }
 
@@ -95,7 +95,7 @@ int bw_iam_create_user(struct bw_call *call, const json_t *in, json_t *out)
 	json_t *doc = NULL;
 	size_t nusers = 0;
 	if (!name)
-		return bw_fail(call, "ValidationError", "UserName is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "UserName");
 	if (bw_iam_check_name_or_fail(call, "userName", name, 64) != 0 ||
 	    bw_iam_check_path_or_fail(call, "path", path) != 0 ||
 	    bw_iam_check_tags_or_fail(call, tags) != 0 ||
@@ -107,8 +107,7 @@ int bw_iam_create_user(struct bw_call *call, const json_t *in, json_t *out)
 	if (s_count_or_fail(call, BW_IAM_USER, NULL, &nusers) != 0)
 		goto error;
 	if (nusers >= BW_IAM_QUOTA_USERS) {
-		bw_fail(call, "LimitExceededException", "Cannot exceed quota for UsersPerAccount: %d",
-		        BW_IAM_QUOTA_USERS);
+		bw_fail(call, IAM_QUOTA_EXCEEDED, "UsersPerAccount", BW_IAM_QUOTA_USERS);
 		goto error;
 	}
 	if (bw_iam_register_id(call, "AIDA", "user", name, id) != 0)
@@ -124,7 +123,7 @@ int bw_iam_create_user(struct bw_call *call, const json_t *in, json_t *out)
 		goto error;
 	int rc = bw_doc_create(call->store, BW_IAM_USER, call->account_id, key, doc);
 	if (rc == BW_STORE_EXISTS) {
-		bw_fail(call, "EntityAlreadyExistsException", "User with name %s already exists.", name);
+		bw_fail(call, IAM_ENTITY_EXISTS, "User", name);
 		goto error;
 	}
 	if (rc != BW_STORE_OK) {
@@ -240,7 +239,7 @@ int bw_iam_update_user(struct bw_call *call, const json_t *in, json_t *out)
 	json_t *doc = NULL, *other = NULL;
 	struct bw_buf arn = {0};
 	if (!name)
-		return bw_fail(call, "ValidationError", "UserName is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "UserName");
 	if ((new_name && bw_iam_check_name_or_fail(call, "newUserName", new_name, 64) != 0) ||
 	    (new_path && bw_iam_check_path_or_fail(call, "newPath", new_path) != 0) ||
 	    bw_iam_key_or_fail(call, name, old_key, sizeof old_key) != 0)
@@ -262,8 +261,7 @@ int bw_iam_update_user(struct bw_call *call, const json_t *in, json_t *out)
 		int rc = bw_doc_get(call->store, BW_IAM_USER, call->account_id, new_key, &other);
 		json_decref(other);
 		if (rc == BW_STORE_OK) {
-			bw_fail(call, "EntityAlreadyExistsException", "User with name %s already exists.",
-			        new_name);
+			bw_fail(call, IAM_ENTITY_EXISTS, "User", new_name);
 			goto error;
 		}
 		if (rc != BW_STORE_NOT_FOUND) {
@@ -310,7 +308,7 @@ int bw_iam_delete_user(struct bw_call *call, const json_t *in, json_t *out)
 	json_t *doc = NULL;
 	size_t n = 0;
 	if (!name)
-		return bw_fail(call, "ValidationError", "UserName is required.");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "UserName");
 	if (bw_iam_key_or_fail(call, name, key, sizeof key) != 0)
 		return -1;
 	if (bw_store_begin(call->store) != 0)
@@ -334,8 +332,7 @@ int bw_iam_delete_user(struct bw_call *call, const json_t *in, json_t *out)
 		if (s_count_or_fail(call, s_blockers[i].kind, prefix, &n) != 0)
 			goto error;
 		if (n > 0) {
-			bw_fail(call, "DeleteConflictException", "Cannot delete entity, %s.",
-			        s_blockers[i].what);
+			bw_fail(call, IAM_DELETE_CONFLICT, s_blockers[i].what);
 			goto error;
 		}
 	}
@@ -344,8 +341,7 @@ int bw_iam_delete_user(struct bw_call *call, const json_t *in, json_t *out)
 		goto error;
 	}
 	if (n > 0) {
-		bw_fail(call, "DeleteConflictException",
-		        "Cannot delete entity, must delete service-specific credentials first.");
+		bw_fail(call, IAM_DELETE_CONFLICT, "must delete service-specific credentials first");
 		goto error;
 	}
 	/* a boundary does not block the deletion (AWS lists it nowhere among
@@ -385,9 +381,7 @@ int bw_iam_list_users(struct bw_call *call, const json_t *in, json_t *out)
 	struct bw_iam_page page;
 	json_t *items = NULL;
 	if (prefix && !bw_iam_path_prefix_ok(prefix))
-		return bw_fail(call, "ValidationError",
-		               "The specified value for pathPrefix is invalid. It must begin with / "
-		               "and contain only alphanumeric characters and/or / characters.");
+		return bw_fail(call, IAM_PATH_PREFIX_INVALID);
 	if (bw_iam_page_or_fail(call, in, &page) != 0)
 		return -1;
 	int rc = bw_iam_list_or_fail(call, BW_IAM_USER, NULL, &page, prefix ? bw_iam_path_filter : NULL,

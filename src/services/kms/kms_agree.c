@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "services/kms/kms_crypto.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_ops.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -135,22 +136,17 @@ done:
 static int s_key_or_fail(struct bw_call *call, const json_t *in, json_t **key_doc)
 {
 	const char *alg = json_string_value(json_object_get(in, "KeyAgreementAlgorithm"));
-	if (!alg || strcmp(alg, "ECDH") != 0)
-		return bw_fail(
-		    call, "ValidationException",
-		    "1 validation error detected: Value '%.64s' at 'keyAgreementAlgorithm' "
-		    "failed to satisfy constraint: Member must satisfy enum value set: [ECDH]",
-		    alg ? alg : "null");
+	/* the model's enum is [ECDH]: the validator refused any other */
+	if (!alg)
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "KeyAgreementAlgorithm");
 	if (json_object_get(in, "Recipient"))
 		return bw_fail(
-		    call, "UnsupportedOperationException",
-		    "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
+		    call, KMS_RECIPIENT_UNSUPPORTED);
 	if (bw_kms_use_key_or_fail(call, json_string_value(json_object_get(in, "KeyId")),
 	                           "KEY_AGREEMENT", "DeriveSharedSecret", key_doc) != 0)
 		return -1;
 	if (!bw_kms_doc_has(*key_doc, "KeyAgreementAlgorithms", alg))
-		return bw_fail(call, "InvalidKeyUsageException",
-		               "Key agreement algorithm %s is not valid for %s.", alg,
+		return bw_fail(call, KMS_ALGORITHM_INVALID, "Key agreement", alg,
 		               bw_kms_doc_str(*key_doc, "Arn"));
 	return 0;
 }
@@ -169,12 +165,11 @@ int bw_kms_derive_shared_secret(struct bw_call *call, const json_t *in, json_t *
 	pkey = bw_kms_pkey_private(bw_cur_from(priv.data, priv.len));
 	enum bw_kms_ecdh_error e = bw_kms_ecdh(pkey, bw_cur_from(peer.data, peer.len), &secret);
 	if (e == BW_KMS_ECDH_INTERNAL) {
-		bw_fail_status(call, 500, "KMSInternalException", "%s",
-		               bw_kms_ecdh_error_message(e));
+		bw_fail(call, KMS_INTERNAL_REASON, bw_kms_ecdh_error_message(e));
 		goto done;
 	}
 	if (e != BW_KMS_ECDH_OK) {
-		bw_fail(call, "ValidationException", "%s", bw_kms_ecdh_error_message(e));
+		bw_fail(call, KMS_PUBLIC_KEY_INVALID, bw_kms_ecdh_error_message(e));
 		goto done;
 	}
 	/* a dry run answers only once everything a real call checks has passed */
@@ -185,7 +180,7 @@ int bw_kms_derive_shared_secret(struct bw_call *call, const json_t *in, json_t *
 	if (json_object_set_new(out, "KeyAgreementAlgorithm", json_string("ECDH")) != 0 ||
 	    json_object_set_new(out, "KeyOrigin", json_string(bw_kms_doc_str(key_doc, "Origin"))) !=
 	        0) {
-		bw_fail_status(call, 500, "KMSInternalException", "out of memory");
+		bw_fail(call, KMS_OUT_OF_MEMORY);
 		goto done;
 	}
 	rc = 0;

@@ -26,6 +26,7 @@
 #include "core/encoding.h"
 #include "services/kms/kms_ciphertext.h"
 #include "services/kms/kms_crypto.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
 #include "store/doc.h"
@@ -34,21 +35,18 @@
 
 static int s_internal(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "KMSInternalException",
-	                      "An internal error occurred in KMS");
+	return bw_fail(call, KMS_INTERNAL);
 }
 
 static int s_invalid_ciphertext(struct bw_call *call)
 {
 	/* AWS answers it with no message (json_codec.c leaves it out) */
-	return bw_fail(call, "InvalidCiphertextException", "%s", "");
+	return bw_fail(call, KMS_INVALID_CIPHERTEXT);
 }
 
 static int s_incorrect_key(struct bw_call *call)
 {
-	return bw_fail(call, "IncorrectKeyException",
-	               "The key ID in the request does not identify a CMK that can perform this "
-	               "operation.");
+	return bw_fail(call, KMS_INCORRECT_KEY);
 }
 
 bool bw_kms_doc_has(const json_t *key_doc, const char *member, const char *s)
@@ -77,10 +75,9 @@ int bw_kms_check_key_or_fail(struct bw_call *call, const json_t *key_doc, const 
 	const json_t *valid_to = json_object_get(key_doc, "ValidTo");
 	if (strcmp(bw_kms_doc_str(key_doc, "ExpirationModel"), "KEY_MATERIAL_EXPIRES") == 0 &&
 	    json_is_number(valid_to) && call->now_s >= json_number_value(valid_to))
-		return bw_fail(call, "KMSInvalidStateException", "%s is pending import.", arn);
+		return bw_fail(call, KMS_PENDING_IMPORT, arn);
 	if (usage && strcmp(bw_kms_doc_str(key_doc, "KeyUsage"), usage) != 0)
-		return bw_fail(call, "InvalidKeyUsageException",
-		               "%s key usage is %s which is not valid for %s.", arn,
+		return bw_fail(call, KMS_KEY_USAGE_INVALID, arn,
 		               bw_kms_doc_str(key_doc, "KeyUsage"), op);
 	return 0;
 }
@@ -127,8 +124,7 @@ int bw_kms_open_material_or_fail(struct bw_call *call, const json_t *key_doc,
 		/* imported material deleted (DeleteImportedKeyMaterial keeps its
 		 * record): the key needs the same bytes imported again */
 		json_decref(doc);
-		return bw_fail(call, "KMSInvalidStateException", "%s is pending import.",
-		               bw_kms_doc_str(key_doc, "Arn"));
+		return bw_fail(call, KMS_PENDING_IMPORT, bw_kms_doc_str(key_doc, "Arn"));
 	}
 	if (bw_kms_material_open(call->root_key, call->account_id, key_id, doc, secret) != 0) {
 		json_decref(doc);
@@ -173,13 +169,9 @@ static int s_context_member_or_fail(struct bw_call *call, const json_t *in, cons
 {
 	size_t n = bw_kms_context_bytes(json_object_get(in, member));
 	if (n == SIZE_MAX)
-		return bw_fail(call, "ValidationException",
-		               "%s must be a map of string keys to string values.", member);
+		return bw_fail(call, KMS_CONTEXT_NOT_MAP, member);
 	if (n > BW_KMS_CONTEXT_MAX_BYTES)
-		return bw_fail(call, "ValidationException",
-		               "The %s is too large: its keys and values are %zu bytes, more than "
-		               "the %d bytes an encryption context may hold.",
-		               member, n, BW_KMS_CONTEXT_MAX_BYTES);
+		return bw_fail(call, KMS_CONTEXT_TOO_LARGE, member, n, BW_KMS_CONTEXT_MAX_BYTES);
 	return 0;
 }
 
@@ -190,8 +182,7 @@ static int s_constraint_or_fail(struct bw_call *call, const json_t *constraints,
 	if (!ctx)
 		return 0;
 	if (bw_kms_context_bytes(ctx) == SIZE_MAX)
-		return bw_fail(call, "ValidationException",
-		               "%s must be a map of string keys to string values.", member);
+		return bw_fail(call, KMS_CONTEXT_NOT_MAP, member);
 	size_t pairs = json_object_size(ctx), chars = 0, klen;
 	const char *k;
 	json_t *v;
@@ -201,14 +192,10 @@ static int s_constraint_or_fail(struct bw_call *call, const json_t *constraints,
 		         s_utf8_chars(json_string_value(v), json_string_length(v));
 	}
 	if (pairs > BW_KMS_GRANT_CONTEXT_MAX_PAIRS)
-		return bw_fail(call, "ValidationException",
-		               "Each grant constraint can include up to %d encryption context "
-		               "pairs; %s has %zu.",
+		return bw_fail(call, KMS_GRANT_CONTEXT_PAIRS,
 		               BW_KMS_GRANT_CONTEXT_MAX_PAIRS, member, pairs);
 	if (chars > BW_KMS_GRANT_CONTEXT_MAX_CHARS)
-		return bw_fail(call, "ValidationException",
-		               "The encryption context in each grant constraint cannot exceed %d "
-		               "characters; %s has %zu.",
+		return bw_fail(call, KMS_GRANT_CONTEXT_CHARS,
 		               BW_KMS_GRANT_CONTEXT_MAX_CHARS, member, chars);
 	return 0;
 }
@@ -237,18 +224,12 @@ int bw_kms_blob_in_or_fail(struct bw_call *call, const json_t *in, const char *m
 	if (!v || json_is_null(v)) {
 		if (!required)
 			return 1;
-		return bw_fail(call, "ValidationException",
-		               "1 validation error detected: Value null at '%s' failed to satisfy "
-		               "constraint: Member must not be null",
-		               member);
+		return bw_fail(call, KMS_MEMBER_NULL, member);
 	}
 	if (!s || bw_base64_decode(s, json_string_length(v), out) != 0)
-		return bw_fail(call, "ValidationException", "%s is not valid base64", member);
+		return bw_fail(call, KMS_NOT_BASE64, member);
 	if (out->len < 1 || out->len > max)
-		return bw_fail(call, "ValidationException",
-		               "1 validation error detected: Value at '%s' failed to satisfy "
-		               "constraint: Member must have length between 1 and %zu",
-		               member, max);
+		return bw_fail(call, KMS_BLOB_LENGTH, member, max);
 	return 0;
 }
 
@@ -281,8 +262,7 @@ int bw_kms_arn_out_or_fail(struct bw_call *call, json_t *out, const char *member
 int bw_kms_dry_run_or_fail(struct bw_call *call, const json_t *in)
 {
 	if (json_is_true(json_object_get(in, "DryRun")))
-		return bw_fail(call, "DryRunOperationException",
-		               "The request would have succeeded, but the DryRun option is set.");
+		return bw_fail(call, KMS_DRY_RUN);
 	return 0;
 }
 
@@ -418,9 +398,7 @@ static int s_algorithm_or_fail(struct bw_call *call, const json_t *key_doc, cons
 {
 	if (bw_kms_doc_has(key_doc, "EncryptionAlgorithms", alg))
 		return 0;
-	return bw_fail(call, "InvalidKeyUsageException",
-	               "The encryption algorithm %s is not valid for %s.", alg,
-	               bw_kms_doc_str(key_doc, "Arn"));
+	return bw_fail(call, KMS_ENCRYPTION_ALGORITHM_INVALID, alg, bw_kms_doc_str(key_doc, "Arn"));
 }
 
 int bw_kms_sym_encrypt_or_fail(struct bw_call *call, const json_t *key_doc, const json_t *ctx,
@@ -468,8 +446,7 @@ static int s_encrypt_or_fail(struct bw_call *call, const json_t *key_doc, const 
 	size_t max = s_oaep_max(pub, md);
 	if (plaintext.len > max)
 		rc =
-		    bw_fail(call, "ValidationException",
-		            "Plaintext of %zu bytes is too long for %s with %s (at most %zu bytes)",
+		    bw_fail(call, KMS_PLAINTEXT_TOO_LONG,
 		            plaintext.len, bw_kms_doc_str(key_doc, "KeySpec"), alg, max);
 	else if (bw_kms_rsa_oaep(pub, true, md, plaintext, blob) != 0)
 		rc = s_internal(call);
@@ -513,8 +490,7 @@ static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in, const 
 			goto asym_done;
 		}
 		if (!alg) {
-			bw_fail(call, "ValidationException",
-			        "EncryptionAlgorithm is required for asymmetric KMS keys");
+			bw_fail(call, KMS_ALGORITHM_REQUIRED);
 			goto asym_done;
 		}
 		if (s_algorithm_or_fail(call, named, alg) != 0)
@@ -552,9 +528,7 @@ static int s_decrypt_or_fail(struct bw_call *call, const char *key_id_in, const 
 	struct bw_buf key = {.secret = true};
 	int rc = -1;
 	if (alg && strcmp(alg, S_SYM) != 0) {
-		bw_fail(call, "InvalidKeyUsageException",
-		        "The encryption algorithm %s is not valid for a symmetric ciphertext.",
-		        alg);
+		bw_fail(call, KMS_SYMMETRIC_ALGORITHM_INVALID, alg);
 		goto done;
 	}
 	if (bw_kms_ct_parse(blob, &ct) != 0) {
@@ -662,8 +636,7 @@ int bw_kms_decrypt(struct bw_call *call, const json_t *in, json_t *out)
 	int rc = -1;
 	if (json_object_get(in, "Recipient"))
 		return bw_fail(
-		    call, "UnsupportedOperationException",
-		    "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
+		    call, KMS_RECIPIENT_UNSUPPORTED);
 	if (bw_kms_blob_in_or_fail(call, in, "CiphertextBlob", 6144, true, &blob) != 0)
 		goto done;
 	if (s_decrypt_or_fail(call, s_str(in, "KeyId"), alg,

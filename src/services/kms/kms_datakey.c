@@ -10,6 +10,7 @@
 
 #include "services/kms/kms_ciphertext.h"
 #include "services/kms/kms_crypto.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
 
@@ -27,8 +28,7 @@ static int s_sym_key_or_fail(struct bw_call *call, const json_t *in, const char 
 	if (bw_kms_use_key_or_fail(call, s_str(in, "KeyId"), "ENCRYPT_DECRYPT", op, key_doc) != 0)
 		return -1;
 	if (strcmp(bw_kms_doc_str(*key_doc, "KeySpec"), "SYMMETRIC_DEFAULT") != 0) {
-		bw_fail(call, "InvalidKeyUsageException",
-		        "%s key spec is %s which is not valid for %s.",
+		bw_fail(call, KMS_KEY_SPEC_INVALID,
 		        bw_kms_doc_str(*key_doc, "Arn"), bw_kms_doc_str(*key_doc, "KeySpec"), op);
 		json_decref(*key_doc);
 		*key_doc = NULL;
@@ -49,41 +49,25 @@ static int s_data_key(struct bw_call *call, const json_t *in, json_t *out, bool 
 	int rc = -1;
 	if (json_object_get(in, "Recipient"))
 		return bw_fail(
-		    call, "UnsupportedOperationException",
-		    "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
+		    call, KMS_RECIPIENT_UNSUPPORTED);
 	if (nbytes && spec)
-		return bw_fail(call, "ValidationException",
-		               "Please specify either number of bytes or key spec, not both.");
+		return bw_fail(call, KMS_BYTES_AND_SPEC);
 	if (!nbytes && !spec)
-		return bw_fail(call, "ValidationException",
-		               "Please specify either number of bytes or key spec.");
+		return bw_fail(call, KMS_BYTES_OR_SPEC);
+	/* the validator holds KeySpec to the model's [AES_256, AES_128] and
+	 * NumberOfBytes to 1..1024; the bound here only guards the buffer */
 	if (spec) {
-		if (strcmp(spec, "AES_128") == 0)
-			len = 16;
-		else if (strcmp(spec, "AES_256") == 0)
-			len = 32;
-		else
-			return bw_fail(
-			    call, "ValidationException",
-			    "1 validation error detected: Value '%s' at 'keySpec' failed to "
-			    "satisfy constraint: Member must satisfy enum value set: "
-			    "[AES_256, AES_128]",
-			    spec);
+		len = strcmp(spec, "AES_128") == 0 ? 16 : 32;
 	} else {
 		json_int_t n = json_integer_value(nbytes);
 		if (!json_is_integer(nbytes) || n < 1 || n > S_MAX_DATA_KEY)
-			return bw_fail(
-			    call, "ValidationException",
-			    "1 validation error detected: Value '%lld' at 'numberOfBytes' "
-			    "failed to satisfy constraint: Member must have value between 1 "
-			    "and 1024",
-			    (long long)n);
+			return bw_fail(call, BW_ERR_REQUIRED_MISSING, "NumberOfBytes");
 		len = (size_t)n;
 	}
 	if (s_sym_key_or_fail(call, in, op, &key_doc) != 0 || bw_kms_dry_run_or_fail(call, in) != 0)
 		goto done;
 	if (bw_buf_reserve(&key, len) != 0 || RAND_priv_bytes(key.data, (int)len) != 1) {
-		bw_fail_status(call, 500, "KMSInternalException", "The random generator failed");
+		bw_fail(call, KMS_FAILED, "The random generator");
 		goto done;
 	}
 	key.len = len;
@@ -126,19 +110,15 @@ static int s_data_key_pair(struct bw_call *call, const json_t *in, json_t *out, 
 	int rc = -1;
 	if (json_object_get(in, "Recipient"))
 		return bw_fail(
-		    call, "UnsupportedOperationException",
-		    "Recipient (Nitro Enclaves attestation) is not supported by bulwark");
+		    call, KMS_RECIPIENT_UNSUPPORTED);
 	if (!spec || (spec->kind != BW_KMS_SPEC_RSA && spec->kind != BW_KMS_SPEC_EC))
-		return bw_fail(call, "ValidationException",
-		               "1 validation error detected: Value '%s' at 'keyPairSpec' failed to "
-		               "satisfy constraint: Member must satisfy enum value set: [RSA_2048, "
-		               "RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, "
-		               "ECC_SECG_P256K1]",
-		               pair_spec ? pair_spec : "null");
+		return bw_fail(call, KMS_NOT_IN_ENUM, pair_spec ? pair_spec : "null", "keyPairSpec",
+		               ": [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, "
+		               "ECC_NIST_P521, ECC_SECG_P256K1]");
 	if (s_sym_key_or_fail(call, in, op, &key_doc) != 0 || bw_kms_dry_run_or_fail(call, in) != 0)
 		goto done;
 	if (bw_kms_keygen_asym(spec, &priv, &pub) != 0) {
-		bw_fail_status(call, 500, "KMSInternalException", "Key pair generation failed");
+		bw_fail(call, KMS_FAILED, "Key pair generation");
 		goto done;
 	}
 	if (bw_kms_sym_encrypt_or_fail(call, key_doc, json_object_get(in, "EncryptionContext"),

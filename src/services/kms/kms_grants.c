@@ -27,6 +27,7 @@
 #include "core/encoding.h"
 #include "services/kms/kms_authz.h"
 #include "services/kms/kms_crypto.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -243,8 +244,7 @@ static int s_grant_of_token(struct bw_call *call, const char *token, json_t **gr
 invalid:
 	json_decref(*grant);
 	*grant = NULL;
-	bw_fail(call, "InvalidGrantTokenException",
-	        "The request was rejected because the specified grant token is not valid.");
+	bw_fail(call, KMS_INVALID_GRANT_TOKEN);
 done:
 	bw_buf_free(&raw);
 	return rc;
@@ -260,14 +260,10 @@ int bw_kms_grant_tokens_or_fail(struct bw_call *call, const json_t *key_doc, con
 		char store_key[S_GRANT_KEY_MAX];
 		if (!json_is_string(t) || s_grant_of_token(call, json_string_value(t), &g, store_key))
 			return call->failed ? -1
-			                    : bw_fail(call, "InvalidGrantTokenException",
-			                              "The request was rejected because the specified "
-			                              "grant token is not valid.");
+			                    : bw_fail(call, KMS_INVALID_GRANT_TOKEN);
 		json_decref(g);
 		if (strncmp(store_key, key_id, S_KEY_ID_LEN) != 0)
-			return bw_fail(call, "InvalidGrantTokenException",
-			               "The request was rejected because the specified grant token is "
-			               "not valid.");
+			return bw_fail(call, KMS_INVALID_GRANT_TOKEN);
 	}
 	return 0;
 }
@@ -332,16 +328,14 @@ static int s_check_grant_or_fail(struct bw_call *call, const json_t *in, const j
 	const char *grantee = json_string_value(json_object_get(in, "GranteePrincipal"));
 	const json_t *retiring = json_object_get(in, "RetiringPrincipal");
 	if (!s_principal_ok(grantee))
-		return bw_fail(call, "ValidationException", "Invalid principal: GranteePrincipal %.256s",
+		return bw_fail(call, KMS_INVALID_PRINCIPAL, "GranteePrincipal",
 		               grantee ? grantee : "");
 	if (retiring && !s_principal_ok(json_string_value(retiring)))
-		return bw_fail(call, "ValidationException", "Invalid principal: RetiringPrincipal %.256s",
+		return bw_fail(call, KMS_INVALID_PRINCIPAL, "RetiringPrincipal",
 		               json_string_value(retiring) ? json_string_value(retiring) : "");
 	const json_t *ops = json_object_get(in, "Operations");
 	if (!json_is_array(ops) || json_array_size(ops) == 0)
-		return bw_fail(call, "ValidationException",
-		               "1 validation error detected: Value at 'operations' failed to satisfy "
-		               "constraint: Member must not be empty");
+		return bw_fail(call, KMS_GRANT_OPERATIONS_EMPTY);
 	const json_t *c = json_object_get(in, "Constraints");
 	bool constrained = json_object_size(json_object_get(c, "EncryptionContextEquals")) ||
 	                   json_object_size(json_object_get(c, "EncryptionContextSubset"));
@@ -350,17 +344,12 @@ static int s_check_grant_or_fail(struct bw_call *call, const json_t *in, const j
 	json_array_foreach(ops, i, v) {
 		const char *op = json_string_value(v);
 		if (!op || !s_op_for_key(op, key_doc))
-			return bw_fail(call, "ValidationException",
-			               "Grant operation %.64s is not valid for a key with KeyUsage %s and "
-			               "KeySpec %s",
+			return bw_fail(call, KMS_GRANT_OPERATION_INVALID,
 			               op ? op : "", bw_kms_doc_str(key_doc, "KeyUsage"),
 			               bw_kms_doc_str(key_doc, "KeySpec"));
 		if (constrained && !s_context_op(op) && strcmp(op, "DescribeKey") != 0 &&
 		    strcmp(op, "CreateGrant") != 0 && strcmp(op, "RetireGrant") != 0)
-			return bw_fail(call, "ValidationException",
-			               "Grant constraints are not supported for the %s operation: it "
-			               "takes no encryption context",
-			               op);
+			return bw_fail(call, KMS_GRANT_CONSTRAINTS_INVALID, op);
 	}
 	return 0;
 }
@@ -478,7 +467,7 @@ int bw_kms_create_grant(struct bw_call *call, const json_t *in, json_t *out)
 	if (bw_kms_key_not_pending_deletion_or_fail(call, key) != 0)
 		goto done;
 	if (strcmp(state, "Disabled") == 0) {
-		bw_fail(call, "DisabledException", "%s is disabled.", bw_kms_doc_str(key, "Arn"));
+		bw_fail(call, KMS_DISABLED, bw_kms_doc_str(key, "Arn"));
 		goto done;
 	}
 	if (s_check_grant_or_fail(call, in, key) != 0 || bw_kms_dry_run_or_fail(call, in) != 0)
@@ -494,9 +483,7 @@ int bw_kms_create_grant(struct bw_call *call, const json_t *in, json_t *out)
 	if (bw_doc_count(call->store, BW_KMS_GRANT, call->account_id, prefix, &count) != BW_STORE_OK)
 		goto internal;
 	if (count >= S_GRANTS_PER_KEY) {
-		bw_fail(call, "LimitExceededException",
-		        "The request was rejected because the number of grants for the KMS key "
-		        "exceeds the quota.");
+		bw_fail(call, KMS_TOO_MANY_GRANTS);
 		goto done;
 	}
 	uint8_t rnd[S_GRANT_ID_LEN / 2];
@@ -632,8 +619,7 @@ int bw_kms_list_retirable_grants(struct bw_call *call, const json_t *in, json_t 
 	char after[BW_KMS_MARKER_MAX], last[BW_KMS_MARKER_MAX];
 	const char *who = json_string_value(json_object_get(in, "RetiringPrincipal"));
 	if (!s_principal_ok(who))
-		return bw_fail(call, "ValidationException", "Invalid principal: RetiringPrincipal %.256s",
-		               who ? who : "");
+		return bw_fail(call, KMS_INVALID_PRINCIPAL, "RetiringPrincipal", who ? who : "");
 	if (bw_kms_page_or_fail(call, in, &limit, after, sizeof after) != 0)
 		return -1;
 	struct s_filter f = {.principal = who, .member = "RetiringPrincipal"};
@@ -667,8 +653,7 @@ static int s_grant_by_id(struct bw_call *call, const json_t *in, json_t **grant,
 		return -1;
 	int rc = -1;
 	if (!s_grant_id_ok(gid)) {
-		bw_fail(call, "InvalidGrantIdException", "Grant id %.128s is not valid.",
-		        gid ? gid : "");
+		bw_fail(call, KMS_INVALID_GRANT_ID, gid ? gid : "");
 		goto done;
 	}
 	snprintf(store_key, S_GRANT_KEY_MAX, "%s/%s", bw_kms_doc_str(key, "KeyId"), gid);
@@ -680,8 +665,7 @@ static int s_grant_by_id(struct bw_call *call, const json_t *in, json_t **grant,
 		src = BW_STORE_NOT_FOUND;
 	}
 	if (src == BW_STORE_NOT_FOUND)
-		bw_fail(call, "NotFoundException", "Grant id %s does not exist for key %s", gid,
-		        bw_kms_doc_str(key, "Arn"));
+		bw_fail(call, KMS_GRANT_NOT_FOUND, gid, bw_kms_doc_str(key, "Arn"));
 	else if (src != BW_STORE_OK)
 		bw_kms_internal(call);
 	else
@@ -701,8 +685,7 @@ static int s_retire_target(struct bw_call *call, const json_t *in, json_t **gran
 	if (json_object_get(in, "KeyId") && json_object_get(in, "GrantId"))
 		return s_grant_by_id(call, in, grant, store_key);
 	*grant = NULL;
-	return bw_fail(call, "ValidationException",
-	               "Either GrantToken, or both KeyId and GrantId, must be specified.");
+	return bw_fail(call, KMS_RETIRE_GRANT_WHICH);
 }
 
 int bw_kms_authorize_retire(struct bw_call *call, const json_t *in)
@@ -724,11 +707,7 @@ int bw_kms_authorize_retire(struct bw_call *call, const json_t *in)
 	           s_has_str(json_object_get(g, "Operations"), "RetireGrant"));
 	int rc = 0;
 	if (!ok)
-		rc = bw_fail(call, "AccessDeniedException",
-		             "User: %s is not authorized to perform: kms:RetireGrant on resource: %s "
-		             "because it is neither the retiring principal nor a grantee allowed to "
-		             "retire the grant",
-		             p->arn, bw_kms_doc_str(g, "KeyId"));
+		rc = bw_fail(call, KMS_RETIRE_GRANT_DENIED, p->arn, bw_kms_doc_str(g, "KeyId"));
 	json_decref(g);
 	return rc;
 }

@@ -39,6 +39,7 @@
 #include "core/encoding.h"
 #include "services/kms/kms_crypto.h"
 #include "services/kms/kms_import.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
 #include "store/doc.h"
@@ -54,8 +55,7 @@ static const char *s_str(const json_t *in, const char *member)
 
 static int s_internal(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "KMSInternalException",
-	                      "An internal error occurred in KMS");
+	return bw_fail(call, KMS_INTERNAL);
 }
 
 int bw_kms_external_key_or_fail(struct bw_call *call, const json_t *in, json_t **key_doc)
@@ -65,14 +65,12 @@ int bw_kms_external_key_or_fail(struct bw_call *call, const json_t *in, json_t *
 	const char *arn = bw_kms_doc_str(*key_doc, "Arn");
 	int rc = 0;
 	if (strcmp(bw_kms_doc_str(*key_doc, "Origin"), "EXTERNAL") != 0)
-		rc = bw_fail(call, "UnsupportedOperationException",
-		             "%s origin is %s which is not valid for this operation.", arn,
-		             bw_kms_doc_str(*key_doc, "Origin"));
+		rc = bw_fail(call, KMS_ORIGIN_INVALID, arn, bw_kms_doc_str(*key_doc, "Origin"));
 	else if (strcmp(bw_kms_doc_str(*key_doc, "KeyState"), "PendingDeletion") == 0)
-		rc = bw_fail(call, "KMSInvalidStateException", "%s is pending deletion.", arn);
+		rc = bw_fail(call, KMS_PENDING_DELETION, arn);
 	else if (strcmp(bw_kms_doc_str(*key_doc, "KeyState"), "Disabled") == 0 &&
 	         !json_object_get(*key_doc, "CurrentMaterialId"))
-		rc = bw_fail(call, "KMSInvalidStateException", "%s is disabled.", arn);
+		rc = bw_fail(call, KMS_DISABLED_STATE, arn);
 	if (rc != 0) {
 		json_decref(*key_doc);
 		*key_doc = NULL;
@@ -96,33 +94,24 @@ int bw_kms_get_parameters_for_import(struct bw_call *call, const json_t *in, jso
 	char aad[128];
 	int rc = -1;
 	if (!spec || spec->kind != BW_KMS_SPEC_RSA)
-		return bw_fail(
-		    call, "ValidationException",
-		    "1 validation error detected: Value '%s' at 'wrappingKeySpec' failed "
-		    "to satisfy constraint: Member must satisfy enum value set: [RSA_2048, "
-		    "RSA_3072, RSA_4096]",
-		    wspec ? wspec : "null");
+		/* the model's set also has SM2 (China Regions), which bulwark does not serve */
+		return bw_fail(call, KMS_NOT_IN_ENUM, wspec ? wspec : "null", "wrappingKeySpec",
+		               ": [RSA_2048, RSA_3072, RSA_4096]");
 	if (!walg ||
 	    (strcmp(walg, "RSAES_OAEP_SHA_1") != 0 && strcmp(walg, "RSAES_OAEP_SHA_256") != 0 &&
 	     strcmp(walg, "RSA_AES_KEY_WRAP_SHA_1") != 0 &&
 	     strcmp(walg, "RSA_AES_KEY_WRAP_SHA_256") != 0))
-		return bw_fail(call, "UnsupportedOperationException",
-		               "Wrapping algorithm %s is not supported by bulwark.",
-		               walg ? walg : "null");
+		return bw_fail(call, KMS_WRAPPING_ALGORITHM_UNSUPPORTED, walg ? walg : "null");
 	if (bw_kms_external_key_or_fail(call, in, &key_doc) != 0)
 		return -1;
 	const struct bw_kms_spec *key_spec = bw_kms_spec_find(bw_kms_doc_str(key_doc, "KeySpec"));
 	if (!key_spec) {
-		bw_fail(call, "UnsupportedOperationException",
-		        "Importing %s key material is not supported by bulwark.",
-		        bw_kms_doc_str(key_doc, "KeySpec"));
+		bw_fail(call, KMS_IMPORT_SPEC_UNSUPPORTED, bw_kms_doc_str(key_doc, "KeySpec"));
 		goto done;
 	}
 	const char *refusal = bw_kms_import_wrapping_refusal(key_spec, wspec, walg);
 	if (refusal) {
-		bw_fail(call, "ValidationException",
-		        "WrappingAlgorithm %s with WrappingKeySpec %s is not valid for a %s key: %s.",
-		        walg, wspec, key_spec->name, refusal);
+		bw_fail(call, KMS_WRAPPING_INVALID, walg, wspec, key_spec->name, refusal);
 		goto done;
 	}
 	if (RAND_bytes(token, sizeof token) != 1 || bw_hex_encode(token, sizeof token, &hex) != 0 ||
@@ -219,14 +208,11 @@ static int s_token_or_fail(struct bw_call *call, const json_t *in, const json_t 
 	    bw_doc_get(call->store, BW_KMS_IMPORT, call->account_id, bw_buf_cstr(hex), token_doc) !=
 	        BW_STORE_OK ||
 	    strcmp(bw_kms_doc_str(*token_doc, "KeyId"), bw_kms_doc_str(key_doc, "KeyId")) != 0) {
-		bw_fail(call, "InvalidImportTokenException",
-		        "The import token is invalid or is not for this key.");
+		bw_fail(call, KMS_INVALID_IMPORT_TOKEN);
 		goto done;
 	}
 	if (call->now_s >= json_number_value(json_object_get(*token_doc, "ParametersValidTo"))) {
-		bw_fail(call, "ExpiredImportTokenException",
-		        "The import token has expired. Call GetParametersForImport for a "
-		        "new one.");
+		bw_fail(call, KMS_EXPIRED_IMPORT_TOKEN);
 		goto done;
 	}
 	rc = 0;
@@ -250,49 +236,25 @@ static int s_expiry_or_fail(struct bw_call *call, const json_t *in, const char *
 		*model = vt ? "KEY_MATERIAL_EXPIRES" : "KEY_MATERIAL_DOES_NOT_EXPIRE";
 	if (strcmp(*model, "KEY_MATERIAL_EXPIRES") == 0) {
 		if (!json_is_number(vt))
-			return bw_fail(call, "ValidationException",
-			               "A ValidTo date must be set if the ExpirationModel is "
-			               "KEY_MATERIAL_EXPIRES");
+			return bw_fail(call, KMS_VALID_TO_REQUIRED);
 		*valid_to = json_number_value(vt);
 		if (*valid_to <= call->now_s)
-			return bw_fail(call, "ValidationException",
-			               "ValidTo must be in the future.");
+			return bw_fail(call, KMS_VALID_TO_PAST);
 		if (*valid_to > call->now_s + 365.0 * 86400.0)
-			return bw_fail(call, "ValidationException",
-			               "ValidTo must be at most 365 days from now.");
+			return bw_fail(call, KMS_VALID_TO_TOO_FAR);
 		return 0;
 	}
 	if (strcmp(*model, "KEY_MATERIAL_DOES_NOT_EXPIRE") == 0) {
 		if (vt)
-			return bw_fail(call, "ValidationException",
-			               "A ValidTo date must not be set if the ExpirationModel is "
-			               "KEY_MATERIAL_DOES_NOT_EXPIRE");
+			return bw_fail(call, KMS_VALID_TO_NOT_ALLOWED);
 		return 0;
 	}
-	return bw_fail(call, "ValidationException", "ExpirationModel %s is not valid.", *model);
-}
-
-/* KeyMaterialDescription: ^[a-zA-Z0-9:/_\s.-]+$, at most 256 characters. */
-static bool s_description_ok(const char *d)
-{
-	size_t n = strlen(d);
-	if (n == 0 || n > 256)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)d[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		          strchr(":/_.- \t\n\r\f\v", c) != NULL;
-		if (!ok)
-			return false;
-	}
-	return true;
+	return bw_fail(call, KMS_EXPIRATION_MODEL_INVALID, *model);
 }
 
 static int s_incorrect_material(struct bw_call *call)
 {
-	return bw_fail(call, "IncorrectKeyMaterialException",
-	               "The key material does not match the key material previously imported "
-	               "into this KMS key.");
+	return bw_fail(call, KMS_MATERIAL_MISMATCH);
 }
 
 /*
@@ -399,16 +361,12 @@ static int s_material_for_spec_or_fail(struct bw_call *call, const struct bw_kms
 		if (r < 0)
 			return s_internal(call);
 		if (r > 0)
-			return bw_fail(call, "IncorrectKeyMaterialException",
-			               "The key material is not a PKCS#8 private key of key spec %s.",
-			               spec->name);
+			return bw_fail(call, KMS_MATERIAL_NOT_PKCS8, spec->name);
 		*bytes = bw_cur_from(canon->data, canon->len);
 		return 0;
 	}
 	if (spec->bytes == 0 || unwrapped->len != spec->bytes)
-		return bw_fail(call, "ValidationException",
-		               "The key material must be %zu bytes for key spec %s.", spec->bytes,
-		               spec->name);
+		return bw_fail(call, KMS_MATERIAL_LENGTH, spec->bytes, spec->name);
 	*bytes = bw_cur_from(unwrapped->data, unwrapped->len);
 	return 0;
 }
@@ -435,10 +393,7 @@ static int s_classify_or_fail(struct bw_call *call, const json_t *key_doc, const
 		type = n ? "EXISTING_KEY_MATERIAL" : "NEW_KEY_MATERIAL";
 	if (strcmp(type, "EXISTING_KEY_MATERIAL") == 0) {
 		if (n == 0)
-			return bw_fail(call, "IncorrectKeyMaterialException",
-			               "No key material was imported into %s before. Import it with "
-			               "ImportType NEW_KEY_MATERIAL.",
-			               arn);
+			return bw_fail(call, KMS_NO_MATERIAL_IMPORTED, arn);
 		if (!found)
 			return s_incorrect_material(call);
 		/* "Matches the computed identifier against the specified key
@@ -451,20 +406,13 @@ static int s_classify_or_fail(struct bw_call *call, const json_t *key_doc, const
 	if (n == 0)
 		return 0;
 	if (found)
-		return bw_fail(call, "IncorrectKeyMaterialException",
-		               "This key material is already associated with %s as key material %s. "
-		               "Re-import it with ImportType EXISTING_KEY_MATERIAL.",
+		return bw_fail(call, KMS_MATERIAL_ALREADY_IMPORTED,
 		               arn, bw_kms_material_public_id(json_array_get(mats, at)));
 	if (strcmp(bw_kms_doc_str(key_doc, "KeyState"), "PendingImport") == 0)
-		return bw_fail(call, "KMSInvalidStateException",
-		               "%s is pending import: re-import its key materials before importing "
-		               "new key material.",
-		               arn);
+		return bw_fail(call, KMS_PENDING_REIMPORT, arn);
 	json_array_foreach(mats, i, m) {
 		if (bw_kms_material_pending_rotation(m))
-			return bw_fail(call, "KMSInvalidStateException",
-			               "%s already has key material %s pending rotation. Rotate the key "
-			               "(RotateKeyOnDemand) or delete that key material first.",
+			return bw_fail(call, KMS_MATERIAL_PENDING_ROTATION,
 			               arn, bw_kms_material_public_id(m));
 	}
 	*pending = true;
@@ -495,21 +443,10 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 	                          public_id[BW_KMS_KEY_MATERIAL_ID_MAX + 1] = "";
 	bool in_txn = false;
 	int rc = -1;
-	if (type && strcmp(type, "NEW_KEY_MATERIAL") != 0 &&
-	    strcmp(type, "EXISTING_KEY_MATERIAL") != 0)
-		return bw_fail(call, "ValidationException",
-		               "1 validation error detected: Value '%s' at 'importType' failed to "
-		               "satisfy constraint: Member must satisfy enum value set: "
-		               "[NEW_KEY_MATERIAL, EXISTING_KEY_MATERIAL]",
-		               type);
+	/* ImportType's enum and KeyMaterialDescription's pattern and length are
+	 * the validator's (protocol/validate.c): a request reaching here has them */
 	if (type && strcmp(type, "NEW_KEY_MATERIAL") == 0 && want_mid)
-		return bw_fail(call, "ValidationException",
-		               "A KeyMaterialId cannot be given with ImportType NEW_KEY_MATERIAL.");
-	if (im.description && !s_description_ok(im.description))
-		return bw_fail(call, "ValidationException",
-		               "1 validation error detected: Value at 'keyMaterialDescription' failed "
-		               "to satisfy constraint: Member must satisfy regular expression pattern: "
-		               "^[a-zA-Z0-9:/_\\s.-]+$");
+		return bw_fail(call, KMS_MATERIAL_ID_WITH_NEW);
 	if (s_expiry_or_fail(call, in, &im.model, &im.valid_to) != 0)
 		return -1;
 	if (bw_kms_external_key_or_fail(call, in, &key_doc) != 0)
@@ -520,9 +457,7 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 		goto done;
 	}
 	if (spec->kind != BW_KMS_SPEC_SYMMETRIC && (type || want_mid || im.description)) {
-		bw_fail(call, "ValidationException",
-		        "ImportType, KeyMaterialId and KeyMaterialDescription are only valid for "
-		        "symmetric encryption keys; %s is a %s key.",
+		bw_fail(call, KMS_IMPORT_OPTIONS_SYMMETRIC_ONLY,
 		        bw_kms_doc_str(key_doc, "Arn"), spec->name);
 		goto done;
 	}
@@ -540,9 +475,7 @@ int bw_kms_import_key_material(struct bw_call *call, const json_t *in, json_t *o
 	}
 	if (s_unwrap(pkey, bw_kms_doc_str(token_doc, "WrappingAlgorithm"),
 	             bw_cur_from(wrapped.data, wrapped.len), &unwrapped) != 0) {
-		bw_fail(call, "InvalidCiphertextException",
-		        "The EncryptedKeyMaterial could not be unwrapped with this import "
-		        "token.");
+		bw_fail(call, KMS_MATERIAL_NOT_UNWRAPPED);
 		goto done;
 	}
 	if (s_material_for_spec_or_fail(call, spec, &unwrapped, &canon, &pub, &im.bytes) != 0)

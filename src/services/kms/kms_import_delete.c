@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_import.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
@@ -82,8 +83,7 @@ int bw_kms_delete_imported_key_material(struct bw_call *call, const json_t *in, 
 		}
 	}
 	if (want_mid && !target) {
-		bw_fail(call, "NotFoundException", "Key material %s of %s was not found.", want_mid,
-		        bw_kms_doc_str(key_doc, "Arn"));
+		bw_fail(call, KMS_KEY_MATERIAL_NOT_FOUND, want_mid, bw_kms_doc_str(key_doc, "Arn"));
 		goto done;
 	}
 	if (target) {

@@ -20,6 +20,7 @@
 #include "core/encoding.h"
 #include "services/kms/kms_authz.h"
 #include "services/kms/kms_keys.h"
+#include "services/kms/kms_errors.h"
 #include "services/paging.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -32,9 +33,7 @@
 
 int bw_kms_internal(struct bw_call *call)
 {
-	return bw_fail_status(call, 500, "KMSInternalException",
-	                      "The request was rejected because an internal exception occurred. "
-	                      "The request can be retried.");
+	return bw_fail(call, KMS_INTERNAL_RETRYABLE);
 }
 
 int bw_kms_save_key_or_fail(struct bw_call *call, const json_t *key_doc)
@@ -59,9 +58,7 @@ int bw_kms_customer_managed_or_fail(struct bw_call *call, const json_t *key_doc,
 {
 	if (strcmp(bw_kms_doc_str(key_doc, "KeyManager"), "AWS") != 0)
 		return 0;
-	return bw_fail(call, "AccessDeniedException",
-	               "User: %s is not authorized to perform: %s on resource: %s because no "
-	               "resource-based policy allows the %s action",
+	return bw_fail(call, KMS_NO_RESOURCE_POLICY,
 	               call->principal.arn, action, bw_kms_doc_str(key_doc, "Arn"), action);
 }
 
@@ -72,12 +69,11 @@ int bw_kms_page_or_fail(struct bw_call *call, const json_t *in, size_t *limit, c
 	after[0] = 0;
 	const json_t *l = json_object_get(in, "Limit");
 	if (json_is_integer(l)) {
+		/* LimitType's 1..1000 is the validator's; the guard keeps a
+		 * bypassing path from sizing a page by a negative number */
 		json_int_t v = json_integer_value(l);
 		if (v < 1 || v > S_LIST_MAX)
-			return bw_fail(call, "ValidationException",
-			               "1 validation error detected: Value '%lld' at 'limit' failed to "
-			               "satisfy constraint: Member must have value between 1 and 1000",
-			               (long long)v);
+			return bw_fail(call, BW_ERR_REQUIRED_MISSING, "Limit");
 		*limit = (size_t)v;
 	}
 	const char *marker = json_string_value(json_object_get(in, "Marker"));
@@ -86,9 +82,7 @@ int bw_kms_page_or_fail(struct bw_call *call, const json_t *in, size_t *limit, c
 	struct bw_buf raw = {0};
 	int rc = 0;
 	if (bw_paging_decode(marker, &raw) != 0 || raw.len >= after_len)
-		rc = bw_fail(call, "InvalidMarkerException",
-		             "The request was rejected because the marker that specifies where "
-		             "pagination should next begin is not valid.");
+		rc = bw_fail(call, KMS_INVALID_MARKER);
 	else
 		memcpy(after, raw.data, raw.len + 1);
 	bw_buf_free(&raw);
@@ -368,7 +362,7 @@ int bw_kms_store_new_key(struct bw_store *store, const char *account, const json
 
 static int s_unsupported(struct bw_call *call, const char *what)
 {
-	return bw_fail(call, "UnsupportedOperationException", "%s", what);
+	return bw_fail(call, KMS_CREATE_UNSUPPORTED, what);
 }
 
 /* Everything CreateKey refuses before it makes anything. */
@@ -378,8 +372,7 @@ static int s_check_create(struct bw_call *call, const json_t *in, const char **s
 	const char *ks = json_string_value(json_object_get(in, "KeySpec"));
 	const char *cmks = json_string_value(json_object_get(in, "CustomerMasterKeySpec"));
 	if (json_object_get(in, "CustomKeyStoreId"))
-		return bw_fail(call, "CustomKeyStoreNotFoundException",
-		               "Custom key store ID %s does not exist in this account and region",
+		return bw_fail(call, KMS_CUSTOM_KEY_STORE_NOT_FOUND,
 		               json_string_value(json_object_get(in, "CustomKeyStoreId")));
 	if (json_object_get(in, "XksKeyId"))
 		return s_unsupported(call, "External key stores are not supported by this server.");
@@ -393,9 +386,7 @@ static int s_check_create(struct bw_call *call, const json_t *in, const char **s
 		return s_unsupported(call, "Custom key stores are not supported by this server: "
 		                           "Origin must be AWS_KMS or EXTERNAL.");
 	if (ks && cmks && strcmp(ks, cmks) != 0)
-		return bw_fail(call, "ValidationException",
-		               "You cannot specify KeySpec and CustomerMasterKeySpec in the same "
-		               "request. CustomerMasterKeySpec is deprecated.");
+		return bw_fail(call, KMS_SPEC_AND_CMK_SPEC);
 	*spec = ks ? ks : cmks ? cmks : "SYMMETRIC_DEFAULT";
 	*usage = json_string_value(json_object_get(in, "KeyUsage"));
 	if (!*usage)
@@ -404,8 +395,7 @@ static int s_check_create(struct bw_call *call, const json_t *in, const char **s
 		return s_unsupported(call, "This server does not support this KeySpec (SM2, ML-DSA "
 		                           "and Ed25519 keys are not available).");
 	if (!bw_kms_usage_ok(*spec, *usage))
-		return bw_fail(call, "ValidationException", "KeyUsage %s is not compatible with KeySpec %s",
-		               *usage, *spec);
+		return bw_fail(call, KMS_USAGE_SPEC_INCOMPATIBLE, *usage, *spec);
 	const json_t *tags = json_object_get(in, "Tags");
 	if (tags && bw_kms_check_tags_or_fail(call, tags) != 0)
 		return -1;
@@ -566,7 +556,7 @@ int bw_kms_get_key_policy(struct bw_call *call, const json_t *in, json_t *out)
 		return -1;
 	int rc = -1;
 	if (name && strcmp(name, "default") != 0) {
-		bw_fail(call, "NotFoundException", "No such policy exists");
+		bw_fail(call, KMS_NO_SUCH_POLICY);
 		goto done;
 	}
 	const char *policy = bw_kms_doc_str(doc, "Policy");

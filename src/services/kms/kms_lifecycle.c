@@ -26,6 +26,7 @@
 
 #include "core/log.h"
 #include "gateway/service_event.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -107,10 +108,8 @@ int bw_kms_schedule_key_deletion(struct bw_call *call, const json_t *in, json_t 
 	if (json_is_integer(w))
 		days = json_integer_value(w);
 	if (days < S_WINDOW_MIN || days > S_WINDOW_MAX)
-		return bw_fail(call, "ValidationException",
-		               "1 validation error detected: Value '%lld' at 'pendingWindowInDays' "
-		               "failed to satisfy constraint: Member must have value %s %d",
-		               (long long)days,
+		/* the model allows 1..365; AWS holds the window to 7..30 */
+		return bw_fail(call, KMS_OUT_OF_RANGE, (long long)days, "pendingWindowInDays",
 		               days < S_WINDOW_MIN ? "greater than or equal to" : "less than or equal to",
 		               days < S_WINDOW_MIN ? S_WINDOW_MIN : S_WINDOW_MAX);
 	json_t *doc = NULL;
@@ -150,8 +149,7 @@ int bw_kms_cancel_key_deletion(struct bw_call *call, const json_t *in, json_t *o
 	int rc = -1;
 	if (strcmp(s_state(doc), "PendingDeletion") != 0 &&
 	    strcmp(s_state(doc), "PendingReplicaDeletion") != 0) {
-		bw_fail(call, "KMSInvalidStateException", "%s is not pending deletion.",
-		        bw_kms_doc_str(doc, "Arn"));
+		bw_fail(call, KMS_NOT_PENDING_DELETION, bw_kms_doc_str(doc, "Arn"));
 		goto done;
 	}
 	/* KMS leaves a cancelled key disabled; one that never got its

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "services/kms/kms_crypto.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_resolve.h"
 
 int bw_kms_hmac(const char *md, struct bw_cur key, struct bw_cur msg, uint8_t *out, size_t *out_len)
@@ -53,22 +54,16 @@ static int s_mac_or_fail(struct bw_call *call, const json_t *in, const char *op,
 	struct bw_buf msg = {.secret = true}, key = {.secret = true};
 	int rc = -1;
 	*key_doc = NULL;
+	/* MacAlgorithm is required and held to the model's enum by the validator */
 	if (!md)
-		return bw_fail(
-		    call, "ValidationException",
-		    "1 validation error detected: Value '%s' at 'macAlgorithm' failed to "
-		    "satisfy constraint: Member must satisfy enum value set: "
-		    "[HMAC_SHA_224, "
-		    "HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]",
-		    alg ? alg : "null");
+		return bw_fail(call, BW_ERR_REQUIRED_MISSING, "MacAlgorithm");
 	if (bw_kms_blob_in_or_fail(call, in, "Message", 4096, true, &msg) != 0)
 		goto done;
 	if (bw_kms_use_key_or_fail(call, json_string_value(json_object_get(in, "KeyId")),
 	                           "GENERATE_VERIFY_MAC", op, key_doc) != 0)
 		goto done;
 	if (!bw_kms_doc_has(*key_doc, "MacAlgorithms", alg)) {
-		bw_fail(call, "InvalidKeyUsageException", "MAC algorithm %s is not valid for %s.",
-		        alg, bw_kms_doc_str(*key_doc, "Arn"));
+		bw_fail(call, KMS_ALGORITHM_INVALID, "MAC", alg, bw_kms_doc_str(*key_doc, "Arn"));
 		goto done;
 	}
 	if (bw_kms_dry_run_or_fail(call, in) != 0)
@@ -78,7 +73,7 @@ static int s_mac_or_fail(struct bw_call *call, const json_t *in, const char *op,
 		goto done;
 	if (bw_kms_hmac(md, bw_cur_from(key.data, key.len), bw_cur_from(msg.data, msg.len), mac,
 	                mac_len) != 0) {
-		bw_fail_status(call, 500, "KMSInternalException", "HMAC failed");
+		bw_fail(call, KMS_FAILED, "HMAC");
 		goto done;
 	}
 	rc = 0;
@@ -123,7 +118,7 @@ int bw_kms_verify_mac(struct bw_call *call, const json_t *in, json_t *out)
 		goto done;
 	if (given.len != mac_len || !bw_ct_equal(given.data, mac, mac_len)) {
 		/* AWS answers it with no message (json_codec.c leaves it out) */
-		bw_fail(call, "KMSInvalidMacException", "%s", "");
+		bw_fail(call, KMS_INVALID_MAC);
 		goto done;
 	}
 	if (json_object_set_new(out, "MacValid", json_true()) != 0 ||

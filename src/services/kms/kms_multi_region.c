@@ -27,6 +27,7 @@
 #include "gateway/authz.h"
 #include "gateway/resource.h"
 #include "services/kms/kms_authz.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -34,7 +35,6 @@
 
 #define S_MRK_PREFIX "mrk-"
 #define S_MRK_HEX 32
-#define S_REGION_MAX 32 /* RegionType: ^([a-z]+-){2,3}\d+$, at most 32 */
 
 /* ---- where a key document lives ------------------------------------------ */
 
@@ -250,48 +250,17 @@ int bw_kms_mrk_primary_only_or_fail(struct bw_call *call, const json_t *key_doc)
 	const char *t = s_key_type(key_doc);
 	if (!t || strcmp(t, "REPLICA") != 0)
 		return 0;
-	return bw_fail(call, "UnsupportedOperationException",
-	               "%s is a multi-Region replica key. This operation is only valid on the "
-	               "primary key.",
-	               bw_kms_doc_str(key_doc, "Arn"));
+	return bw_fail(call, KMS_REPLICA_NOT_PRIMARY, bw_kms_doc_str(key_doc, "Arn"));
 }
 
 /* ---- regions ---------------------------------------------------------------- */
 
-/* RegionType as the model has it: ^([a-z]+-){2,3}\d+$, 1..32 characters. */
-static bool s_region_ok(const char *r)
-{
-	size_t n = r ? strnlen(r, S_REGION_MAX + 1) : 0;
-	if (n == 0 || n > S_REGION_MAX)
-		return false;
-	size_t i = 0, dashes = 0;
-	for (;;) {
-		size_t start = i;
-		while (i < n && r[i] >= 'a' && r[i] <= 'z')
-			i++;
-		if (i == start || i == n || r[i] != '-')
-			break;
-		i++;
-		dashes++;
-	}
-	if (dashes < 2 || dashes > 3)
-		return false;
-	/* what follows the last dash: digits, at least one */
-	size_t start = i;
-	while (i < n && r[i] >= '0' && r[i] <= '9')
-		i++;
-	return i > start && i == n;
-}
-
 static int s_region_or_fail(struct bw_call *call, const char *r, const char *member)
 {
-	if (s_region_ok(r))
+	/* the validator held the region to RegionType's pattern and length */
+	if (r)
 		return 0;
-	return bw_fail(call, "ValidationException",
-	               "1 validation error detected: Value '%.64s' at '%s' failed to satisfy "
-	               "constraint: Member must satisfy regular expression pattern: "
-	               "^([a-z]+-){2,3}\\d+$",
-	               r ? r : "", member);
+	return bw_fail(call, BW_ERR_REQUIRED_MISSING, member);
 }
 
 /* A check made in another region, as AWS makes it there (aws:RequestedRegion
@@ -417,15 +386,9 @@ static int s_primary_or_fail(struct bw_call *call, const json_t *in, json_t **do
 	const char *arn = bw_kms_doc_str(*doc, "Arn");
 	int rc = 0;
 	if (!json_is_true(json_object_get(*doc, "MultiRegion")))
-		rc = bw_fail(call, "UnsupportedOperationException",
-		             "%s is not a multi-Region key. This operation is only valid on "
-		             "multi-Region keys.",
-		             arn);
+		rc = bw_fail(call, KMS_NOT_MULTI_REGION, arn);
 	else if (!s_is_primary(*doc))
-		rc = bw_fail(call, "UnsupportedOperationException",
-		             "%s is not a multi-Region primary key. This operation is only valid on "
-		             "the primary key.",
-		             arn);
+		rc = bw_fail(call, KMS_NOT_MULTI_REGION_PRIMARY, arn);
 	if (rc == 0)
 		return 0;
 	json_decref(*doc);
@@ -438,8 +401,7 @@ static int s_not_deleting_or_fail(struct bw_call *call, const json_t *doc)
 {
 	const char *state = bw_kms_doc_str(doc, "KeyState");
 	if (strcmp(state, "PendingDeletion") == 0 || strcmp(state, "PendingReplicaDeletion") == 0)
-		return bw_fail(call, "KMSInvalidStateException", "%s is pending deletion.",
-		               bw_kms_doc_str(doc, "Arn"));
+		return bw_fail(call, KMS_PENDING_DELETION, bw_kms_doc_str(doc, "Arn"));
 	return 0;
 }
 
@@ -527,7 +489,7 @@ int bw_kms_replicate_key(struct bw_call *call, const json_t *in, json_t *out)
 	         call->account_id, key_id);
 	if (strcmp(region, call->region) == 0) {
 		/* the primary is the key of its set in its own region */
-		bw_fail(call, "AlreadyExistsException", "Key '%s' already exists", replica_arn);
+		bw_fail(call, KMS_KEY_EXISTS, replica_arn);
 		goto done;
 	}
 	const json_t *tags = json_object_get(in, "Tags");
@@ -546,7 +508,7 @@ int bw_kms_replicate_key(struct bw_call *call, const json_t *in, json_t *out)
 	else if (src != BW_STORE_OK)
 		bw_store_rollback(call->store);
 	if (src == BW_STORE_EXISTS) {
-		bw_fail(call, "AlreadyExistsException", "Key '%s' already exists", replica_arn);
+		bw_fail(call, KMS_KEY_EXISTS, replica_arn);
 		goto done;
 	}
 	if (src != BW_STORE_OK ||
@@ -590,8 +552,7 @@ int bw_kms_update_primary_region(struct bw_call *call, const json_t *in, json_t 
 	}
 	int grc = bw_kms_key_get(call->store, call->account_id, region, key_id, &replica);
 	if (grc == BW_STORE_NOT_FOUND) {
-		bw_fail(call, "NotFoundException", "Key 'arn:aws:kms:%s:%s:key/%s' does not exist",
-		        region, call->account_id, key_id);
+		bw_fail(call, KMS_KEY_NOT_FOUND, region, call->account_id, key_id);
 		goto done;
 	}
 	if (grc != BW_STORE_OK) {

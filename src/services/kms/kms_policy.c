@@ -14,6 +14,7 @@
 #include "auth/policy.h"
 #include "services/iam/iam_principals.h"
 #include "services/kms/kms_authz.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -26,15 +27,13 @@ int bw_kms_check_key_policy_or_fail(struct bw_call *call, const json_t *in,
 	const json_t *p = json_object_get(in, "Policy");
 	size_t len = json_is_string(p) ? json_string_length(p) : strlen(policy);
 	if (len > BW_KMS_POLICY_MAX_BYTES)
-		return bw_fail(call, "LimitExceededException",
-		               "The key policy size (%zu bytes) exceeds the quota of %d bytes.", len,
-		               BW_KMS_POLICY_MAX_BYTES);
+		return bw_fail(call, KMS_POLICY_TOO_LARGE, len, BW_KMS_POLICY_MAX_BYTES);
 	if (strlen(policy) != len) /* an embedded NUL: not a policy text */
-		return bw_fail(call, "MalformedPolicyDocumentException", "Syntax errors in policy.");
+		return bw_fail(call, KMS_POLICY_SYNTAX_ERRORS);
 	struct bw_policy *parsed = NULL;
 	char err[256] = "";
 	if (bw_policy_parse(policy, len, BW_POLICY_RESOURCE, NULL, &parsed, err, sizeof err) != 0)
-		return bw_fail(call, "MalformedPolicyDocumentException", "%s",
+		return bw_fail(call, KMS_MALFORMED_POLICY,
 		               err[0] ? err : "Syntax errors in policy.");
 	bw_policy_unref(parsed);
 	/* every user or role it names must exist: a policy naming one to come
@@ -45,8 +44,7 @@ int bw_kms_check_key_policy_or_fail(struct bw_call *call, const json_t *in,
 	if (m < 0)
 		return bw_kms_internal(call);
 	if (m > 0)
-		return bw_fail(call, "MalformedPolicyDocumentException",
-		               "Policy contains a statement with one or more invalid principals.");
+		return bw_fail(call, KMS_POLICY_INVALID_PRINCIPALS);
 	if (bypass)
 		return 0;
 	bool allowed = false;
@@ -54,9 +52,7 @@ int bw_kms_check_key_policy_or_fail(struct bw_call *call, const json_t *in,
 	    0)
 		return -1;
 	if (!allowed)
-		return bw_fail(call, "MalformedPolicyDocumentException",
-		               "The new key policy will not allow you to update the key policy in the "
-		               "future.");
+		return bw_fail(call, KMS_POLICY_LOCKOUT);
 	return 0;
 }
 
@@ -71,13 +67,11 @@ int bw_kms_put_key_policy(struct bw_call *call, const json_t *in, json_t *out)
 		return -1;
 	int rc = -1;
 	if (name && strcmp(name, "default") != 0) {
-		bw_fail(call, "NotFoundException", "No such policy exists");
+		bw_fail(call, KMS_NO_SUCH_POLICY);
 		goto done;
 	}
 	if (!policy) {
-		bw_fail(call, "ValidationException",
-		        "1 validation error detected: Value null at 'policy' failed to satisfy "
-		        "constraint: Member must not be null");
+		bw_fail(call, KMS_MEMBER_NULL, "policy");
 		goto done;
 	}
 	bool bypass = json_is_true(json_object_get(in, "BypassPolicyLockoutSafetyCheck"));

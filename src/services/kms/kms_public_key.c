@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "services/kms/kms_crypto.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
 #include "store/doc.h"
@@ -21,9 +22,7 @@ int bw_kms_get_public_key(struct bw_call *call, const json_t *in, json_t *out)
 		return -1;
 	const char *family = bw_kms_doc_str(key_doc, "KeySpec");
 	if (strncmp(family, "RSA_", 4) != 0 && strncmp(family, "ECC_", 4) != 0) {
-		bw_fail(call, "UnsupportedOperationException",
-		        "%s key spec %s is not supported for this operation.",
-		        bw_kms_doc_str(key_doc, "Arn"), family);
+		bw_fail(call, KMS_PUBLIC_KEY_UNSUPPORTED, bw_kms_doc_str(key_doc, "Arn"), family);
 		goto done;
 	}
 	snprintf(path, sizeof path, "%s/%s", bw_kms_doc_str(key_doc, "KeyId"),
@@ -32,8 +31,7 @@ int bw_kms_get_public_key(struct bw_call *call, const json_t *in, json_t *out)
 	if (bw_doc_get(call->store, BW_KMS_MATERIAL, call->account_id, path, &mdoc) !=
 	        BW_STORE_OK ||
 	    !(pub = json_string_value(json_object_get(mdoc, "PublicKey")))) {
-		bw_fail_status(call, 500, "KMSInternalException",
-		               "The public key could not be read");
+		bw_fail(call, KMS_UNREADABLE, "public key");
 		goto done;
 	}
 	if (bw_kms_arn_out_or_fail(call, out, "KeyId", bw_kms_doc_str(key_doc, "KeyId")) != 0)
@@ -51,7 +49,7 @@ int bw_kms_get_public_key(struct bw_call *call, const json_t *in, json_t *out)
 	rc = 0;
 	goto done;
 oom:
-	bw_fail_status(call, 500, "KMSInternalException", "out of memory");
+	bw_fail(call, KMS_OUT_OF_MEMORY);
 done:
 	json_decref(mdoc);
 	json_decref(key_doc);

@@ -6,7 +6,7 @@
  * AWS's answers, which clients and tests match on:
  *   unknown key id / key ARN   NotFoundException "Key '<key arn>' does not exist"
  *   unknown alias              NotFoundException "Alias <alias arn> is not found."
- *   not a key id at all        NotFoundException "Invalid keyId '<input>'"
+ *   not a key id at all        NotFoundException "Invalid keyId <input>"
  *   ARN of another account / region / partition, or not a KMS ARN:
  *                              NotFoundException (the key is not here)
  */
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_store.h"
 #include "store/doc.h"
 
@@ -53,8 +54,7 @@ static bool s_is_key_id(const char *s, size_t len)
 
 static int s_key_not_found(struct bw_call *call, const char *key_id)
 {
-	return bw_fail(call, "NotFoundException", "Key 'arn:aws:kms:%s:%s:key/%s' does not exist",
-	               call->region, call->account_id, key_id);
+	return bw_fail(call, KMS_KEY_NOT_FOUND, call->region, call->account_id, key_id);
 }
 
 static int s_get_key(struct bw_call *call, const char *key_id, json_t **key_doc)
@@ -66,8 +66,7 @@ static int s_get_key(struct bw_call *call, const char *key_id, json_t **key_doc)
 	if (rc == BW_STORE_NOT_FOUND)
 		return s_key_not_found(call, key_id);
 	if (rc != BW_STORE_OK)
-		return bw_fail_status(call, 500, "KMSInternalException",
-		                      "The key store could not be read");
+		return bw_fail(call, KMS_UNREADABLE, "key store");
 	*key_doc = doc;
 	return 0;
 }
@@ -82,12 +81,10 @@ static int s_get_alias(struct bw_call *call, const char *alias, json_t **key_doc
 	if (rc == BW_STORE_NOT_FOUND ||
 	    (rc == BW_STORE_OK && (!arn || strncmp(arn, want, strlen(want)) != 0))) {
 		json_decref(a);
-		return bw_fail(call, "NotFoundException", "Alias arn:aws:kms:%s:%s:%s is not found.",
-		               call->region, call->account_id, alias);
+		return bw_fail(call, KMS_ALIAS_NOT_FOUND, call->region, call->account_id, alias);
 	}
 	if (rc != BW_STORE_OK)
-		return bw_fail_status(call, 500, "KMSInternalException",
-		                      "The alias store could not be read");
+		return bw_fail(call, KMS_UNREADABLE, "alias store");
 	char target[S_KEY_ID_LEN + 1];
 	snprintf(target, sizeof target, "%s", bw_kms_doc_str(a, "TargetKeyId"));
 	json_decref(a);
@@ -109,14 +106,11 @@ int bw_kms_resolve_key_or_fail(struct bw_call *call, const char *key_id_in, json
 {
 	*key_doc = NULL;
 	if (!key_id_in || !key_id_in[0])
-		return bw_fail(call, "ValidationException",
-		               "1 validation error detected: Value at 'keyId' failed to satisfy "
-		               "constraint: Member must have length greater than or equal to 1");
+		return bw_fail(call, KMS_KEY_ID_EMPTY);
 	size_t len = strnlen(key_id_in, 2049);
 	if (strncmp(key_id_in, "alias/", 6) == 0)
 		return len > 6 && len <= 256 ? s_get_alias(call, key_id_in, key_doc)
-		                             : bw_fail(call, "NotFoundException",
-		                                       "Alias arn:aws:kms:%s:%s:%.256s is not found.",
+		                             : bw_fail(call, KMS_ALIAS_NOT_FOUND,
 		                                       call->region, call->account_id, key_id_in);
 	if (strncmp(key_id_in, "arn:", 4) == 0) {
 		const char *rest = s_arn_resource(call, key_id_in);
@@ -125,13 +119,12 @@ int bw_kms_resolve_key_or_fail(struct bw_call *call, const char *key_id_in, json
 		if (rest && strncmp(rest, "key/", 4) == 0 && s_is_key_id(rest + 4, strlen(rest + 4)))
 			return s_get_key(call, rest + 4, key_doc);
 		if (rest && strncmp(rest, "key/", 4) == 0)
-			return bw_fail(call, "NotFoundException", "Key '%.2048s' does not exist",
-			               key_id_in);
+			return bw_fail(call, KMS_KEY_ARN_NOT_FOUND, key_id_in);
 		/* another account, region or partition: nothing of it lives here */
-		return bw_fail(call, "NotFoundException", "Invalid arn %.2048s", key_id_in);
+		return bw_fail(call, KMS_INVALID_ARN, key_id_in);
 	}
 	if (!s_is_key_id(key_id_in, len))
-		return bw_fail(call, "NotFoundException", "Invalid keyId '%.2048s'", key_id_in);
+		return bw_fail(call, KMS_INVALID_KEY_ID, key_id_in);
 	return s_get_key(call, key_id_in, key_doc);
 }
 
@@ -142,12 +135,12 @@ int bw_kms_key_usable_or_fail(struct bw_call *call, const json_t *key_doc)
 	if (strcmp(state, "Enabled") == 0)
 		return 0;
 	if (strcmp(state, "Disabled") == 0)
-		return bw_fail(call, "DisabledException", "%s is disabled.", arn);
+		return bw_fail(call, KMS_DISABLED, arn);
 	if (strcmp(state, "PendingDeletion") == 0 || strcmp(state, "PendingReplicaDeletion") == 0)
-		return bw_fail(call, "KMSInvalidStateException", "%s is pending deletion.", arn);
+		return bw_fail(call, KMS_PENDING_DELETION, arn);
 	if (strcmp(state, "PendingImport") == 0)
-		return bw_fail(call, "KMSInvalidStateException", "%s is pending import.", arn);
-	return bw_fail(call, "KMSInvalidStateException", "%s is unavailable.", arn);
+		return bw_fail(call, KMS_PENDING_IMPORT, arn);
+	return bw_fail(call, KMS_UNAVAILABLE, arn);
 }
 
 int bw_kms_key_not_pending_deletion_or_fail(struct bw_call *call, const json_t *key_doc)
@@ -156,8 +149,7 @@ int bw_kms_key_not_pending_deletion_or_fail(struct bw_call *call, const json_t *
 	const char *state = bw_kms_doc_str(key_doc, "KeyState");
 	if (strcmp(state, "PendingDeletion") != 0 && strcmp(state, "PendingReplicaDeletion") != 0)
 		return 0;
-	return bw_fail(call, "KMSInvalidStateException", "%s is pending deletion.",
-	               bw_kms_doc_str(key_doc, "Arn"));
+	return bw_fail(call, KMS_PENDING_DELETION, bw_kms_doc_str(key_doc, "Arn"));
 }
 
 int bw_kms_key_id_resource(struct bw_call *call, const char *id, struct bw_resource *res)

@@ -29,7 +29,7 @@
  * the call is failed and -1 is returned with *key_doc NULL:
  *   NotFoundException "Key '<key arn>' does not exist"
  *   NotFoundException "Alias <alias arn> is not found."
- *   NotFoundException "Invalid keyId '<input>'"   (not a key id at all)
+ *   NotFoundException "Invalid keyId <input>"   (not a key id at all)
  *   NotFoundException "Invalid arn <input>"       (another account/region)
  *   ValidationException                           (NULL or empty id)
  * A key whose ARN names another region is not found either.

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_import.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
@@ -104,13 +105,9 @@ static int s_rotation_supported_or_fail(struct bw_call *call, const json_t *doc,
 	if (on_demand && s_imported_symmetric(doc))
 		return 0;
 	if (strcmp(bw_kms_doc_str(doc, "Origin"), "AWS_KMS") != 0)
-		return bw_fail(call, "UnsupportedOperationException",
-		               "%s origin is %s which is not valid for this operation.", arn,
-		               bw_kms_doc_str(doc, "Origin"));
+		return bw_fail(call, KMS_ORIGIN_INVALID, arn, bw_kms_doc_str(doc, "Origin"));
 	if (!s_rotatable(doc))
-		return bw_fail(call, "UnsupportedOperationException",
-		               "%s key rotation is not supported for KeySpec %s: only symmetric "
-		               "encryption keys rotate", arn, bw_kms_doc_str(doc, "KeySpec"));
+		return bw_fail(call, KMS_ROTATION_UNSUPPORTED, arn, bw_kms_doc_str(doc, "KeySpec"));
 	return 0;
 }
 
@@ -148,13 +145,7 @@ int bw_kms_enable_key_rotation(struct bw_call *call, const json_t *in, json_t *o
 	const json_t *p = json_object_get(in, "RotationPeriodInDays");
 	if (json_is_integer(p))
 		days = json_integer_value(p);
-	if (days < S_PERIOD_MIN || days > S_PERIOD_MAX)
-		return bw_fail(call, "ValidationException",
-		               "1 validation error detected: Value '%lld' at 'rotationPeriodInDays' "
-		               "failed to satisfy constraint: Member must have value %s %d",
-		               (long long)days,
-		               days < S_PERIOD_MIN ? "greater than or equal to" : "less than or equal to",
-		               days < S_PERIOD_MIN ? S_PERIOD_MIN : S_PERIOD_MAX);
+	/* RotationPeriodInDaysType's 90..2560 is the validator's */
 	json_t *doc = NULL;
 	if (s_key_or_fail(call, in, "kms:EnableKeyRotation", true, &doc) != 0)
 		return -1;
@@ -277,11 +268,7 @@ static int s_rotate_imported_or_fail(struct bw_call *call, const char *key_id)
 			pending = m;
 	}
 	if (!pending || !json_object_get(pending, "Sealed")) {
-		bw_fail(call, "KMSInvalidStateException",
-		        "%s has no imported key material in PENDING_ROTATION state. Import new key "
-		        "material (ImportKeyMaterial with ImportType NEW_KEY_MATERIAL) before "
-		        "rotating it on demand.",
-		        bw_kms_doc_str(doc, "Arn"));
+		bw_fail(call, KMS_NO_MATERIAL_PENDING_ROTATION, bw_kms_doc_str(doc, "Arn"));
 		goto done;
 	}
 	snprintf(mid, sizeof mid, "%s", bw_kms_doc_str(pending, "MaterialId"));
@@ -324,9 +311,7 @@ int bw_kms_rotate_key_on_demand(struct bw_call *call, const json_t *in, json_t *
 		if (strcmp(bw_kms_doc_str(m, "RotationType"), "ON_DEMAND") == 0)
 			on_demand++;
 	if (on_demand >= BW_KMS_MAX_ON_DEMAND_ROTATIONS) {
-		bw_fail(call, "LimitExceededException",
-		        "The on-demand rotations limit has been reached for the given key ID: %s "
-		        "allows at most %d on-demand rotations",
+		bw_fail(call, KMS_ON_DEMAND_ROTATIONS_EXCEEDED,
 		        bw_kms_doc_str(doc, "Arn"), BW_KMS_MAX_ON_DEMAND_ROTATIONS);
 		goto done;
 	}
@@ -378,9 +363,7 @@ int bw_kms_list_key_rotations(struct bw_call *call, const json_t *in, json_t *ou
 	char *end = NULL;
 	unsigned long start = after[0] ? strtoul(after, &end, 10) : 0;
 	if (after[0] && (!end || *end))
-		return bw_fail(call, "InvalidMarkerException",
-		               "The request was rejected because the marker that specifies where "
-		               "pagination should next begin is not valid.");
+		return bw_fail(call, KMS_INVALID_MARKER);
 	const char *include = json_string_value(json_object_get(in, "IncludeKeyMaterial"));
 	bool all = include && strcmp(include, "ALL_KEY_MATERIAL") == 0;
 	json_t *doc = NULL, *mats = NULL, *list = NULL;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "services/kms/kms_crypto.h"
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
 #include "store/doc.h"
@@ -70,31 +71,25 @@ static int s_prepare_or_fail(struct bw_call *call, const json_t *in, const char 
 		if (strcmp(s_algs[i].name, alg) == 0)
 			r->alg = &s_algs[i];
 	if (!r->alg)
-		return bw_fail(
-		    call, "ValidationException",
-		    "1 validation error detected: Value '%s' at 'signingAlgorithm' failed "
-		    "to satisfy constraint: Member must satisfy enum value set",
-		    alg ? alg : "null");
+		/* the model's set also has SM2DSA, ML_DSA and ED25519, which bulwark
+		 * does not sign with */
+		return bw_fail(call, KMS_NOT_IN_ENUM, alg ? alg : "null", "signingAlgorithm", "");
 	if (strcmp(r->message_type, "RAW") != 0 && strcmp(r->message_type, "DIGEST") != 0)
-		return bw_fail(
-		    call, "ValidationException",
-		    "1 validation error detected: Value '%s' at 'messageType' failed to "
-		    "satisfy constraint: Member must satisfy enum value set: [RAW, DIGEST]",
-		    r->message_type);
+		/* the model's set also has EXTERNAL_MU (ML-DSA keys) */
+		return bw_fail(call, KMS_NOT_IN_ENUM, r->message_type, "messageType",
+		               ": [RAW, DIGEST]");
 	if (bw_kms_blob_in_or_fail(call, in, "Message", 4096, true, &msg) != 0)
 		goto done;
 	if (bw_kms_use_key_or_fail(call, s_str(in, "KeyId"), "SIGN_VERIFY", op, &r->key_doc) != 0)
 		goto done;
 	if (!bw_kms_doc_has(r->key_doc, "SigningAlgorithms", alg)) {
-		bw_fail(call, "InvalidKeyUsageException",
-		        "Signing algorithm %s is not valid for %s.", alg,
+		bw_fail(call, KMS_ALGORITHM_INVALID, "Signing", alg,
 		        bw_kms_doc_str(r->key_doc, "Arn"));
 		goto done;
 	}
 	if (strcmp(r->message_type, "DIGEST") == 0) {
 		if (msg.len != r->alg->digest_len) {
-			bw_fail(call, "ValidationException",
-			        "Digest is invalid length for algorithm %s.", alg);
+			bw_fail(call, KMS_DIGEST_LENGTH, alg);
 			goto done;
 		}
 		memcpy(r->digest, msg.data, msg.len);
@@ -103,7 +98,7 @@ static int s_prepare_or_fail(struct bw_call *call, const json_t *in, const char 
 		unsigned int dlen = 0;
 		if (EVP_Digest(msg.data, msg.len, r->digest, &dlen,
 		               EVP_get_digestbyname(r->alg->md), NULL) != 1) {
-			bw_fail_status(call, 500, "KMSInternalException", "Digest failed");
+			bw_fail(call, KMS_FAILED, "Digest");
 			goto done;
 		}
 		r->digest_len = dlen;
@@ -139,7 +134,7 @@ static int s_common_out_or_fail(struct bw_call *call, json_t *out, const struct 
 	if (bw_kms_arn_out_or_fail(call, out, "KeyId", bw_kms_doc_str(r->key_doc, "KeyId")) != 0)
 		return -1;
 	if (json_object_set_new(out, "SigningAlgorithm", json_string(r->alg->name)) != 0)
-		return bw_fail_status(call, 500, "KMSInternalException", "out of memory");
+		return bw_fail(call, KMS_OUT_OF_MEMORY);
 	return 0;
 }
 
@@ -160,7 +155,7 @@ int bw_kms_sign(struct bw_call *call, const json_t *in, json_t *out)
 	pkey = bw_kms_pkey_private(bw_cur_from(priv.data, priv.len));
 	ctx = pkey ? s_ctx(pkey, r.alg, true) : NULL;
 	if (!ctx || EVP_PKEY_sign(ctx, sig, &sig_len, r.digest, r.digest_len) != 1) {
-		bw_fail_status(call, 500, "KMSInternalException", "Signing failed");
+		bw_fail(call, KMS_FAILED, "Signing");
 		goto done;
 	}
 	if (bw_kms_blob_out_or_fail(call, out, "Signature", sig, sig_len, false) != 0 ||
@@ -193,14 +188,13 @@ int bw_kms_verify(struct bw_call *call, const json_t *in, json_t *out)
 	if (bw_doc_get(call->store, BW_KMS_MATERIAL, call->account_id, path, &mdoc) !=
 	        BW_STORE_OK ||
 	    !(pkey = bw_kms_pkey_public(mdoc)) || !(ctx = s_ctx(pkey, r.alg, false))) {
-		bw_fail_status(call, 500, "KMSInternalException",
-		               "The public key could not be read");
+		bw_fail(call, KMS_UNREADABLE, "public key");
 		goto done;
 	}
 	/* 1 valid; 0 or a negative value (a malformed DER signature): not valid */
 	if (EVP_PKEY_verify(ctx, sig.data, sig.len, r.digest, r.digest_len) != 1) {
 		/* AWS answers it with no message (json_codec.c leaves it out) */
-		bw_fail(call, "KMSInvalidSignatureException", "%s", "");
+		bw_fail(call, KMS_INVALID_SIGNATURE);
 		goto done;
 	}
 	if (json_object_set_new(out, "SignatureValid", json_true()) != 0 ||

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 
@@ -30,30 +31,26 @@ static json_t *s_find(json_t *tags, const char *key, size_t *index)
 int bw_kms_check_tags_or_fail(struct bw_call *call, const json_t *tags)
 {
 	if (!json_is_array(tags))
-		return bw_fail(call, "ValidationException", "Tags must be a list");
+		return bw_fail(call, KMS_NOT_A_LIST, "Tags");
 	if (json_array_size(tags) > BW_KMS_MAX_TAGS)
-		return bw_fail(call, "TagException", "Cannot exceed %d tags per KMS key",
-		               BW_KMS_MAX_TAGS);
+		return bw_fail(call, KMS_TOO_MANY_TAGS, BW_KMS_MAX_TAGS);
 	size_t i;
 	const json_t *t;
 	json_array_foreach(tags, i, t) {
 		const char *k = json_string_value(json_object_get(t, "TagKey"));
 		const char *v = json_string_value(json_object_get(t, "TagValue"));
 		if (!k || !v || !k[0])
-			return bw_fail(call, "ValidationException",
-			               "1 validation error detected: each tag needs a TagKey and a "
-			               "TagValue");
+			return bw_fail(call, KMS_TAG_INCOMPLETE);
 		/* reserved in any case: "aws:", "AWS:", "Aws:" ... */
 		if (strncasecmp(k, "aws:", 4) == 0)
-			return bw_fail(call, "TagException",
-			               "Tags beginning with aws: are reserved and cannot be used.");
+			return bw_fail(call, KMS_TAG_RESERVED);
 		/* one request may not name a key twice (KMS tag keys are case
 		 * sensitive, so "Env" and "env" are two keys) */
 		for (size_t j = 0; j < i; j++) {
 			const char *prev = json_string_value(json_object_get(json_array_get(tags, j),
 			                                                     "TagKey"));
 			if (prev && strcmp(prev, k) == 0)
-				return bw_fail(call, "TagException", "Duplicate tag keys");
+				return bw_fail(call, KMS_DUPLICATE_TAG_KEYS);
 		}
 	}
 	return 0;
@@ -110,8 +107,7 @@ int bw_kms_tag_resource(struct bw_call *call, const json_t *in, json_t *out)
 		goto done;
 	}
 	if (json_array_size(json_object_get(doc, "Tags")) > BW_KMS_MAX_TAGS) {
-		bw_fail(call, "LimitExceededException", "Cannot exceed %d tags per KMS key",
-		        BW_KMS_MAX_TAGS);
+		bw_fail(call, KMS_TAG_LIMIT, BW_KMS_MAX_TAGS);
 		goto done;
 	}
 	rc = bw_kms_save_key_or_fail(call, doc);
@@ -126,7 +122,7 @@ int bw_kms_untag_resource(struct bw_call *call, const json_t *in, json_t *out)
 	const json_t *keys = json_object_get(in, "TagKeys");
 	json_t *doc = NULL;
 	if (!json_is_array(keys))
-		return bw_fail(call, "ValidationException", "TagKeys must be a list");
+		return bw_fail(call, KMS_NOT_A_LIST, "TagKeys");
 	if (s_taggable_or_fail(call, in, "kms:UntagResource", &doc) != 0)
 		return -1;
 	json_t *have = json_object_get(doc, "Tags");
@@ -153,9 +149,7 @@ int bw_kms_list_resource_tags(struct bw_call *call, const json_t *in, json_t *ou
 	char *end = NULL;
 	unsigned long start = after[0] ? strtoul(after, &end, 10) : 0;
 	if (after[0] && (!end || *end || start > BW_KMS_MAX_TAGS))
-		return bw_fail(call, "InvalidMarkerException",
-		               "The request was rejected because the marker that specifies where "
-		               "pagination should next begin is not valid.");
+		return bw_fail(call, KMS_INVALID_MARKER);
 	json_t *doc = NULL;
 	if (bw_kms_resolve_key_or_fail(call, json_string_value(json_object_get(in, "KeyId")),
 	                               &doc) != 0)
