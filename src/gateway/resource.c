@@ -84,7 +84,9 @@ int bw_resource_from_doc(struct bw_resource *r, const json_t *doc, const char *a
 
 void bw_resource_created(struct bw_call *call, const char *arn)
 {
-	if (!call || !arn || strncmp(arn, "arn:", 4) != 0)
+	/* only a call the gateway resolved has a resource (and a record that
+	 * reads it); a handler run on its own keeps nothing here to free */
+	if (!call || !call->resource_resolved || !arn || strncmp(arn, "arn:", 4) != 0)
 		return;
 	struct bw_buf b = {0};
 	if (bw_buf_append_str(&b, arn) != 0) {
@@ -94,7 +96,6 @@ void bw_resource_created(struct bw_call *call, const char *arn)
 	bw_buf_free(&call->resource.arn);
 	call->resource.arn = b;
 	call->resource.found = true;
-	call->resource_resolved = true;
 }
 
 int bw_resource_resolve(struct bw_call *call, const json_t *in)
