@@ -29,8 +29,8 @@
 #define ACCT "123456789012"
 #define EAST "us-east-1"
 #define WEST "eu-west-1"
-#define NOW 1700000000.0
-#define DAY 86400.0
+#define NOW  1700000000.0
+#define DAY  86400.0
 
 static char s_dir[64];
 static struct bw_store *s_store;
@@ -158,9 +158,8 @@ static size_t s_listed(const char *region, const char *key_id, const char *name)
 	assert_non_null(out);
 	size_t n = 0, i;
 	json_t *a;
-	json_array_foreach(json_object_get(out, "Aliases"), i, a)
-		if (strcmp(s_str(a, "AliasName"), name) == 0)
-			n++;
+	json_array_foreach(json_object_get(out, "Aliases"), i,
+	                   a) if (strcmp(s_str(a, "AliasName"), name) == 0) n++;
 	json_decref(out);
 	return n;
 }
@@ -185,8 +184,10 @@ static void test_doc_keys(void **state)
 	char ke[40], kw[40], got[40];
 	s_key(EAST, ke);
 	s_key(WEST, kw);
-	s_ok(EAST, "CreateAlias", json_pack("{s:s, s:s}", "AliasName", "alias/app", "TargetKeyId", ke));
-	s_ok(WEST, "CreateAlias", json_pack("{s:s, s:s}", "AliasName", "alias/app", "TargetKeyId", kw));
+	s_ok(EAST, "CreateAlias",
+	     json_pack("{s:s, s:s}", "AliasName", "alias/app", "TargetKeyId", ke));
+	s_ok(WEST, "CreateAlias",
+	     json_pack("{s:s, s:s}", "AliasName", "alias/app", "TargetKeyId", kw));
 	json_t *doc = NULL;
 	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "us-east-1/alias/app", &doc),
 	                 BW_STORE_OK);
@@ -199,8 +200,8 @@ static void test_doc_keys(void **state)
 	s_target(WEST, "alias/app", got);
 	assert_string_equal(got, kw);
 	/* a key of the other region is no target */
-	s_fails(WEST, "UpdateAlias", json_pack("{s:s, s:s}", "AliasName", "alias/app", "TargetKeyId",
-	                                       ke),
+	s_fails(WEST, "UpdateAlias",
+	        json_pack("{s:s, s:s}", "AliasName", "alias/app", "TargetKeyId", ke),
 	        "NotFoundException");
 }
 
@@ -242,7 +243,8 @@ static void test_old_form_alias(void **state)
 	s_target(EAST, "alias/legacy", got);
 	assert_string_equal(got, ke2);
 	json_t *doc = NULL;
-	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "alias/legacy", &doc), BW_STORE_OK);
+	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "alias/legacy", &doc),
+	                 BW_STORE_OK);
 	assert_string_equal(s_str(doc, "TargetKeyId"), ke2);
 	json_decref(doc);
 	assert_int_equal(s_listed(EAST, NULL, "alias/legacy"), 1);
@@ -310,10 +312,10 @@ static void test_old_aws_managed_alias(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_doc_keys),
-		cmocka_unit_test(test_old_form_alias),
-		cmocka_unit_test(test_old_form_goes_with_its_key),
-		cmocka_unit_test(test_old_aws_managed_alias),
+	    cmocka_unit_test(test_doc_keys),
+	    cmocka_unit_test(test_old_form_alias),
+	    cmocka_unit_test(test_old_form_goes_with_its_key),
+	    cmocka_unit_test(test_old_aws_managed_alias),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
