@@ -10,6 +10,8 @@
 #include "gateway/errors.h"
 #include "gateway/resource.h"
 
+#include <string.h>
+
 #include "services/service.h"
 
 void bw_resource_clean_up(struct bw_resource *r)
@@ -78,6 +80,22 @@ int bw_resource_from_doc(struct bw_resource *r, const json_t *doc, const char *a
 		return -1;
 	r->found = true;
 	return bw_resource_set_tags(r, json_object_get(doc, tags_member));
+}
+
+void bw_resource_created(struct bw_call *call, const char *arn)
+{
+	/* only a call the gateway resolved has a resource (and a record that
+	 * reads it); a handler run on its own keeps nothing here to free */
+	if (!call || !call->resource_resolved || !arn || strncmp(arn, "arn:", 4) != 0)
+		return;
+	struct bw_buf b = {0};
+	if (bw_buf_append_str(&b, arn) != 0) {
+		bw_buf_free(&b);
+		return;
+	}
+	bw_buf_free(&call->resource.arn);
+	call->resource.arn = b;
+	call->resource.found = true;
 }
 
 int bw_resource_resolve(struct bw_call *call, const json_t *in)

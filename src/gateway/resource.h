@@ -13,6 +13,14 @@
  * -1 with call->err set (the store could not answer: fail closed). */
 int bw_resource_resolve(struct bw_call *call, const json_t *in);
 
+/* A handler that made a resource names it on its call: the record's
+ * "resources" (and LookupEvents by ResourceName) then name what was
+ * created, which did not exist when the call was resolved and authorized.
+ * Authorization is over by then; only the trail reads it. Out of memory,
+ * or an arn that is not one, leaves the call's resource as it was: a
+ * record without the name beats failing a create that is done. */
+void bw_resource_created(struct bw_call *call, const char *arn);
+
 /* Fill r from a stored document: its ARN member and its tags member (a
  * list or a map; may be absent); r->found is set. -1 out of memory or
  * when the document has no ARN. */

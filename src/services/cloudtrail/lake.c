@@ -264,6 +264,8 @@ int bw_lake_create_event_data_store(struct bw_call *call, const json_t *in, json
 	int rc = bw_doc_create(call->store, S_KIND_EDS, call->account_id, id, doc);
 	if (rc == BW_STORE_OK && s_out_store(doc, out, true) != 0)
 		rc = BW_STORE_ERROR;
+	if (rc == BW_STORE_OK)
+		bw_resource_created(call, arn);
 	json_decref(doc);
 	return rc == BW_STORE_OK ? 0 : s_store_fail(call);
 }

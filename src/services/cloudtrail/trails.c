@@ -391,6 +391,8 @@ int bw_ct_create_trail(struct bw_call *call, const json_t *in, json_t *out)
 		goto done;
 	}
 	rc = s_out_trail(call, doc, out);
+	if (rc == 0)
+		bw_resource_created(call, json_string_value(json_object_get(doc, "TrailARN")));
 done:
 	json_decref(doc);
 	return rc;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gateway/resource.h"
 #include "services/iam/iam_errors.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_store.h"
@@ -65,6 +66,7 @@ int bw_iam_create_group(struct bw_call *call, const json_t *in, json_t *out)
 		json_decref(doc);
 		return bw_iam_internal(call);
 	}
+	bw_resource_created(call, bw_iam_str(doc, "Arn"));
 	return json_object_set_new(out, "Group", doc) == 0 ? 0 : bw_iam_internal(call);
 internal:
 	bw_iam_internal(call);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gateway/resource.h"
 #include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
@@ -151,6 +152,7 @@ static int s_create_txn(struct bw_call *call, const json_t *in, json_t *out)
 		json_decref(doc);
 		return bw_iamp_store_fail(call);
 	}
+	bw_resource_created(call, bw_iamp_str(doc, "Arn"));
 	rc = s_set_out(call, out, doc);
 	json_decref(doc);
 	return rc;

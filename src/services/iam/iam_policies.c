@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "core/encoding.h"
+#include "gateway/resource.h"
 #include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_store.h"
@@ -516,6 +517,7 @@ static int s_create_policy_txn(struct bw_call *call, const json_t *in, json_t *o
 	/* AWS leaves out a list it has nothing for: no "Tags" when untagged */
 	if (json_array_size(json_object_get(pol, "Tags")) == 0)
 		json_object_del(pol, "Tags");
+	bw_resource_created(call, arn);
 	if (json_object_set_new(out, "Policy", pol) != 0)
 		return bw_iamp_oom(call);
 	return 0;

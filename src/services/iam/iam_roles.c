@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gateway/resource.h"
 #include "services/iam/iam_errors.h"
 #include "services/iam/iam_perm.h"
 #include "services/iam/iam_principals.h"
@@ -165,6 +166,7 @@ static int s_create_role_txn(struct bw_call *call, const json_t *in, json_t *out
 		return bw_iamp_store_fail(call);
 	}
 	json_decref(idoc);
+	bw_resource_created(call, bw_iamp_str(doc, "Arn"));
 	/* CreateRole's Role has no RoleLastUsed (GetRole's has it), as AWS
 	 * answers */
 	json_t *o = s_role_out(call, doc);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/resource.h"
 #include "services/iam/iam_errors.h"
 #include "services/iam/iam_identity.h"
 #include "services/iam/iam_perm.h"
@@ -134,6 +135,7 @@ int bw_iam_create_user(struct bw_call *call, const json_t *in, json_t *out)
 		json_decref(doc);
 		return bw_iam_internal(call);
 	}
+	bw_resource_created(call, bw_iam_str(doc, "Arn"));
 	rc = json_object_set_new(out, "User", doc);
 	return rc == 0 ? 0 : bw_iam_internal(call);
 error:

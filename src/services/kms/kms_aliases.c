@@ -1,7 +1,8 @@
 /*
  * kms_aliases.c: aliases — CreateAlias, UpdateAlias, DeleteAlias,
- * ListAliases. An alias ("alias/<name>", kms/alias keyed by its name) points
- * to exactly one customer managed key of the same account and region; the
+ * ListAliases. An alias ("alias/<name>", kms/alias keyed "<region>/<name>",
+ * decision 0109) points to exactly one customer managed key of the same
+ * account and region (a key of another region is not found); the
  * "alias/aws/" prefix is reserved for AWS managed keys; UpdateAlias only
  * moves an alias between keys of the same type and key usage, so code that
  * uses the alias keeps working.
@@ -80,9 +81,19 @@ int bw_kms_create_alias(struct bw_call *call, const json_t *in, json_t *out)
 	                          "TargetKeyId", bw_kms_doc_str(key, "KeyId"), "CreationDate",
 	                          s_now(call), "LastUpdatedDate", s_now(call));
 	json_decref(key);
-	if (!alias)
+	char dk[BW_KMS_ALIAS_DOC_KEY_MAX];
+	if (!alias || bw_kms_alias_doc_key(call->region, name, dk) != 0) {
+		json_decref(alias);
 		return bw_kms_internal(call);
-	int src = bw_doc_create(call->store, BW_KMS_ALIAS, call->account_id, name, alias);
+	}
+	/* an alias written before aliases were regional holds the name too */
+	json_t *old = NULL;
+	int src = bw_kms_alias_get(call->store, call->account_id, call->region, name, &old, NULL);
+	json_decref(old);
+	if (src == BW_STORE_NOT_FOUND)
+		src = bw_doc_create(call->store, BW_KMS_ALIAS, call->account_id, dk, alias);
+	else if (src == BW_STORE_OK)
+		src = BW_STORE_EXISTS;
 	json_decref(alias);
 	if (src == BW_STORE_EXISTS)
 		return bw_fail(call, "AlreadyExistsException",
@@ -90,15 +101,15 @@ int bw_kms_create_alias(struct bw_call *call, const json_t *in, json_t *out)
 	return src == BW_STORE_OK ? 0 : bw_kms_internal(call);
 }
 
-/* The alias document of name in call's region, or NotFoundException. */
-static int s_alias_or_fail(struct bw_call *call, const char *name, json_t **alias)
+/* The alias document of name in call's region and the key it is stored
+ * under, or NotFoundException. */
+static int s_alias_or_fail(struct bw_call *call, const char *name, json_t **alias,
+                           char dk[BW_KMS_ALIAS_DOC_KEY_MAX])
 {
-	int rc = bw_doc_get(call->store, BW_KMS_ALIAS, call->account_id, name, alias);
-	if (rc == BW_STORE_OK && bw_kms_in_region(call, *alias, "AliasArn"))
+	int rc = bw_kms_alias_get(call->store, call->account_id, call->region, name, alias, dk);
+	if (rc == BW_STORE_OK)
 		return 0;
-	json_decref(*alias);
-	*alias = NULL;
-	if (rc != BW_STORE_OK && rc != BW_STORE_NOT_FOUND)
+	if (rc != BW_STORE_NOT_FOUND)
 		return bw_kms_internal(call);
 	return bw_fail(call, "NotFoundException", "Alias arn:aws:kms:%s:%s:%s is not found.",
 	               call->region, call->account_id, name);
@@ -109,8 +120,9 @@ int bw_kms_update_alias(struct bw_call *call, const json_t *in, json_t *out)
 	(void)out;
 	const char *name = json_string_value(json_object_get(in, "AliasName"));
 	json_t *alias = NULL, *old_key = NULL, *new_key = NULL;
+	char dk[BW_KMS_ALIAS_DOC_KEY_MAX];
 	int rc = -1;
-	if (s_name_or_fail(call, name) != 0 || s_alias_or_fail(call, name, &alias) != 0 ||
+	if (s_name_or_fail(call, name) != 0 || s_alias_or_fail(call, name, &alias, dk) != 0 ||
 	    s_target_or_fail(call, in, &new_key) != 0)
 		goto done;
 	const char *old_id = bw_kms_doc_str(alias, "TargetKeyId");
@@ -135,7 +147,7 @@ int bw_kms_update_alias(struct bw_call *call, const json_t *in, json_t *out)
 	if (json_object_set_new(alias, "TargetKeyId",
 	                        json_string(bw_kms_doc_str(new_key, "KeyId"))) != 0 ||
 	    json_object_set_new(alias, "LastUpdatedDate", json_real(s_now(call))) != 0 ||
-	    bw_doc_update(call->store, BW_KMS_ALIAS, call->account_id, name, alias) != BW_STORE_OK) {
+	    bw_doc_update(call->store, BW_KMS_ALIAS, call->account_id, dk, alias) != BW_STORE_OK) {
 		bw_kms_internal(call);
 		goto done;
 	}
@@ -152,10 +164,11 @@ int bw_kms_delete_alias(struct bw_call *call, const json_t *in, json_t *out)
 	(void)out;
 	const char *name = json_string_value(json_object_get(in, "AliasName"));
 	json_t *alias = NULL;
-	if (s_name_or_fail(call, name) != 0 || s_alias_or_fail(call, name, &alias) != 0)
+	char dk[BW_KMS_ALIAS_DOC_KEY_MAX];
+	if (s_name_or_fail(call, name) != 0 || s_alias_or_fail(call, name, &alias, dk) != 0)
 		return -1;
 	json_decref(alias);
-	int rc = bw_doc_delete(call->store, BW_KMS_ALIAS, call->account_id, name);
+	int rc = bw_doc_delete(call->store, BW_KMS_ALIAS, call->account_id, dk);
 	if (rc == BW_STORE_NOT_FOUND) /* deleted meanwhile: still not found */
 		return bw_fail(call, "NotFoundException", "Alias arn:aws:kms:%s:%s:%s is not found.",
 		               call->region, call->account_id, name);

@@ -451,7 +451,7 @@ static int s_alias_target(struct bw_call *call, const json_t *in, json_t **alias
 	*id = NULL;
 	if (!name)
 		return 0;
-	int rc = bw_doc_get(call->store, BW_KMS_ALIAS, call->account_id, name, alias);
+	int rc = bw_kms_alias_get(call->store, call->account_id, call->region, name, alias, NULL);
 	if (rc == BW_STORE_NOT_FOUND)
 		return 0;
 	if (rc != BW_STORE_OK)

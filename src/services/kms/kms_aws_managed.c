@@ -4,7 +4,8 @@
  * it: KeyManager AWS, SYMMETRIC_DEFAULT, rotated every 365 days, with the
  * key policy AWS gives such keys (use only through the service, metadata
  * readable by the account). Nobody may disable, delete, tag or re-policy
- * them (bw_kms_customer_managed_or_fail).
+ * them (bw_kms_customer_managed_or_fail). One per service in each region
+ * of the account, as AWS: its alias is regional like every alias (0109).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,12 +72,13 @@ static char *s_policy(const char *account, const char *region, const char *servi
 	return text;
 }
 
-/* The existing key behind alias, if any: 0 found, 1 absent, -1 error. */
-static int s_existing(struct bw_store *store, const char *account, const char *alias,
-                      json_t **key_doc)
+/* The existing key behind alias in region, if any: 0 found, 1 absent, -1
+ * error. Each region has its own AWS managed key of a service. */
+static int s_existing(struct bw_store *store, const char *account, const char *region,
+                      const char *alias, json_t **key_doc)
 {
 	json_t *a = NULL;
-	int rc = bw_doc_get(store, BW_KMS_ALIAS, account, alias, &a);
+	int rc = bw_kms_alias_get(store, account, region, alias, &a, NULL);
 	if (rc == BW_STORE_NOT_FOUND)
 		return 1;
 	if (rc != BW_STORE_OK)
@@ -95,7 +97,7 @@ int bw_kms_aws_managed_key(struct bw_store *store, const struct bw_root_key *rk,
 		return -1;
 	char alias[96], alias_arn[192], key_id[37];
 	snprintf(alias, sizeof alias, "alias/aws/%s", service);
-	int found = s_existing(store, account, alias, key_doc);
+	int found = s_existing(store, account, region, alias, key_doc);
 	if (found <= 0)
 		return found;
 
@@ -128,7 +130,7 @@ int bw_kms_aws_managed_key(struct bw_store *store, const struct bw_root_key *rk,
 	int src = bw_kms_store_new_key(store, account, doc, material, alias_doc);
 	if (src == BW_STORE_EXISTS) {
 		/* another caller made it first: theirs is the key */
-		rc = s_existing(store, account, alias, key_doc) == 0 ? 0 : -1;
+		rc = s_existing(store, account, region, alias, key_doc) == 0 ? 0 : -1;
 		goto done;
 	}
 	if (src != BW_STORE_OK)

@@ -22,6 +22,7 @@
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_errors.h"
 #include "services/paging.h"
+#include "gateway/resource.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
 #include "store/doc.h"
@@ -341,8 +342,10 @@ int bw_kms_store_new_key(struct bw_store *store, const char *account, const json
                          const json_t *material_doc, const json_t *alias_doc)
 {
 	const char *key_id = bw_kms_doc_str(key_doc, "KeyId");
-	char mkey[128], dk[BW_KMS_DOC_KEY_MAX];
-	if (bw_kms_key_doc_key_of(key_doc, dk) != 0 || bw_store_begin(store) != BW_STORE_OK)
+	char mkey[128], dk[BW_KMS_DOC_KEY_MAX], ak[BW_KMS_ALIAS_DOC_KEY_MAX];
+	if (bw_kms_key_doc_key_of(key_doc, dk) != 0 ||
+	    (alias_doc && bw_kms_alias_doc_key_of(alias_doc, ak) != 0) ||
+	    bw_store_begin(store) != BW_STORE_OK)
 		return BW_STORE_ERROR;
 	int rc = bw_doc_create(store, BW_KMS_KEY, account, dk, key_doc);
 	if (rc == BW_STORE_OK && material_doc) {
@@ -350,8 +353,7 @@ int bw_kms_store_new_key(struct bw_store *store, const char *account, const json
 		rc = bw_doc_create(store, BW_KMS_MATERIAL, account, mkey, material_doc);
 	}
 	if (rc == BW_STORE_OK && alias_doc)
-		rc = bw_doc_create(store, BW_KMS_ALIAS, account, bw_kms_doc_str(alias_doc, "AliasName"),
-		                   alias_doc);
+		rc = bw_doc_create(store, BW_KMS_ALIAS, account, ak, alias_doc);
 	if (rc == BW_STORE_OK && bw_store_commit(store) == BW_STORE_OK)
 		return BW_STORE_OK;
 	bw_store_rollback(store);
@@ -451,6 +453,7 @@ int bw_kms_create_key(struct bw_call *call, const json_t *in, json_t *out)
 		goto internal;
 	if (bw_kms_put_metadata(out, doc) != 0)
 		goto internal;
+	bw_resource_created(call, bw_kms_doc_str(doc, "Arn"));
 	rc = 0;
 	goto done;
 internal:

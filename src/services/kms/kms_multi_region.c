@@ -517,6 +517,8 @@ int bw_kms_replicate_key(struct bw_call *call, const json_t *in, json_t *out)
 		goto done;
 	}
 	rc = s_replicate_output(call, out, made);
+	if (rc == 0)
+		bw_resource_created(call, replica_arn);
 done:
 	free(policy);
 	json_decref(primary);

@@ -71,18 +71,68 @@ static int s_get_key(struct bw_call *call, const char *key_id, json_t **key_doc)
 	return 0;
 }
 
+int bw_kms_alias_doc_key(const char *region, const char *name,
+                         char out[BW_KMS_ALIAS_DOC_KEY_MAX])
+{
+	int n = snprintf(out, BW_KMS_ALIAS_DOC_KEY_MAX, "%s/%s", region ? region : "",
+	                 name ? name : "");
+	return region && region[0] && name && name[0] && n > 0 && n < BW_KMS_ALIAS_DOC_KEY_MAX
+	               ? 0
+	               : -1;
+}
+
+int bw_kms_alias_doc_key_of(const json_t *alias_doc, char out[BW_KMS_ALIAS_DOC_KEY_MAX])
+{
+	/* "arn:aws:kms:<region>:<account>:alias/x" */
+	const char *arn = bw_kms_doc_str(alias_doc, "AliasArn");
+	char region[72] = "";
+	if (strncmp(arn, "arn:aws:kms:", 12) == 0) {
+		const char *r = arn + 12, *end = strchr(r, ':');
+		if (end && end > r && (size_t)(end - r) < sizeof region)
+			snprintf(region, sizeof region, "%.*s", (int)(end - r), r);
+	}
+	return bw_kms_alias_doc_key(region, bw_kms_doc_str(alias_doc, "AliasName"), out);
+}
+
+int bw_kms_alias_get(struct bw_store *store, const char *account, const char *region,
+                     const char *name, json_t **alias_doc,
+                     char doc_key[BW_KMS_ALIAS_DOC_KEY_MAX])
+{
+	char dk[BW_KMS_ALIAS_DOC_KEY_MAX];
+	*alias_doc = NULL;
+	if (bw_kms_alias_doc_key(region, name, dk) != 0 || strncmp(name, "alias/", 6) != 0)
+		return BW_STORE_NOT_FOUND;
+	int rc = bw_doc_get(store, BW_KMS_ALIAS, account, dk, alias_doc);
+	if (rc == BW_STORE_NOT_FOUND) {
+		/* written before aliases were regional: keyed by the name, in the
+		 * one region its ARN names */
+		snprintf(dk, sizeof dk, "%s", name);
+		rc = bw_doc_get(store, BW_KMS_ALIAS, account, name, alias_doc);
+		char want[96];
+		snprintf(want, sizeof want, "arn:aws:kms:%s:", region);
+		if (rc == BW_STORE_OK &&
+		    strncmp(bw_kms_doc_str(*alias_doc, "AliasArn"), want, strlen(want)) != 0) {
+			json_decref(*alias_doc);
+			*alias_doc = NULL;
+			rc = BW_STORE_NOT_FOUND;
+		}
+	}
+	if (rc != BW_STORE_OK) {
+		json_decref(*alias_doc);
+		*alias_doc = NULL;
+		return rc == BW_STORE_NOT_FOUND ? rc : BW_STORE_ERROR;
+	}
+	if (doc_key)
+		snprintf(doc_key, BW_KMS_ALIAS_DOC_KEY_MAX, "%s", dk);
+	return BW_STORE_OK;
+}
+
 static int s_get_alias(struct bw_call *call, const char *alias, json_t **key_doc)
 {
 	json_t *a = NULL;
-	int rc = bw_doc_get(call->store, BW_KMS_ALIAS, call->account_id, alias, &a);
-	const char *arn = json_string_value(json_object_get(a, "AliasArn"));
-	char want[96];
-	snprintf(want, sizeof want, "arn:aws:kms:%s:", call->region);
-	if (rc == BW_STORE_NOT_FOUND ||
-	    (rc == BW_STORE_OK && (!arn || strncmp(arn, want, strlen(want)) != 0))) {
-		json_decref(a);
+	int rc = bw_kms_alias_get(call->store, call->account_id, call->region, alias, &a, NULL);
+	if (rc == BW_STORE_NOT_FOUND)
 		return bw_fail(call, KMS_ALIAS_NOT_FOUND, call->region, call->account_id, alias);
-	}
 	if (rc != BW_STORE_OK)
 		return bw_fail(call, KMS_UNREADABLE, "alias store");
 	char target[S_KEY_ID_LEN + 1];

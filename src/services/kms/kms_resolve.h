@@ -23,6 +23,8 @@
 #include "core/buf.h"
 #include "gateway/call.h"
 
+struct bw_store;
+
 /*
  * Find the key document (kms/key) that key_id_in names, in call's account
  * and region. *key_doc receives a new reference (json_decref it). On failure
@@ -66,6 +68,30 @@ int bw_kms_key_arn(const struct bw_call *call, const char *key_id, struct bw_buf
 int bw_kms_key_resource(struct bw_call *call, const json_t *in, struct bw_resource *res);
 /* The same for a key id, alias or ARN given directly. */
 int bw_kms_key_id_resource(struct bw_call *call, const char *id, struct bw_resource *res);
+
+/*
+ * Aliases are per account and region (decision 0109): kms/alias documents
+ * are keyed "<region>/<alias name>". Documents written before that are
+ * keyed by the bare name ("alias/x") and say their region only in their
+ * AliasArn; they are read where they are, never rewritten by a read.
+ */
+#define BW_KMS_ALIAS_DOC_KEY_MAX 352
+/* "<region>/<name>" into out. -1 when it does not fit. */
+int bw_kms_alias_doc_key(const char *region, const char *name,
+                         char out[BW_KMS_ALIAS_DOC_KEY_MAX]);
+/* The document key of an alias document, from its AliasArn's region and
+ * AliasName. -1 when the document names neither. */
+int bw_kms_alias_doc_key_of(const json_t *alias_doc, char out[BW_KMS_ALIAS_DOC_KEY_MAX]);
+/*
+ * The alias name of (account, region): the regional document, else an
+ * old-form document whose AliasArn names region. *alias_doc receives a new
+ * reference and doc_key (may be NULL) the key it is stored under, for an
+ * update or delete of that document. BW_STORE_OK, BW_STORE_NOT_FOUND (with
+ * *alias_doc NULL) or BW_STORE_ERROR.
+ */
+int bw_kms_alias_get(struct bw_store *store, const char *account, const char *region,
+                     const char *name, json_t **alias_doc,
+                     char doc_key[BW_KMS_ALIAS_DOC_KEY_MAX]);
 
 /* The key document's string member, or "" when absent. */
 const char *bw_kms_doc_str(const json_t *doc, const char *member);

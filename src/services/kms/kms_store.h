@@ -37,7 +37,9 @@
  *                                                 "KeyMaterialDescription", "PendingRotation":
  *                                                 true (imported with NEW_KEY_MATERIAL, not yet
  *                                                 made current by RotateKeyOnDemand)}
- *   kms/alias         <alias name "alias/x">      {"AliasName", "AliasArn", "TargetKeyId",
+ *   kms/alias         "<region>/alias/x" (or,     {"AliasName", "AliasArn", "TargetKeyId",
+ *                     written before 0109, the
+ *                     bare name "alias/x")
  *                                                 "CreationDate", "LastUpdatedDate"}
  *   kms/import        <import token id>           {"KeyId", "WrappingKeySpec", "WrappingAlgorithm",
  *                                                 "Sealed" (the wrapping private key), "ParametersValidTo"}

@@ -659,10 +659,12 @@ static void test_deletion_sweep(void **state)
 	assert_int_equal(bw_kms_sweep(s_store, &s_rk, ACCT, NOW + 7 * DAY + 1, &next), 1);
 	assert_int_equal(s_materials(id), 0);
 	json_t *gone = NULL;
-	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "alias/doomed-1", &gone),
-	                 BW_STORE_NOT_FOUND);
-	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "alias/doomed-2", &gone),
-	                 BW_STORE_NOT_FOUND);
+	assert_int_equal(
+		bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "us-east-1/alias/doomed-1", &gone),
+		BW_STORE_NOT_FOUND);
+	assert_int_equal(
+		bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "us-east-1/alias/doomed-2", &gone),
+		BW_STORE_NOT_FOUND);
 	assert_null(s_describe(id));
 	assert_string_equal(s_call.err.code, "NotFoundException");
 	json_t *d = s_describe("alias/kept");

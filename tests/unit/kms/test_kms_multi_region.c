@@ -247,16 +247,16 @@ static void test_deletion_order(void **state)
 	/* the shared material stays with the primary; the west's alias went */
 	assert_int_equal(s_materials(id), 1);
 	json_t *a = NULL;
-	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "alias/mrk-west", &a),
+	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "eu-west-1/alias/mrk-west", &a),
 	                 BW_STORE_NOT_FOUND);
-	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "alias/mrk-east", &a),
+	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "us-east-1/alias/mrk-east", &a),
 	                 BW_STORE_OK);
 	json_decref(a);
 	/* then the primary, the material and the east's alias */
 	assert_int_equal(bw_kms_sweep(s_store, &s_rk, ACCT, NOW + 17 * DAY + 2, &next), 1);
 	assert_null(s_describe_in("us-east-1", id));
 	assert_int_equal(s_materials(id), 0);
-	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "alias/mrk-east", &a),
+	assert_int_equal(bw_doc_get(s_store, BW_KMS_ALIAS, ACCT, "us-east-1/alias/mrk-east", &a),
 	                 BW_STORE_NOT_FOUND);
 }
 
