@@ -23,6 +23,7 @@
 #include "gateway/authn.h"
 #include "gateway/authz.h"
 #include "gateway/call.h"
+#include "gateway/metrics.h"
 #include "gateway/record.h"
 #include "gateway/recorder.h"
 #include "gateway/route.h"
@@ -66,6 +67,92 @@ static void s_health(struct bw_gateway *gw, const struct bw_http_request *req,
 	                         store, "schema_version", bw_store_schema_version(gw->store),
 	                         "disk_free_bytes", (json_int_t)h.free_bytes);
 	s_json_response(resp, ok ? 200 : 503, body);
+}
+
+/*
+ * The pseudo-service a metrics scrape from beyond loopback signs for (its
+ * SigV4 scope ".../<region>/bulwark/aws4_request"), so the gateway's own
+ * authentication names its caller; docs/decisions/0110.
+ */
+static const struct bw_service_model s_bulwark_model = {
+	.name = "bulwark", .signing_name = "bulwark", .endpoint_prefix = "bulwark",
+	.service_id = "Bulwark", .protocol = BW_PROTO_REST_JSON};
+
+/* Who signed the scrape, and whether IAM allows them bulwark:GetMetrics
+ * (the account root is allowed; nothing else is without a policy). */
+static enum bw_metrics_auth s_metrics_auth(struct bw_call *call)
+{
+	call->model = &s_bulwark_model;
+	if (bw_authenticate(call, call->authz->sets) != 0)
+		return BW_METRICS_UNAUTHENTICATED;
+	/* no resource-level permissions: the metrics are the server's */
+	struct bw_resource res = {0};
+	enum bw_metrics_auth a = BW_METRICS_DENIED;
+	if (bw_buf_append_str(&res.arn, "*") == 0 &&
+	    bw_authz_decide(call, NULL, "bulwark:GetMetrics", &res) == 0)
+		a = BW_METRICS_ALLOWED;
+	bw_resource_clean_up(&res);
+	return a;
+}
+
+/* GET /_bulwark/metrics: not an AWS call, so neither recorded nor counted. */
+static void s_metrics(struct bw_gateway *gw, struct bw_call *call,
+                      struct bw_http_response *resp)
+{
+	const struct bw_http_request *req = call->req;
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+		s_json_response(resp, 405, json_pack("{s:s}", "message", "Method not allowed"));
+		return;
+	}
+	/* a loopback peer is not even asked for credentials */
+	enum bw_metrics_auth auth = bw_metrics_peer_is_loopback(req->peer_ip)
+		? BW_METRICS_UNAUTHENTICATED : s_metrics_auth(call);
+	if (!bw_metrics_access(req->peer_ip, auth)) {
+		s_json_response(resp, 403, json_pack("{s:s, s:s}", "code",
+		                                     call->failed ? call->err.code : "AccessDenied",
+		                                     "message",
+		                                     call->failed ? call->err.message
+		                                                  : "Access denied"));
+		return;
+	}
+	resp->status = 200;
+	bw_buf_reset(&resp->body);
+	if (bw_metrics_render(&resp->body, (double)(bw_now_ms() - gw->started_ms) / 1000.0) != 0 ||
+	    bw_resp_header(resp, "Content-Type", BW_METRICS_CONTENT_TYPE) != 0) {
+		bw_buf_reset(&resp->body);
+		resp->status = 500;
+	}
+}
+
+/* The InternalFailure answers the store caused (bulwark_store_errors_total). */
+#define S_MESSAGE_(code, message) message
+#define S_MESSAGE(err) S_MESSAGE_(err)
+static bool s_store_caused(const struct bw_call *call)
+{
+	static const char *const messages[] = {
+		S_MESSAGE(BW_ERR_STORE_FAILED),          S_MESSAGE(BW_ERR_NOT_RECORDED),
+		S_MESSAGE(BW_ERR_NOT_COMMITTED_WITH_RECORD), S_MESSAGE(BW_ERR_NOT_COMMITTED),
+		S_MESSAGE(BW_ERR_CREDENTIALS_UNREADABLE), S_MESSAGE(BW_ERR_POLICIES_UNREADABLE),
+		S_MESSAGE(BW_ERR_RESOURCE_UNRESOLVED),
+	};
+	if (!call->failed || strcmp(call->err.code, "InternalFailure") != 0)
+		return false;
+	for (size_t i = 0; i < sizeof messages / sizeof messages[0]; i++)
+		if (strcmp(call->err.message, messages[i]) == 0)
+			return true;
+	return false;
+}
+
+/* As the response goes out: the call's counters (metrics.h). m: the
+ * service routed to, NULL when none was recognized. */
+static void s_count(const struct bw_call *call, const struct bw_service_model *m,
+                    const struct bw_http_request *req, const struct bw_http_response *resp)
+{
+	uint64_t now = bw_mono_ns();
+	bw_metrics_request(m, call->op, resp->status,
+	                   req->start_ns && now > req->start_ns ? now - req->start_ns : 0);
+	if (s_store_caused(call))
+		bw_metrics_store_error();
 }
 
 /* Any model of that protocol: used to encode errors of unroutable requests. */
@@ -179,6 +266,7 @@ static void s_answered(void *arg, const struct bw_http_request *req,
 {
 	(void)sent; /* a client that left still made the call */
 	struct s_pending *p = arg;
+	s_count(&p->call, p->call.model, req, resp);
 	if (p->access_log)
 		s_access_log(&p->call, req, resp);
 	free(p);
@@ -332,6 +420,7 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 	                       .now_s = (double)bw_now_ms() / 1000.0};
 	struct bw_buf path_buf = {0};
 	json_t *in = NULL, *out = NULL;
+	const struct bw_service_model *routed = NULL; /* NULL: no service recognized */
 	bw_request_id(call.request_id);
 	snprintf(call.account_id, sizeof call.account_id, "%s", gw->account_id);
 	snprintf(call.region, sizeof call.region, "%s", gw->region);
@@ -339,12 +428,15 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 	if (strncmp(req->path, "/_bulwark/", 10) == 0) {
 		if (strcmp(req->path, "/_bulwark/health") == 0)
 			s_health(gw, req, resp);
+		else if (strcmp(req->path, "/_bulwark/metrics") == 0)
+			s_metrics(gw, &call, resp);
 		else
 			s_json_response(resp, 404, json_pack("{s:s}", "message", "Not found"));
 		goto done;
 	}
 
 	int rc = bw_route(&call, &path_buf);
+	routed = call.model;
 	/* recorded: every call whose service and operation were recognized */
 	bool recordable = call.model && call.op;
 	if (rc == 0)
@@ -373,6 +465,8 @@ void bw_gateway_handle(void *ctx, const struct bw_http_request *req,
 done:
 	if (s_add_common_headers(&call, resp) != 0)
 		resp->status = 500;
+	if (strncmp(req->path, "/_bulwark/", 10) != 0)
+		s_count(&call, routed, req, resp);
 	if (gw->access_log)
 		s_access_log(&call, req, resp);
 deferred:

@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/timeutil.h"
+#include "gateway/metrics.h"
 #include "store/outbox.h"
 
 struct s_entry {
@@ -87,11 +89,13 @@ static void *s_main(void *arg)
 			r->tail = NULL;
 		last->next = NULL;
 		r->queued -= n;
+		bw_metrics_recorder_depth(r->queued);
 		pthread_cond_broadcast(&r->space);
 		pthread_mutex_unlock(&r->lock);
 
-		uint64_t seq = 0;
+		uint64_t seq = 0, t0 = bw_mono_ns();
 		int rc = bw_events_append(r->store, r->rows, n, &seq);
+		bw_metrics_recorder_batch(n, bw_mono_ns() - t0, rc == 0);
 		if (rc != 0)
 			bw_logf(BW_LOG_ERROR, "recorder: a batch of %zu records could not be stored; "
 			        "their calls are answered with InternalFailure", n);
@@ -184,6 +188,7 @@ int bw_recorder_record(struct bw_recorder *r, const json_t *record,
 		r->head = &e;
 	r->tail = &e;
 	r->queued++;
+	bw_metrics_recorder_depth(r->queued);
 	pthread_cond_signal(&r->work);
 	while (!e.done)
 		pthread_cond_wait(&r->done, &r->lock);
@@ -260,6 +265,7 @@ int bw_recorder_submit_outboxed(struct bw_recorder *r, const json_t *record,
 		r->head = e;
 	r->tail = e;
 	r->queued++;
+	bw_metrics_recorder_depth(r->queued);
 	pthread_cond_signal(&r->work);
 	pthread_mutex_unlock(&r->lock);
 	return 0;
