@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/kms/kms_errors.h"
 #include "services/kms/kms_keys.h"
 #include "services/kms/kms_resolve.h"
 #include "services/kms/kms_store.h"
@@ -24,22 +25,15 @@ static int s_name_or_fail(struct bw_call *call, const char *name)
 	/* AWS answers a name without the prefix as a malformed request
 	 * (ValidationException), not InvalidAliasNameException */
 	if (n <= 6 || n > S_ALIAS_MAX || strncmp(name, "alias/", 6) != 0)
-		return bw_fail(call, "ValidationException",
-		               "Alias must start with the prefix \"alias/\". Please see "
-		               "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
+		return bw_fail(call, KMS_ALIAS_PREFIX_MISSING);
 	for (size_t i = 6; i < n; i++) {
 		char c = name[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '/' || c == '_' || c == '-'))
-			return bw_fail(call, "ValidationException",
-			               "1 validation error detected: Value '%s' at 'aliasName' failed to "
-			               "satisfy constraint: Member must satisfy regular expression "
-			               "pattern: ^[a-zA-Z0-9/_-]+$",
-			               name);
+			return bw_fail(call, KMS_ALIAS_NAME_CHARACTERS, name);
 	}
 	if (strncmp(name, "alias/aws/", 10) == 0)
-		return bw_fail(call, "NotAuthorizedException",
-		               "The alias prefix alias/aws/ is reserved for AWS managed keys.");
+		return bw_fail(call, KMS_ALIAS_RESERVED);
 	return 0;
 }
 
@@ -50,7 +44,7 @@ static int s_target_or_fail(struct bw_call *call, const json_t *in, json_t **doc
 	const char *id = json_string_value(json_object_get(in, "TargetKeyId"));
 	if (id && (strncmp(id, "alias/", 6) == 0 ||
 	           (strncmp(id, "arn:", 4) == 0 && strstr(id, ":alias/"))))
-		return bw_fail(call, "ValidationException", "Aliases must refer to keys. Not aliases");
+		return bw_fail(call, KMS_ALIAS_TO_ALIAS);
 	if (bw_kms_resolve_key_or_fail(call, id, doc) != 0)
 		return -1;
 	if (bw_kms_customer_managed_or_fail(call, *doc, call->impl && call->impl->iam_action
@@ -96,8 +90,7 @@ int bw_kms_create_alias(struct bw_call *call, const json_t *in, json_t *out)
 		src = BW_STORE_EXISTS;
 	json_decref(alias);
 	if (src == BW_STORE_EXISTS)
-		return bw_fail(call, "AlreadyExistsException",
-		               "An alias with the name %s already exists", arn);
+		return bw_fail(call, KMS_ALIAS_EXISTS, arn);
 	return src == BW_STORE_OK ? 0 : bw_kms_internal(call);
 }
 
@@ -111,8 +104,7 @@ static int s_alias_or_fail(struct bw_call *call, const char *name, json_t **alia
 		return 0;
 	if (rc != BW_STORE_NOT_FOUND)
 		return bw_kms_internal(call);
-	return bw_fail(call, "NotFoundException", "Alias arn:aws:kms:%s:%s:%s is not found.",
-	               call->region, call->account_id, name);
+	return bw_fail(call, KMS_ALIAS_NOT_FOUND, call->region, call->account_id, name);
 }
 
 int bw_kms_update_alias(struct bw_call *call, const json_t *in, json_t *out)
@@ -135,10 +127,7 @@ int bw_kms_update_alias(struct bw_call *call, const json_t *in, json_t *out)
 		                 (strcmp(of, "ECC") == 0 && strcmp(nf, "RSA") == 0);
 		if (!same_type || strcmp(bw_kms_doc_str(old_key, "KeyUsage"),
 		                         bw_kms_doc_str(new_key, "KeyUsage")) != 0) {
-			bw_fail(call, "ValidationException",
-			        "Alias %s cannot be changed from a key of type %s/%s to a key of type "
-			        "%s/%s: the keys must have the same key type and key usage",
-			        name, bw_kms_doc_str(old_key, "KeySpec"),
+			bw_fail(call, KMS_ALIAS_RETARGET_MISMATCH, name, bw_kms_doc_str(old_key, "KeySpec"),
 			        bw_kms_doc_str(old_key, "KeyUsage"), bw_kms_doc_str(new_key, "KeySpec"),
 			        bw_kms_doc_str(new_key, "KeyUsage"));
 			goto done;
@@ -170,8 +159,7 @@ int bw_kms_delete_alias(struct bw_call *call, const json_t *in, json_t *out)
 	json_decref(alias);
 	int rc = bw_doc_delete(call->store, BW_KMS_ALIAS, call->account_id, dk);
 	if (rc == BW_STORE_NOT_FOUND) /* deleted meanwhile: still not found */
-		return bw_fail(call, "NotFoundException", "Alias arn:aws:kms:%s:%s:%s is not found.",
-		               call->region, call->account_id, name);
+		return bw_fail(call, KMS_ALIAS_NOT_FOUND, call->region, call->account_id, name);
 	return rc == BW_STORE_OK ? 0 : bw_kms_internal(call);
 }
 

@@ -313,4 +313,24 @@
 /* the ECDH failure's own reason */
 #define KMS_INTERNAL_REASON "KMSInternalException", "%s"
 
+/* --- aliases --- */
+#define KMS_ALIAS_PREFIX_MISSING                                                                   \
+	"ValidationException",                                                                     \
+	    "Alias must start with the prefix \"alias/\". Please see "                              \
+	    "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"
+/* the model's pattern also allows ':', which alias names may not hold */
+#define KMS_ALIAS_NAME_CHARACTERS                                                                  \
+	"ValidationException",                                                                     \
+	    "1 validation error detected: Value '%s' at 'aliasName' failed to satisfy "            \
+	    "constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9/_-]+$"
+#define KMS_ALIAS_RESERVED                                                                         \
+	"NotAuthorizedException", "The alias prefix alias/aws/ is reserved for AWS managed keys."
+#define KMS_ALIAS_TO_ALIAS "ValidationException", "Aliases must refer to keys. Not aliases"
+#define KMS_ALIAS_EXISTS "AlreadyExistsException", "An alias with the name %s already exists"
+/* the alias; the old key's spec and usage; the new key's */
+#define KMS_ALIAS_RETARGET_MISMATCH                                                                \
+	"ValidationException",                                                                     \
+	    "Alias %s cannot be changed from a key of type %s/%s to a key of type %s/%s: the "     \
+	    "keys must have the same key type and key usage"
+
 #endif
