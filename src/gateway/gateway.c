@@ -1,9 +1,7 @@
 /*
- * gateway.c: one request through the path of DESIGN.md.
- *
- * Authentication and authorization arrive with the identity issue; until
- * then every call runs as the account root and the server refuses to listen
- * beyond loopback (main.c).
+ * gateway.c: one request through the path of DESIGN.md, in the order
+ * docs/architecture.md gives: route, authenticate, decode and validate,
+ * authorize, handle, encode, commit with its record, respond.
  *
  * With a recorder, the response of a recorded call is deferred (http/
  * server.h) while its record waits for its batch's commit: the loop serves
